@@ -1,0 +1,3 @@
+from trdcare.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Plumbing: the database and (later) the web. Nothing clinical is decided here."""

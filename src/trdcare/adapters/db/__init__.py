@@ -1,0 +1,1 @@
+"""SQLAlchemy 2 engine, sessions, ORM models and Alembic migrations."""

@@ -1,0 +1,47 @@
+"""`trdcare db ...`: schema management."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from trdcare.adapters.db.migrate import current_revision, head_revision
+from trdcare.adapters.db.migrate import upgrade as run_upgrade
+from trdcare.cli_support import emit_json, get_context, handle_errors
+
+app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+
+
+@app.command("upgrade")
+@handle_errors
+def upgrade(ctx: typer.Context, json_out: JsonOpt = False) -> None:
+    """Create or migrate the database schema to the newest revision."""
+    cli = get_context(ctx)
+    before = current_revision(cli.engine)
+    run_upgrade(cli.engine)
+    after = current_revision(cli.engine)
+    backend = cli.engine.dialect.name
+    if json_out:
+        emit_json({"backend": backend, "from_revision": before, "to_revision": after})
+    else:
+        typer.echo(f"database ({backend}) at revision {after} (was {before or 'empty'})")
+
+
+@app.command("status")
+@handle_errors
+def status(ctx: typer.Context, json_out: JsonOpt = False) -> None:
+    """Show the schema revision and whether it is current."""
+    cli = get_context(ctx)
+    doc = {
+        "backend": cli.engine.dialect.name,
+        "revision": current_revision(cli.engine),
+        "head": head_revision(cli.engine),
+    }
+    doc["up_to_date"] = doc["revision"] == doc["head"]
+    if json_out:
+        emit_json(doc)
+    else:
+        typer.echo(f"{doc['backend']}: revision {doc['revision']} (head {doc['head']})")

@@ -1,0 +1,22 @@
+"""All ORM models, one module per table group, imported here so Alembic sees every table."""
+
+from trdcare.adapters.db.base import Base
+from trdcare.adapters.db.models.accounts import User
+from trdcare.adapters.db.models.assessments import Assessment, AssessmentItem
+from trdcare.adapters.db.models.audit import AuditEvent
+from trdcare.adapters.db.models.history import TreatmentCourse, TreatmentTrial
+from trdcare.adapters.db.models.patients import Episode, Patient
+from trdcare.adapters.db.models.versions import RecordVersion
+
+__all__ = [
+    "Assessment",
+    "AssessmentItem",
+    "AuditEvent",
+    "Base",
+    "Episode",
+    "Patient",
+    "RecordVersion",
+    "TreatmentCourse",
+    "TreatmentTrial",
+    "User",
+]

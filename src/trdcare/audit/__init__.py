@@ -1,0 +1,1 @@
+"""The tamper-evident audit log: every read and write of patient data, hash-chained."""

@@ -1,0 +1,133 @@
+"""Shared plumbing of the thin CLI adapters: settings, unit of work, output, error mapping.
+
+Bad input of any kind exits with status 2 and one line on stderr naming the field; nothing is
+written, because the unit of work commits only after the whole command succeeded.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, NoReturn, ParamSpec, TypeVar
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from trdcare.adapters.db.engine import make_engine, unit_of_work
+from trdcare.adapters.db.migrate import is_up_to_date, upgrade
+from trdcare.config import Settings, load_settings
+from trdcare.core.actor import Actor
+from trdcare.core.errors import DomainError, render_given
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+EXIT_BAD_INPUT = 2
+
+
+@dataclass
+class CliContext:
+    settings: Settings
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @property
+    def actor(self) -> Actor:
+        # The local operator of an installation acts as its administrator.
+        return Actor(username=self.settings.actor_username, role="admin", source="cli")
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = make_engine(self.settings.database_url)
+        return self._engine
+
+    def ensure_schema(self) -> None:
+        """SQLite (embedded) is migrated on first use; a server database must be upgraded."""
+        if is_up_to_date(self.engine):
+            return
+        if self.settings.is_sqlite:
+            upgrade(self.engine)
+            return
+        fail("database", "schema is not up to date; run `trdcare db upgrade` first")
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        self.ensure_schema()
+        with unit_of_work(self.engine) as session:
+            yield session
+
+
+def get_context(ctx: typer.Context) -> CliContext:
+    obj = ctx.find_root().obj
+    if not isinstance(obj, CliContext):
+        obj = CliContext(load_settings())
+        ctx.find_root().obj = obj
+    return obj
+
+
+def fail(path: str, message: str) -> NoReturn:
+    typer.echo(f"error: {path}: {message}" if path else f"error: {message}", err=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def format_validation_error(error: ValidationError, prefix: str = "") -> str:
+    first = error.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"])
+    path = f"{prefix}.{loc}" if prefix and loc else (prefix or loc)
+    text = f"{path}: {first['msg']}"
+    if "input" in first and not isinstance(first["input"], dict):
+        text += f" (given: {render_given(first['input'])})"
+    extra = len(error.errors()) - 1
+    if extra:
+        text += f" (and {extra} more)"
+    return text
+
+
+def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Map expected errors to one line on stderr and exit status 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except DomainError as exc:
+            typer.echo(f"error: {exc.render()}", err=True)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except ValidationError as exc:
+            typer.echo(f"error: {format_validation_error(exc)}", err=True)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except OperationalError as exc:
+            # Connection problems: say which database, never the data.
+            typer.echo(
+                f"error: database: cannot use the database ({exc.orig.__class__.__name__})",
+                err=True,
+            )
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def emit_json(document: Any) -> None:
+    typer.echo(json.dumps(document, indent=2, sort_keys=False, default=str))
+
+
+def read_json_file(path: str, field_name: str) -> Any:
+    try:
+        if path == "-":
+            text = sys.stdin.read()
+        else:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+    except OSError as exc:
+        fail(field_name, f"cannot read file ({exc.strerror})")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        fail(field_name, f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")

@@ -1,0 +1,114 @@
+"""Shared fixtures: the database on SQLite and on PostgreSQL, and the shared/ data folder.
+
+Every database test runs on both backends after applying the Alembic migrations. Locally a
+missing PostgreSQL server skips its half; with ``CI`` set it fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from trdcare.adapters.db.engine import make_engine, session_factory
+from trdcare.adapters.db.migrate import upgrade
+from trdcare.adapters.db.models import Base
+from trdcare.core.actor import Actor
+
+IN_CI = bool(os.environ.get("CI"))
+POSTGRES_URL = os.environ.get(
+    "TRDCARE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
+BACKENDS = ("sqlite", "postgresql")
+
+
+def missing(reason: str) -> None:
+    """Skip locally, fail under CI (a service or data the suite needs is absent)."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI is set, so this fails instead of skipping)")
+    pytest.skip(reason)
+
+
+def shared_path(*parts: str) -> Path:
+    path = SHARED_DIR.joinpath(*parts)
+    if not path.exists():
+        missing(f"shared data {path} is absent")
+    return path
+
+
+def _postgres_schema_url(schema: str) -> str:
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A migrated, empty database per backend (PostgreSQL: a private schema in ``test``)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'trdcare.sqlite3'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+        return
+    schema = f"trdcare_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = make_engine(POSTGRES_URL)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:
+        admin.dispose()
+        missing(f"PostgreSQL is not reachable at {POSTGRES_URL}: {exc.__class__.__name__}")
+    url = _postgres_schema_url(schema)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on the migrated database; every table is emptied after the test."""
+    eng = make_engine(database_url)
+    yield eng
+    _empty_all_tables(eng)
+    eng.dispose()
+
+
+def _empty_all_tables(eng: Engine) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with eng.begin() as conn:
+        if eng.dialect.name == "postgresql":
+            conn.execute(
+                text(
+                    "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+                )
+            )
+        else:
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session whose work the test commits or not; tables are emptied afterwards."""
+    sess = session_factory(engine)()
+    yield sess
+    sess.rollback()
+    sess.close()
+
+
+@pytest.fixture
+def actor() -> Actor:
+    return Actor(username="dr.test", role="physician", source="test")
