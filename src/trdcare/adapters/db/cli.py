@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from trdcare.adapters.db.migrate import current_revision, head_revision
+from trdcare.adapters.db.migrate import current_revisions, head_revisions
 from trdcare.adapters.db.migrate import upgrade as run_upgrade
 from trdcare.cli_support import emit_json, get_context, handle_errors
 
@@ -20,14 +20,15 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document."
 def upgrade(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     """Create or migrate the database schema to the newest revision."""
     cli = get_context(ctx)
-    before = current_revision(cli.engine)
+    before = list(current_revisions(cli.engine))
     run_upgrade(cli.engine)
-    after = current_revision(cli.engine)
+    after = list(current_revisions(cli.engine))
     backend = cli.engine.dialect.name
     if json_out:
         emit_json({"backend": backend, "from_revision": before, "to_revision": after})
     else:
-        typer.echo(f"database ({backend}) at revision {after} (was {before or 'empty'})")
+        was = ", ".join(before) or "empty"
+        typer.echo(f"database ({backend}) at revision {', '.join(after)} (was {was})")
 
 
 @app.command("status")
@@ -37,8 +38,8 @@ def status(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     cli = get_context(ctx)
     doc = {
         "backend": cli.engine.dialect.name,
-        "revision": current_revision(cli.engine),
-        "head": head_revision(cli.engine),
+        "revision": list(current_revisions(cli.engine)),
+        "head": list(head_revisions(cli.engine)),
     }
     doc["up_to_date"] = doc["revision"] == doc["head"]
     if json_out:

@@ -1,4 +1,8 @@
-"""Apply the Alembic migrations programmatically (no alembic.ini needed after pip install)."""
+"""Apply the Alembic migrations programmatically (no alembic.ini needed after pip install).
+
+Each room owns its migrations; rooms that grow in parallel may branch from the same parent, so
+we upgrade to *all* heads and compare the set of heads.
+"""
 
 from __future__ import annotations
 
@@ -18,19 +22,19 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database schema to ``revision`` (default: the newest)."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Bring the database schema to ``revision`` (default: every newest head)."""
     command.upgrade(alembic_config(engine), revision)
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revisions(engine: Engine) -> tuple[str, ...]:
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
 
 
-def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+def head_revisions(engine: Engine) -> tuple[str, ...]:
+    return tuple(sorted(ScriptDirectory.from_config(alembic_config(engine)).get_heads()))
 
 
 def is_up_to_date(engine: Engine) -> bool:
-    return current_revision(engine) == head_revision(engine)
+    return current_revisions(engine) == head_revisions(engine)

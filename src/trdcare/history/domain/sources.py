@@ -34,9 +34,7 @@ def base_status(status: str) -> str:
     """
     head = status.split(" ", 1)[0].split("(", 1)[0].strip()
     if head not in STATUS_WORDS:
-        raise ValueError(
-            f"status must start with one of {', '.join(STATUS_WORDS)}; got {status!r}"
-        )
+        raise ValueError(f"status must start with one of {', '.join(STATUS_WORDS)}; got {status!r}")
     return head
 
 

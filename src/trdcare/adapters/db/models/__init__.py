@@ -2,6 +2,12 @@
 
 from trdcare.adapters.db.base import Base
 from trdcare.adapters.db.models.accounts import User
+from trdcare.adapters.db.models.accounts_web import (
+    ApiToken,
+    LoginThrottle,
+    SelfReportLink,
+    WebSession,
+)
 from trdcare.adapters.db.models.assessments import Assessment, AssessmentItem
 from trdcare.adapters.db.models.audit import AuditEvent
 from trdcare.adapters.db.models.history import TreatmentCourse, TreatmentTrial
@@ -9,14 +15,18 @@ from trdcare.adapters.db.models.patients import Episode, Patient
 from trdcare.adapters.db.models.versions import RecordVersion
 
 __all__ = [
+    "ApiToken",
     "Assessment",
     "AssessmentItem",
     "AuditEvent",
     "Base",
     "Episode",
+    "LoginThrottle",
     "Patient",
     "RecordVersion",
+    "SelfReportLink",
     "TreatmentCourse",
     "TreatmentTrial",
     "User",
+    "WebSession",
 ]

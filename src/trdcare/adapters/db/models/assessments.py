@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from trdcare.adapters.db.base import Base, JSONType, Retirable, Stamped
@@ -23,6 +23,8 @@ class Assessment(Stamped, Retirable, Base):
     course_id: Mapped[int | None] = mapped_column(ForeignKey("treatment_courses.id"), default=None)
     scale_id: Mapped[str] = mapped_column(String(20))
     administered_at: Mapped[datetime]
+    # The clinical date of the administration (calendar and outcome rules work in dates).
+    administered_on: Mapped[date] = mapped_column(Date)
     source: Mapped[str] = mapped_column(String(20), default="staff")
     total: Mapped[int | None] = mapped_column(Integer, default=None)
     severity: Mapped[str | None] = mapped_column(String(30), default=None)
@@ -32,7 +34,7 @@ class Assessment(Stamped, Retirable, Base):
     flags: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
 
     __table_args__ = (
-        Index("ix_assessments_patient_scale_time", "patient_id", "scale_id", "administered_at"),
+        Index("ix_assessments_patient_scale_on", "patient_id", "scale_id", "administered_on"),
     )
 
 

@@ -165,6 +165,7 @@ def upgrade() -> None:
         sa.Column("course_id", sa.Integer(), nullable=True),
         sa.Column("scale_id", sa.String(length=20), nullable=False),
         sa.Column("administered_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("administered_on", sa.Date(), nullable=False),
         sa.Column("source", sa.String(length=20), nullable=False),
         sa.Column("total", sa.Integer(), nullable=True),
         sa.Column("severity", sa.String(length=30), nullable=True),
@@ -196,8 +197,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("assessments", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_assessments_patient_scale_time",
-            ["patient_id", "scale_id", "administered_at"],
+            "ix_assessments_patient_scale_on",
+            ["patient_id", "scale_id", "administered_on"],
             unique=False,
         )
 
@@ -268,7 +269,7 @@ def downgrade() -> None:
 
     op.drop_table("treatment_trials")
     with op.batch_alter_table("assessments", schema=None) as batch_op:
-        batch_op.drop_index("ix_assessments_patient_scale_time")
+        batch_op.drop_index("ix_assessments_patient_scale_on")
 
     op.drop_table("assessments")
     with op.batch_alter_table("treatment_courses", schema=None) as batch_op:

@@ -1,0 +1,1 @@
+"""Accounts: users, roles, the permission matrix, sessions, API tokens and self-report links."""

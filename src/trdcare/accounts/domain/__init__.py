@@ -1,0 +1,31 @@
+"""Pure rules of the accounts room: roles, the permission matrix, passwords and lockout."""
+
+from trdcare.accounts.domain.lockout import LOCKOUT_POLICY, LockoutPolicy, ThrottleState
+from trdcare.accounts.domain.passwords import PASSWORD_POLICY, PasswordPolicy, check_password
+from trdcare.accounts.domain.permissions import (
+    PERMISSIONS,
+    ROLE_DESCRIPTIONS,
+    ROLES,
+    STAFF_ROLES,
+    Permission,
+    is_allowed,
+    matrix_markdown,
+    permissions_of,
+)
+
+__all__ = [
+    "LOCKOUT_POLICY",
+    "PASSWORD_POLICY",
+    "PERMISSIONS",
+    "ROLES",
+    "ROLE_DESCRIPTIONS",
+    "STAFF_ROLES",
+    "LockoutPolicy",
+    "PasswordPolicy",
+    "Permission",
+    "ThrottleState",
+    "check_password",
+    "is_allowed",
+    "matrix_markdown",
+    "permissions_of",
+]

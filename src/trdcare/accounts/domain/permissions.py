@@ -1,0 +1,157 @@
+"""Roles and the ONE permission matrix of trdcare, as data.
+
+Every web route and API endpoint names exactly one permission from :data:`PERMISSIONS`;
+a test walks every route for every role and checks allow/deny against this table, and
+``trdcare user roles`` (and the admin page) print it, so the code, the docs and the
+behaviour cannot drift apart.
+
+The split follows the HIPAA "minimum necessary" standard (45 CFR 164.502(b), 164.514(d)):
+each role sees the patient data its work needs. The administrator manages accounts and the
+audit log but does not read clinical records; the front desk registers patients and sends
+self-report links but does not see scores or treatment; the technician delivers TMS and
+sees what a session needs; the physician alone plans courses, acknowledges cautions and
+signs decision points.
+
+References
+----------
+.. [1] 45 CFR 164.312(a)(1) (access control) and 164.312(b) (audit controls).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+#: Roles a person can hold. ``patient`` is never a user account: it is the holder of a
+#: single-use self-report link.
+ROLES: tuple[str, ...] = ("admin", "physician", "clinician", "technician", "front_desk", "patient")
+
+#: Roles of staff accounts (``trdcare user add --role ROLE``).
+STAFF_ROLES: tuple[str, ...] = ("admin", "physician", "clinician", "technician", "front_desk")
+
+ROLE_DESCRIPTIONS: Mapping[str, str] = {
+    "admin": "Clinic administrator: user accounts, API tokens, the audit log. No clinical data.",
+    "physician": "Attending psychiatrist/prescriber: everything clinical, plans and signs.",
+    "clinician": "Nurse or therapist: assessments, history, alerts, adverse events.",
+    "technician": "TMS operator: safety screen, motor threshold, session log, adverse events.",
+    "front_desk": "Registration: patient demographics and sending self-report links.",
+    "patient": "Holder of a self-report link: that one questionnaire, once, before it expires.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Permission:
+    """One permission: a stable id, what it allows, and the roles that hold it."""
+
+    id: str
+    description: str
+    roles: frozenset[str]
+
+
+_CLINICAL = frozenset({"physician", "clinician", "technician"})
+_STAFF = frozenset(STAFF_ROLES)
+
+
+def _p(pid: str, description: str, *roles: str) -> Permission:
+    return Permission(pid, description, frozenset(roles))
+
+
+_TABLE: tuple[Permission, ...] = (
+    _p(
+        "patients.read",
+        "See patient demographics and the patient list",
+        "physician",
+        "clinician",
+        "technician",
+        "front_desk",
+    ),
+    _p(
+        "patients.write",
+        "Register patients and correct demographics",
+        "physician",
+        "clinician",
+        "front_desk",
+    ),
+    _p(
+        "clinical.read",
+        "See the caseload dashboard, chart, history, assessments, staging and outcomes",
+        *sorted(_CLINICAL),
+    ),
+    _p(
+        "history.write",
+        "Record episodes, treatment trials and courses",
+        "physician",
+        "clinician",
+    ),
+    _p("assessments.write", "Enter rating scales on behalf of staff", *sorted(_CLINICAL)),
+    _p(
+        "self_report.send",
+        "Create a single-use self-report link for a patient",
+        "physician",
+        "clinician",
+        "technician",
+        "front_desk",
+    ),
+    _p("self_report.submit", "Answer the questionnaire of one self-report link", "patient"),
+    _p("tms.read", "See TMS screens, plans, calendars, sessions and reviews", *sorted(_CLINICAL)),
+    _p("tms.screen", "Record a TMS safety screen", *sorted(_CLINICAL)),
+    _p("tms.acknowledge", "Acknowledge a 'caution' safety screen", "physician"),
+    _p("tms.plan", "Plan a TMS course (protocol, target, intensity)", "physician"),
+    _p(
+        "tms.deliver",
+        "Run motor-threshold hunts and log TMS sessions",
+        "physician",
+        "technician",
+    ),
+    _p("tms.adverse_event", "Record adverse events", *sorted(_CLINICAL)),
+    _p(
+        "tms.review",
+        "Review decision points, sign off, resume a paused course",
+        "physician",
+    ),
+    _p(
+        "tms.tools",
+        "Use the calculators and the protocol library (no patient data)",
+        *sorted(_STAFF),
+    ),
+    _p("account.self", "Change one's own password and manage one's own API tokens", *_STAFF),
+    _p("users.manage", "Add, change and deactivate user accounts; revoke any token", "admin"),
+    _p("audit.read", "Read the audit log and verify its hash chain", "admin"),
+)
+
+#: The permission matrix: permission id -> :class:`Permission`.
+PERMISSIONS: Mapping[str, Permission] = {p.id: p for p in _TABLE}
+
+
+def is_allowed(role: str, permission: str) -> bool:
+    """Whether ``role`` holds ``permission`` (unknown permissions are a programming error).
+
+    Examples
+    --------
+    >>> is_allowed("physician", "tms.plan")
+    True
+    >>> is_allowed("admin", "clinical.read")
+    False
+    """
+    try:
+        return role in PERMISSIONS[permission].roles
+    except KeyError:
+        raise ValueError(f"permission must be one of {sorted(PERMISSIONS)}, got {permission!r}")
+
+
+def permissions_of(role: str) -> tuple[str, ...]:
+    """Every permission ``role`` holds, in table order."""
+    return tuple(p.id for p in _TABLE if role in p.roles)
+
+
+def matrix_markdown() -> str:
+    """The matrix as a Markdown table (for the docs and ``trdcare user roles``)."""
+    header = "| permission | " + " | ".join(ROLES) + " | what it allows |"
+    rule = "|---|" + "---|" * len(ROLES) + "---|"
+    rows = [
+        f"| `{p.id}` | "
+        + " | ".join("yes" if r in p.roles else "-" for r in ROLES)
+        + f" | {p.description} |"
+        for p in _TABLE
+    ]
+    return "\n".join([header, rule, *rows])

@@ -1,0 +1,1 @@
+"""Rating scales, scoring, outcomes and the caseload view."""

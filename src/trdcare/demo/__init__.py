@@ -1,0 +1,1 @@
+"""The synthetic demo clinic: realistic, deterministic per seed, no real patient."""

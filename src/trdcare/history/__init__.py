@@ -1,0 +1,1 @@
+"""Treatment history: trials, adequacy, TRD status and staging; treatment courses."""

@@ -1,0 +1,209 @@
+"""`trdcare stage`, `trdcare history ...`, `trdcare course ...`: thin adapters."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+
+from trdcare.cli_support import emit_json, fail, get_context, handle_errors, read_json_file
+from trdcare.core.clock import utc_today
+from trdcare.history import service as history_service
+from trdcare.history.domain import history_to_dict, parse_history
+from trdcare.patients import service as patient_service
+
+app = typer.Typer(help="Treatment history of the current episode.", no_args_is_help=True)
+course_app = typer.Typer(help="Treatment courses (TMS, esketamine...).", no_args_is_help=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+PatientArg = Annotated[str, typer.Argument(help="Patient ref (P-...) or MRN.")]
+
+
+def _date(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(name, f"not a date YYYY-MM-DD (given: {value!r})")
+
+
+def render_staging(doc: dict[str, Any]) -> None:
+    trd = doc["trd"]
+    typer.echo(
+        f"TRD status: {trd['status']} ({trd['failed_adequate_trials']} failed adequate trials)"
+    )
+    msm = doc["maudsley"]
+    typer.echo(f"Maudsley Staging Method: {msm['total']} ({msm['band']})")
+    for comp in msm.get("components", []):
+        typer.echo(
+            f"  {comp.get('name', comp.get('dimension', ''))}: {comp.get('points')}  {comp.get('reason', comp.get('rule', ''))}"
+        )
+    typer.echo(f"Thase-Rush stage: {doc['thase_rush']['stage']}")
+    typer.echo(f"MGH-S: {doc['mgh_s']['total']}")
+    unverified = doc.get("unverified") or doc.get("unverified_facts") or []
+    if unverified:
+        typer.echo("Uses UNVERIFIED facts (check before relying on them):")
+        for item in unverified:
+            typer.echo(f"  - {item}")
+
+
+@handle_errors
+def stage(
+    ctx: typer.Context,
+    patient: Annotated[
+        str | None, typer.Argument(help="Patient ref or MRN (or use --history).")
+    ] = None,
+    history: Annotated[
+        str | None,
+        typer.Option("--history", help="A history JSON file (no database needed); '-' for stdin."),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Stage as of this date (default: today or the file's as_of)."),
+    ] = None,
+    criteria: Annotated[
+        str | None, typer.Option(help="Adequacy criteria set (see docs/clinical-sources.md).")
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """TRD status and staging (Maudsley, Thase-Rush, MGH-S), each explained."""
+    if (patient is None) == (history is None):
+        fail("patient", "give either a patient or --history FILE")
+    today = utc_today()
+    if history is not None:
+        facts = parse_history(read_json_file(history, "history"), today=today)
+        report = history_service.stage(facts, criteria=criteria)
+        doc = report.to_dict()
+    else:
+        cli = get_context(ctx)
+        with cli.session() as session:
+            row = patient_service.find_patient(session, cli.actor, patient or "", purpose="stage")
+            report = history_service.stage_patient(
+                session, cli.actor, row, as_of=_date(as_of, "as_of"), criteria=criteria
+            )
+            doc = {"patient": row.ref, **report.to_dict()}
+    if json_out:
+        emit_json(doc)
+    else:
+        render_staging(doc)
+
+
+@app.command("import")
+@handle_errors
+def import_(
+    ctx: typer.Context,
+    patient: PatientArg,
+    file: Annotated[
+        str,
+        typer.Option("--file", help="History JSON file (see docs/history-file.md); '-' for stdin."),
+    ],
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Supersede the current episode (kept, retired).")
+    ] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record a treatment history (episode and trials) for a patient."""
+    facts = parse_history(read_json_file(file, "file"), today=utc_today())
+    cli = get_context(ctx)
+    with cli.session() as session:
+        row = patient_service.find_patient(session, cli.actor, patient, purpose="history")
+        episode = history_service.import_history(session, cli.actor, row, facts, replace=replace)
+        doc = {"patient": row.ref, "episode_id": episode.id, "history": history_to_dict(facts)}
+    if json_out:
+        emit_json(doc)
+    else:
+        n = sum(
+            len(doc["history"][k])
+            for k in (
+                "antidepressant_trials",
+                "augmentation_trials",
+                "ect_courses",
+                "psychotherapy_courses",
+            )
+        )
+        typer.echo(
+            f"recorded history for {doc['patient']}: episode from {facts.episode.onset}, {n} treatments"
+        )
+
+
+@app.command("show")
+@handle_errors
+def show(ctx: typer.Context, patient: PatientArg, json_out: JsonOpt = False) -> None:
+    """Show the patient's current episode and treatments (the history file format)."""
+    cli = get_context(ctx)
+    with cli.session() as session:
+        row = patient_service.find_patient(session, cli.actor, patient, purpose="history")
+        facts = history_service.load_history(session, cli.actor, row, as_of=utc_today())
+        doc = {"patient": row.ref, **history_to_dict(facts)}
+    if json_out:
+        emit_json(doc)
+        return
+    typer.echo(
+        f"patient {doc['patient']}: episode onset {doc['episode']['onset']}, severity {doc['episode']['severity']}"
+    )
+    for key in (
+        "antidepressant_trials",
+        "augmentation_trials",
+        "ect_courses",
+        "psychotherapy_courses",
+    ):
+        for t in doc[key]:
+            what = t.get("drug") or t.get("agent") or t.get("modality") or "ECT"
+            typer.echo(
+                f"  {key[:-1].replace('_', ' ')}: {what} {t['start']} to {t.get('end') or 'ongoing'} -> {t['outcome']}"
+            )
+
+
+@course_app.command("add")
+@handle_errors
+def course_add(
+    ctx: typer.Context,
+    patient: PatientArg,
+    modality: Annotated[str, typer.Option(help="tms, esketamine, ketamine, ect, ...")],
+    start: Annotated[str, typer.Option(help="Start date YYYY-MM-DD (the outcome baseline date).")],
+    scale: Annotated[str, typer.Option("--scale", help="Primary outcome scale.")] = "phq9",
+    planned_sessions: Annotated[int | None, typer.Option("--planned-sessions")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Open a treatment course for a patient."""
+    start_date = _date(start, "start")
+    assert start_date is not None
+    cli = get_context(ctx)
+    with cli.session() as session:
+        row = patient_service.find_patient(session, cli.actor, patient, purpose="course")
+        course = history_service.add_course(
+            session,
+            cli.actor,
+            row,
+            modality=modality,
+            start_date=start_date,
+            primary_scale=scale,
+            planned_sessions=planned_sessions,
+        )
+        doc = {"patient": row.ref, **history_service.course_to_dict(course)}
+    if json_out:
+        emit_json(doc)
+    else:
+        typer.echo(
+            f"opened {doc['modality']} course {doc['ref']} for {doc['patient']} from {doc['start_date']}"
+        )
+
+
+@course_app.command("list")
+@handle_errors
+def course_list(ctx: typer.Context, patient: PatientArg, json_out: JsonOpt = False) -> None:
+    """List a patient's treatment courses."""
+    cli = get_context(ctx)
+    with cli.session() as session:
+        row = patient_service.find_patient(session, cli.actor, patient, purpose="course")
+        docs = [
+            history_service.course_to_dict(c)
+            for c in history_service.list_courses(session, cli.actor, row)
+        ]
+    if json_out:
+        emit_json({"patient": row.ref, "items": docs})
+        return
+    for d in docs:
+        typer.echo(f"{d['ref']}  {d['modality']}  from {d['start_date']}  {d['status']}")

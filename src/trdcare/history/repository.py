@@ -1,0 +1,48 @@
+"""Every query of the history room."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from trdcare.adapters.db.models import Episode, TreatmentCourse, TreatmentTrial
+
+
+class HistoryRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def current_episode(self, patient_id: int) -> Episode | None:
+        return self.session.scalar(
+            select(Episode)
+            .where(Episode.patient_id == patient_id, Episode.retired_at.is_(None))
+            .order_by(Episode.onset.desc(), Episode.id.desc())
+            .limit(1)
+        )
+
+    def add(self, *rows: Episode | TreatmentTrial | TreatmentCourse) -> None:
+        self.session.add_all(rows)
+        self.session.flush()
+
+    def trials(self, episode_id: int) -> list[TreatmentTrial]:
+        return list(
+            self.session.scalars(
+                select(TreatmentTrial)
+                .where(TreatmentTrial.episode_id == episode_id, TreatmentTrial.retired_at.is_(None))
+                .order_by(TreatmentTrial.start_date, TreatmentTrial.id)
+            )
+        )
+
+    def courses(self, patient_id: int) -> list[TreatmentCourse]:
+        return list(
+            self.session.scalars(
+                select(TreatmentCourse)
+                .where(
+                    TreatmentCourse.patient_id == patient_id, TreatmentCourse.retired_at.is_(None)
+                )
+                .order_by(TreatmentCourse.start_date.desc(), TreatmentCourse.id.desc())
+            )
+        )
+
+    def course_ref_exists(self, ref: str) -> bool:
+        return self.session.scalar(select(func.count()).where(TreatmentCourse.ref == ref)) != 0

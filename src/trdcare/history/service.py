@@ -1,0 +1,304 @@
+"""Treatment-history use cases: import a history, load it, stage it; treatment courses.
+
+Flushes, never commits; audits every read and write of patient data.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from trdcare.adapters.db.models import Episode, Patient, TreatmentCourse, TreatmentTrial
+from trdcare.adapters.db.stamping import retire, stamp_new
+from trdcare.assessments.domain import get_scale
+from trdcare.audit import service as audit
+from trdcare.core.actor import Actor
+from trdcare.core.checks import check_option
+from trdcare.core.clock import utc_today
+from trdcare.core.errors import Conflict, InvalidInput, NotFound
+from trdcare.core.ids import new_ref
+from trdcare.history.domain import (
+    CRITERIA_PRESETS,
+    AntidepressantTrial,
+    AugmentationTrial,
+    EctCourse,
+    PsychotherapyCourse,
+    StagingReport,
+    TreatmentHistory,
+    stage_history,
+)
+from trdcare.history.domain import (
+    Episode as EpisodeFacts,
+)
+from trdcare.history.repository import HistoryRepository
+
+MODALITIES = (
+    "tms",
+    "esketamine",
+    "ketamine",
+    "ect",
+    "vns",
+    "dbs",
+    "psilocybin",
+    "neurofeedback",
+    "medication",
+    "psychotherapy",
+)
+
+
+def import_history(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    history: TreatmentHistory,
+    *,
+    replace: bool = False,
+) -> Episode:
+    """Store a validated history as the patient's current episode and its trials.
+
+    With ``replace`` the earlier current episode and its trials are retired (kept, with the
+    reason), never deleted.
+    """
+    repo = HistoryRepository(session)
+    existing = repo.current_episode(patient.id)
+    if existing is not None:
+        if not replace:
+            raise Conflict(
+                "episode: this patient already has a current episode; import with --replace to supersede it"
+            )
+        for trial in repo.trials(existing.id):
+            retire(session, trial, actor, "superseded by an imported history")
+        retire(session, existing, actor, "superseded by an imported history")
+    facts = history.episode
+    episode = Episode(patient_id=patient.id, onset=facts.onset, severity=facts.severity)
+    stamp_new(episode, actor)
+    repo.add(episode)
+    rows = []
+    for t in history.antidepressant_trials:
+        rows.append(
+            TreatmentTrial(
+                kind="antidepressant",
+                agent=t.drug,
+                max_daily_dose_mg=t.max_daily_dose_mg,
+                start_date=t.start,
+                end_date=t.end,
+                adherence=t.adherence,
+                outcome=t.outcome,
+                dose_optimised=t.dose_optimised,
+            )
+        )
+    for a in history.augmentation_trials:
+        rows.append(
+            TreatmentTrial(
+                kind="augmentation",
+                agent=a.agent,
+                max_daily_dose_mg=a.max_daily_dose_mg,
+                start_date=a.start,
+                end_date=a.end,
+                adherence=a.adherence,
+                outcome=a.outcome,
+            )
+        )
+    for e in history.ect_courses:
+        rows.append(
+            TreatmentTrial(
+                kind="ect",
+                agent="ect",
+                start_date=e.start,
+                end_date=e.end,
+                sessions=e.sessions,
+                electrode_placement=e.electrode_placement,
+                outcome=e.outcome,
+            )
+        )
+    for p in history.psychotherapy_courses:
+        rows.append(
+            TreatmentTrial(
+                kind="psychotherapy",
+                agent=p.modality,
+                start_date=p.start,
+                end_date=p.end,
+                sessions=p.sessions,
+                outcome=p.outcome,
+            )
+        )
+    for row in rows:
+        row.patient_id = patient.id
+        row.episode_id = episode.id
+        row.details = {}
+        stamp_new(row, actor)
+    repo.add(*rows)
+    audit.record(
+        session,
+        actor,
+        "create",
+        "treatment_history",
+        entity_id=episode.id,
+        patient_ref=patient.ref,
+        detail={"trials": len(rows), "replaced": existing is not None},
+    )
+    return episode
+
+
+def load_history(
+    session: Session, actor: Actor, patient: Patient, *, as_of: date
+) -> TreatmentHistory:
+    """The patient's current episode and its trials as domain facts (audited read)."""
+    repo = HistoryRepository(session)
+    episode = repo.current_episode(patient.id)
+    if episode is None:
+        raise NotFound("history: this patient has no recorded episode; import a history first")
+    if as_of < episode.onset:
+        raise InvalidInput.single("as_of", "is before the episode onset", given=as_of)
+    trials = repo.trials(episode.id)
+    audit.record(
+        session,
+        actor,
+        "read",
+        "treatment_history",
+        entity_id=episode.id,
+        patient_ref=patient.ref,
+        detail={"trials": len(trials)},
+    )
+    return history_from_rows(episode, trials, as_of=as_of)
+
+
+def history_from_rows(
+    episode: Episode, trials: list[TreatmentTrial], *, as_of: date
+) -> TreatmentHistory:
+    return TreatmentHistory(
+        episode=EpisodeFacts(onset=episode.onset, as_of=as_of, severity=episode.severity),
+        antidepressant_trials=tuple(
+            AntidepressantTrial(
+                drug=t.agent,
+                max_daily_dose_mg=float(t.max_daily_dose_mg or 0),
+                start=t.start_date,
+                end=t.end_date,
+                adherence=t.adherence or "unknown",
+                outcome=t.outcome,
+                dose_optimised=t.dose_optimised,
+            )
+            for t in trials
+            if t.kind == "antidepressant"
+        ),
+        augmentation_trials=tuple(
+            AugmentationTrial(
+                agent=t.agent,
+                max_daily_dose_mg=t.max_daily_dose_mg,
+                start=t.start_date,
+                end=t.end_date,
+                outcome=t.outcome,
+                adherence=t.adherence or "unknown",
+            )
+            for t in trials
+            if t.kind == "augmentation"
+        ),
+        ect_courses=tuple(
+            EctCourse(
+                start=t.start_date,
+                end=t.end_date,
+                sessions=int(t.sessions or 0),
+                electrode_placement=t.electrode_placement or "unknown",
+                outcome=t.outcome,
+            )
+            for t in trials
+            if t.kind == "ect"
+        ),
+        psychotherapy_courses=tuple(
+            PsychotherapyCourse(
+                modality=t.agent,
+                start=t.start_date,
+                end=t.end_date,
+                sessions=t.sessions,
+                outcome=t.outcome,
+            )
+            for t in trials
+            if t.kind == "psychotherapy"
+        ),
+    )
+
+
+def stage(history: TreatmentHistory, *, criteria: str | None = None) -> StagingReport:
+    """TRD status and the three staging methods under a named adequacy criteria set."""
+    if criteria is None:
+        return stage_history(history)
+    check_option("criteria", criteria, tuple(CRITERIA_PRESETS))
+    return stage_history(history, criteria=CRITERIA_PRESETS[criteria])
+
+
+def stage_patient(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    *,
+    as_of: date | None = None,
+    criteria: str | None = None,
+) -> StagingReport:
+    history = load_history(session, actor, patient, as_of=as_of or utc_today())
+    return stage(history, criteria=criteria)
+
+
+def add_course(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    *,
+    modality: str,
+    start_date: date,
+    primary_scale: str = "phq9",
+    planned_sessions: int | None = None,
+) -> TreatmentCourse:
+    """Open a treatment course (its start is the outcome baseline date)."""
+    check_option("modality", modality, MODALITIES)
+    get_scale(primary_scale)
+    if planned_sessions is not None and planned_sessions < 1:
+        raise InvalidInput.single(
+            "planned_sessions", "out of range", allowed=">= 1", given=planned_sessions
+        )
+    repo = HistoryRepository(session)
+    ref = new_ref("C")
+    while repo.course_ref_exists(ref):
+        ref = new_ref("C")
+    course = TreatmentCourse(
+        ref=ref,
+        patient_id=patient.id,
+        modality=modality,
+        start_date=start_date,
+        status="active",
+        primary_scale=primary_scale,
+        planned_sessions=planned_sessions,
+    )
+    stamp_new(course, actor)
+    repo.add(course)
+    audit.record(
+        session,
+        actor,
+        "create",
+        "course",
+        entity_id=course.id,
+        patient_ref=patient.ref,
+        detail={"modality": modality},
+    )
+    return course
+
+
+def list_courses(session: Session, actor: Actor, patient: Patient) -> list[TreatmentCourse]:
+    rows = HistoryRepository(session).courses(patient.id)
+    audit.record(
+        session, actor, "read", "course_list", patient_ref=patient.ref, detail={"count": len(rows)}
+    )
+    return rows
+
+
+def course_to_dict(course: TreatmentCourse) -> dict[str, Any]:
+    return {
+        "ref": course.ref,
+        "modality": course.modality,
+        "start_date": course.start_date.isoformat(),
+        "end_date": course.end_date.isoformat() if course.end_date else None,
+        "status": course.status,
+        "primary_scale": course.primary_scale,
+        "planned_sessions": course.planned_sessions,
+    }
