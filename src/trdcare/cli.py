@@ -8,8 +8,14 @@ from typing import Annotated
 import typer
 
 from trdcare import __version__
+from trdcare.adapters.db import cli as db_cli
+from trdcare.assessments import cli as assessments_cli
+from trdcare.audit import cli as audit_cli
 from trdcare.cli_support import CliContext
 from trdcare.config import load_settings
+from trdcare.demo import cli as demo_cli
+from trdcare.history import cli as history_cli
+from trdcare.patients import cli as patients_cli
 
 app = typer.Typer(
     name="trdcare",
@@ -46,36 +52,22 @@ def root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
-    ctx.obj = CliContext(load_settings(data_dir=data_dir, database_url=database_url))
+    context = CliContext(load_settings(data_dir=data_dir, database_url=database_url))
+    ctx.obj = context
+    ctx.call_on_close(context.close)
 
 
-def _mount() -> None:
-    from trdcare.adapters.db import cli as db_cli
-    from trdcare.assessments import cli as assessments_cli
-    from trdcare.audit import cli as audit_cli
-    from trdcare.demo import cli as demo_cli
-    from trdcare.history import cli as history_cli
-    from trdcare.patients import cli as patients_cli
-
-    app.add_typer(db_cli.app, name="db")
-    app.add_typer(patients_cli.app, name="patient")
-    app.add_typer(history_cli.app, name="history")
-    app.add_typer(history_cli.course_app, name="course")
-    app.add_typer(audit_cli.app, name="audit")
-    app.command("demo")(demo_cli.demo)
-    app.command("caseload")(assessments_cli.caseload)
-    app.command("score")(assessments_cli.score)
-    app.command("assess")(assessments_cli.assess)
-    app.command("outcome")(assessments_cli.outcome)
-    app.command("stage")(history_cli.stage)
-    try:
-        from trdcare.tms import cli as tms_cli
-    except ImportError:  # the TMS room is optional until it lands
-        return
-    app.add_typer(tms_cli.app, name="tms")
-
-
-_mount()
+app.add_typer(db_cli.app, name="db")
+app.add_typer(patients_cli.app, name="patient")
+app.add_typer(history_cli.app, name="history")
+app.add_typer(history_cli.course_app, name="course")
+app.add_typer(audit_cli.app, name="audit")
+app.command("demo")(demo_cli.demo)
+app.command("caseload")(assessments_cli.caseload)
+app.command("score")(assessments_cli.score)
+app.command("assess")(assessments_cli.assess)
+app.command("outcome")(assessments_cli.outcome)
+app.command("stage")(history_cli.stage)
 
 
 def main() -> None:

@@ -48,6 +48,11 @@ class CliContext:
             self._engine = make_engine(self.settings.database_url)
         return self._engine
 
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
     def ensure_schema(self) -> None:
         """SQLite (embedded) is migrated on first use; a server database must be upgraded."""
         if is_up_to_date(self.engine):

@@ -143,7 +143,7 @@ def outcome(
         emit_json(doc)
         return
     typer.echo(f"patient {doc['patient']}  course {doc['course'] or '-'}")
-    for line in result.explain() if hasattr(result, "explain") else doc.get("explanation", []):
+    for line in doc["explanation"]:
         typer.echo(f"  {line}")
 
 
@@ -191,6 +191,7 @@ def print_caseload(docs: list[dict[str, Any]], *, limit: int) -> None:
             ", ".join(d["alerts"]),
         )
     console = Console()
+    console.width = max(console.width, 120)  # never truncate refs and alerts in a pipe
     console.print(table)
     console.print(
         f"response {responders}, remission {remitters}, suicidal-ideation alerts {flagged}, "

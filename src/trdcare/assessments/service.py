@@ -128,7 +128,8 @@ def select_course(
         return course
     courses = repo.courses_for_patient(patient.id)
     active = [c for c in courses if c.status == "active"]
-    return (active or courses or [None])[0]
+    candidates = active or courses
+    return candidates[0] if candidates else None
 
 
 def patient_outcome(

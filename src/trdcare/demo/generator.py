@@ -200,7 +200,7 @@ def generate_clinic(seed: int, patients: int, as_of: date) -> list[DemoPatient]:
                     "outcome": "no_response",
                 }
             )
-        last_end = date.fromisoformat(trials[-1]["end"])
+        last_end = date.fromisoformat(str(trials[-1]["end"]))
         augmentation = []
         if rng.random() < 0.3 and (course_start - last_end).days > 50:
             start = last_end - timedelta(days=rng.randint(20, 40))

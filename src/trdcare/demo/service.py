@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from trdcare.adapters.db.models import Patient
 from trdcare.assessments import service as assessment_service
 from trdcare.core.actor import Actor
+from trdcare.core.clock import utc_now
 from trdcare.core.errors import Conflict
 from trdcare.demo.generator import generate_clinic
 from trdcare.history import service as history_service
@@ -52,13 +53,15 @@ def load_demo(session: Session, *, seed: int, patients: int, as_of: date) -> Dem
         patient = patient_service.add_patient(
             session,
             DEMO_ACTOR,
-            PatientCreate(
-                mrn=plan.mrn,
-                given_name=plan.given_name,
-                family_name=plan.family_name,
-                birth_date=plan.birth_date,
-                sex=plan.sex,
-            ),  # type: ignore[arg-type]
+            PatientCreate.model_validate(
+                {
+                    "mrn": plan.mrn,
+                    "given_name": plan.given_name,
+                    "family_name": plan.family_name,
+                    "birth_date": plan.birth_date,
+                    "sex": plan.sex,
+                }
+            ),
             today=as_of,
         )
         history_service.import_history(
@@ -81,7 +84,7 @@ def load_demo(session: Session, *, seed: int, patients: int, as_of: date) -> Dem
                 patient,
                 item.scale_id,
                 item.answers,
-                administered_at=datetime.combine(item.on, _VISIT_TIME),
+                administered_at=min(datetime.combine(item.on, _VISIT_TIME), utc_now()),
                 course=course if course and item.on >= course.start_date else None,
             )
             n_assessments += 1

@@ -110,7 +110,11 @@ def import_(
     with cli.session() as session:
         row = patient_service.find_patient(session, cli.actor, patient, purpose="history")
         episode = history_service.import_history(session, cli.actor, row, facts, replace=replace)
-        doc = {"patient": row.ref, "episode_id": episode.id, "history": history_to_dict(facts)}
+        doc: dict[str, Any] = {
+            "patient": row.ref,
+            "episode_id": episode.id,
+            "history": history_to_dict(facts),
+        }
     if json_out:
         emit_json(doc)
     else:
@@ -136,7 +140,7 @@ def show(ctx: typer.Context, patient: PatientArg, json_out: JsonOpt = False) -> 
     with cli.session() as session:
         row = patient_service.find_patient(session, cli.actor, patient, purpose="history")
         facts = history_service.load_history(session, cli.actor, row, as_of=utc_today())
-        doc = {"patient": row.ref, **history_to_dict(facts)}
+        doc: dict[str, Any] = {"patient": row.ref, **history_to_dict(facts)}
     if json_out:
         emit_json(doc)
         return

@@ -21,16 +21,10 @@ from trdcare.core.errors import Conflict, InvalidInput, NotFound
 from trdcare.core.ids import new_ref
 from trdcare.history.domain import (
     CRITERIA_PRESETS,
-    AntidepressantTrial,
-    AugmentationTrial,
-    EctCourse,
-    PsychotherapyCourse,
     StagingReport,
     TreatmentHistory,
+    parse_history,
     stage_history,
-)
-from trdcare.history.domain import (
-    Episode as EpisodeFacts,
 )
 from trdcare.history.repository import HistoryRepository
 
@@ -168,56 +162,58 @@ def load_history(
 def history_from_rows(
     episode: Episode, trials: list[TreatmentTrial], *, as_of: date
 ) -> TreatmentHistory:
-    return TreatmentHistory(
-        episode=EpisodeFacts(onset=episode.onset, as_of=as_of, severity=episode.severity),
-        antidepressant_trials=tuple(
-            AntidepressantTrial(
-                drug=t.agent,
-                max_daily_dose_mg=float(t.max_daily_dose_mg or 0),
-                start=t.start_date,
-                end=t.end_date,
-                adherence=t.adherence or "unknown",
-                outcome=t.outcome,
-                dose_optimised=t.dose_optimised,
-            )
+    """Rebuild the domain history from stored rows, through the same validation as a file."""
+
+    def period(t: TreatmentTrial) -> dict[str, Any]:
+        return {
+            "start": t.start_date.isoformat(),
+            "end": t.end_date.isoformat() if t.end_date else None,
+            "outcome": t.outcome,
+        }
+
+    document: dict[str, Any] = {
+        "episode": {
+            "onset": episode.onset.isoformat(),
+            "as_of": as_of.isoformat(),
+            "severity": episode.severity,
+        },
+        "antidepressant_trials": [
+            {
+                "drug": t.agent,
+                "max_daily_dose_mg": t.max_daily_dose_mg,
+                "adherence": t.adherence or "unknown",
+                "dose_optimised": t.dose_optimised,
+                **period(t),
+            }
             for t in trials
             if t.kind == "antidepressant"
-        ),
-        augmentation_trials=tuple(
-            AugmentationTrial(
-                agent=t.agent,
-                max_daily_dose_mg=t.max_daily_dose_mg,
-                start=t.start_date,
-                end=t.end_date,
-                outcome=t.outcome,
-                adherence=t.adherence or "unknown",
-            )
+        ],
+        "augmentation_trials": [
+            {
+                "agent": t.agent,
+                "max_daily_dose_mg": t.max_daily_dose_mg,
+                "adherence": t.adherence or "unknown",
+                **period(t),
+            }
             for t in trials
             if t.kind == "augmentation"
-        ),
-        ect_courses=tuple(
-            EctCourse(
-                start=t.start_date,
-                end=t.end_date,
-                sessions=int(t.sessions or 0),
-                electrode_placement=t.electrode_placement or "unknown",
-                outcome=t.outcome,
-            )
+        ],
+        "ect_courses": [
+            {
+                "sessions": t.sessions,
+                "electrode_placement": t.electrode_placement or "unknown",
+                **period(t),
+            }
             for t in trials
             if t.kind == "ect"
-        ),
-        psychotherapy_courses=tuple(
-            PsychotherapyCourse(
-                modality=t.agent,
-                start=t.start_date,
-                end=t.end_date,
-                sessions=t.sessions,
-                outcome=t.outcome,
-            )
+        ],
+        "psychotherapy_courses": [
+            {"modality": t.agent, "sessions": t.sessions, **period(t)}
             for t in trials
             if t.kind == "psychotherapy"
-        ),
-    )
+        ],
+    }
+    return parse_history(document, today=max(as_of, utc_today()))
 
 
 def stage(history: TreatmentHistory, *, criteria: str | None = None) -> StagingReport:

@@ -133,10 +133,10 @@ def is_allowed(role: str, permission: str) -> bool:
     >>> is_allowed("admin", "clinical.read")
     False
     """
-    try:
-        return role in PERMISSIONS[permission].roles
-    except KeyError:
+    entry = PERMISSIONS.get(permission)
+    if entry is None:
         raise ValueError(f"permission must be one of {sorted(PERMISSIONS)}, got {permission!r}")
+    return role in entry.roles
 
 
 def permissions_of(role: str) -> tuple[str, ...]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -36,7 +36,7 @@ def upgrade(ctx: typer.Context, json_out: JsonOpt = False) -> None:
 def status(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     """Show the schema revision and whether it is current."""
     cli = get_context(ctx)
-    doc = {
+    doc: dict[str, Any] = {
         "backend": cli.engine.dialect.name,
         "revision": list(current_revisions(cli.engine)),
         "head": list(head_revisions(cli.engine)),

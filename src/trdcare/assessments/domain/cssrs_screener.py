@@ -18,8 +18,9 @@ none       every asked question answered no
 
 Safety choices (DERIVED, conservative, so that no positive answer is ever lost):
 
-* every yes raises a :class:`~trdcare.assessments.domain.model.SafetyFlag` carrying its
-  triage level, also on incomplete forms and also when a question was answered although
+* every yes raises a :class:`~trdcare.assessments.domain.model.SafetyFlag` (code
+  ``suicidal_ideation``, category ``ideation`` or, for question 6, ``behaviour``) carrying
+  its triage level, also on incomplete forms and also when a question was answered although
   the skip logic would not have asked it (the answer is kept and a note explains it);
 * behaviour (6 = yes) with its timing not recorded is triaged ``high``: a recent attempt
   cannot be ruled out;
@@ -72,26 +73,22 @@ _TRIAGE = Provenance(("S21", "S22"), "VERIFIED")
 _TRIAGE_HIGH = Provenance(("S21", "S48"), "VERIFIED")
 
 TRIAGE_RULES: tuple[TriageRule, ...] = (
-    TriageRule("1", "low", "suicidal_ideation", "yes to question 1 (wish to be dead)", _TRIAGE),
-    TriageRule("2", "low", "suicidal_ideation", "yes to question 2 (suicidal thoughts)", _TRIAGE),
-    TriageRule(
-        "3", "moderate", "suicidal_ideation", "yes to question 3 (thoughts with method)", _TRIAGE
-    ),
-    TriageRule("4", "high", "suicidal_ideation", "yes to question 4 (intent)", _TRIAGE_HIGH),
-    TriageRule(
-        "5", "high", "suicidal_ideation", "yes to question 5 (intent with plan)", _TRIAGE_HIGH
-    ),
+    TriageRule("1", "low", "ideation", "yes to question 1 (wish to be dead)", _TRIAGE),
+    TriageRule("2", "low", "ideation", "yes to question 2 (suicidal thoughts)", _TRIAGE),
+    TriageRule("3", "moderate", "ideation", "yes to question 3 (thoughts with method)", _TRIAGE),
+    TriageRule("4", "high", "ideation", "yes to question 4 (intent)", _TRIAGE_HIGH),
+    TriageRule("5", "high", "ideation", "yes to question 5 (intent with plan)", _TRIAGE_HIGH),
     TriageRule(
         "6",
         "moderate",
-        "suicidal_behaviour",
+        "behaviour",
         "yes to question 6, behaviour more than 3 months ago (6_recent = no)",
         Provenance(("S21",), "VERIFIED"),
     ),
     TriageRule(
         "6_recent",
         "high",
-        "suicidal_behaviour",
+        "behaviour",
         "yes to question 6 with behaviour within the past 3 months (6_recent = yes)",
         _TRIAGE_HIGH,
     ),
@@ -100,7 +97,7 @@ TRIAGE_RULES: tuple[TriageRule, ...] = (
 BEHAVIOUR_TIMING_UNKNOWN = TriageRule(
     "6",
     "high",
-    "suicidal_behaviour",
+    "behaviour",
     "yes to question 6 with the timing not recorded (6_recent missing): treated as within "
     "the past 3 months",
     Provenance(("S21", "S48"), "DERIVED", "conservative choice: recent behaviour not ruled out"),
@@ -109,7 +106,7 @@ BEHAVIOUR_TIMING_UNKNOWN = TriageRule(
 RECENT_WITHOUT_BEHAVIOUR = TriageRule(
     "6_recent",
     "high",
-    "suicidal_behaviour",
+    "behaviour",
     "6_recent = yes although question 6 is not yes (contradictory): treated as behaviour "
     "within the past 3 months",
     Provenance(("S21", "S48"), "DERIVED", "conservative choice: a reported recent act is kept"),
@@ -164,6 +161,7 @@ def _flag(rule: TriageRule, item: str) -> SafetyFlag:
         source=rule.provenance.cite(),
         triage=rule.level,
         status=rule.provenance.status,
+        category=rule.category,
     )
 
 

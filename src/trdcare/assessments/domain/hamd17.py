@@ -12,12 +12,11 @@ convention (HRSD <= 7 [S54]) and is DERIVED.
 
 Safety rule: item 3 (suicide) anchors [S33][A2][A3] are 0 absent; 1 "feels life is not
 worth living"; 2 "wishes he/she were dead or any thoughts of possible death to self";
-3 "suicidal ideas or gesture"; 4 "attempts at suicide". The flag is raised at >= 2, the
-lowest anchor that denotes thoughts of death or suicide directed at the self (a passive
-death wish, which the C-SSRS also counts as positive, question 1). Anchor 1 expresses
-hopelessness without thoughts of death: it does not raise the flag, but the result's
-explanation names it for clinician review. Note the asymmetry with QIDS-SR16 item 12,
-whose prescribed cut-off (>= 1) includes "wonder if it's worth living".
+3 "suicidal ideas or gesture"; 4 "attempts at suicide". The flag is raised at >= 1. Anchor 1
+is the same state as QIDS-SR16 item 12 anchor 1 ("wonder if it's worth living"), which the
+product's specification flags (>= 1); a safety flag must not depend on which scale happened
+to be used, so HAM-D17 flags the same state. This choice is DERIVED (consistency with the
+specified QIDS-SR16 cut-off; errs on the side of review).
 
 References
 ----------
@@ -224,13 +223,13 @@ RUSH_2003_CROSSWALK = BandConvention(
 
 ITEM3_RULE = SafetyRule(
     item="3",
-    min_value=2,
-    anchor="wishes he/she were dead or any thoughts of possible death to self",
+    min_value=1,
+    anchor="feels life is not worth living",
     provenance=Provenance(
         ("S33", "A2", "A3"),
         "DERIVED",
-        "anchor texts VERIFIED; choosing 2 as the lowest anchor denoting thoughts of death "
-        "or suicide is DERIVED (anchor 1 'feels life is not worth living' is hopelessness)",
+        "anchor texts VERIFIED; flagging from anchor 1 is DERIVED: it matches QIDS-SR16 "
+        "item 12 anchor 1 ('wonder if it's worth living'), which is flagged at >= 1",
     ),
 )
 

@@ -8,15 +8,19 @@ scoring engine in :mod:`trdcare.assessments.domain.scoring` reads only this data
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from trdcare.assessments.domain.sources import Provenance
 
 TRIAGE_LEVELS: tuple[str, ...] = ("none", "low", "moderate", "high")
 """C-SSRS screener triage levels, lowest first."""
 
-SAFETY_FLAG_CODES: tuple[str, ...] = ("suicidal_ideation", "suicidal_behaviour")
-"""Codes a :class:`SafetyFlag` can carry."""
+SAFETY_FLAG_CODES: tuple[str, ...] = ("suicidal_ideation",)
+"""Codes a :class:`SafetyFlag` can carry: one code for every suicide-risk signal (the
+project's contract), so that a consumer testing ``code == "suicidal_ideation"`` never
+misses one; :attr:`SafetyFlag.category` tells ideation from behaviour."""
+
+FLAG_CATEGORIES: tuple[str, ...] = ("ideation", "behaviour")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +31,7 @@ class AnswerOption:
     label: str
     loinc: str | None = None
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, Any]:
         return {"value": self.value, "label": self.label, "loinc": self.loinc}
 
 
@@ -88,7 +92,7 @@ class Item:
         extra = "".join(f" or {o.value} (= {o.label})" for o in self.not_scored)
         return f"one of {scored}{extra}"
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "key": self.key,
             "label": self.label,
@@ -110,7 +114,7 @@ class ScoreDomain:
     name: str
     items: tuple[str, ...]
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "items": list(self.items)}
 
 
@@ -125,7 +129,7 @@ class Band:
     def contains(self, total: int) -> bool:
         return self.low <= total <= self.high
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, Any]:
         return {"label": self.label, "low": self.low, "high": self.high}
 
 
@@ -145,7 +149,7 @@ class BandConvention:
                 return band
         raise ValueError(f"total {total} outside band convention {self.id}")
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "name": self.name,
@@ -162,7 +166,7 @@ class LoincCodes:
     total: str | None
     provenance: Provenance
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, Any]:
         return {"panel": self.panel, "total": self.total, "provenance": self.provenance.to_dict()}
 
 
@@ -181,7 +185,7 @@ class ThresholdRule:
     def describe(self) -> str:
         return f"{self.name}: total {self.op} {self.value} {self.provenance.cite()}"
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "op": self.op,
@@ -207,7 +211,7 @@ class SafetyRule:
     def describe(self) -> str:
         return f"item {self.item} >= {self.min_value} ({self.anchor!r})"
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
             "item": self.item,
@@ -223,15 +227,17 @@ class TriageRule:
 
     item: str
     level: str
-    code: str
+    category: str
     rule: str
     provenance: Provenance
+    code: str = "suicidal_ideation"
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "item": self.item,
             "level": self.level,
             "code": self.code,
+            "category": self.category,
             "rule": self.rule,
             "provenance": self.provenance.to_dict(),
         }
@@ -285,7 +291,7 @@ class Scale:
                 return convention
         raise KeyError(convention_id)
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "name": self.name,
@@ -316,7 +322,8 @@ class SafetyFlag:
     Parameters
     ----------
     code : str
-        ``"suicidal_ideation"`` or ``"suicidal_behaviour"`` (C-SSRS question 6).
+        ``"suicidal_ideation"`` for every suicide-risk signal (see
+        :data:`SAFETY_FLAG_CODES`).
     scale, item : str
         Where the signal came from.
     value : int
@@ -329,6 +336,8 @@ class SafetyFlag:
         C-SSRS triage level of this answer (None for the other scales).
     status : str
         Verification status of the rule.
+    category : str
+        ``"ideation"``, or ``"behaviour"`` for C-SSRS question 6 (suicidal behaviour).
     """
 
     code: str
@@ -339,10 +348,12 @@ class SafetyFlag:
     source: str
     triage: str | None = None
     status: str = "VERIFIED"
+    category: str = "ideation"
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
+            "category": self.category,
             "scale": self.scale,
             "item": self.item,
             "value": self.value,
@@ -375,7 +386,7 @@ class ScaleResult:
     total_max: int | None = None
     domain_scores: tuple[tuple[str, int], ...] = ()
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "scale": self.scale_id,
             "total": self.total,

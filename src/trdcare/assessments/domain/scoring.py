@@ -127,7 +127,12 @@ def parse_answers(scale_id: str, tokens: Sequence[str]) -> dict[str, int]:
                 issues.add(f"items.{key}", "unknown item", allowed=", ".join(keys), given=key)
                 continue
             if key in seen:
-                issues.add(f"items.{key}", "given more than once", given=token)
+                issues.add(
+                    f"items.{key}",
+                    "given more than once",
+                    allowed="one answer per item",
+                    given=token,
+                )
                 continue
             seen.add(key)
             if value.strip() == NOT_ASKED:
@@ -160,7 +165,10 @@ def _validate(scale: Scale, answers: Mapping[str, int]) -> None:
     issues = IssueCollector()
     keys = scale.item_keys
     for key, value in answers.items():
-        if not isinstance(key, str) or key not in keys:
+        if not isinstance(key, str):
+            issues.add(f"items.{key}", "item key must be text", allowed=", ".join(keys), given=key)
+            continue
+        if key not in keys:
             issues.add(f"items.{key}", "unknown item", allowed=", ".join(keys), given=key)
             continue
         item = scale.item(key)
@@ -178,20 +186,20 @@ def _safety_flags(scale: Scale, answers: Mapping[str, int]) -> tuple[SafetyFlag,
     flags = []
     for rule in scale.safety_rules:
         value = answers.get(rule.item)
-        if value is not None and value in scale.item(rule.item).scored_values:
-            if value >= rule.min_value:
-                flags.append(
-                    SafetyFlag(
-                        code=rule.code,
-                        scale=scale.id,
-                        item=rule.item,
-                        value=value,
-                        rule=f"{scale.id} {rule.describe()}",
-                        source=rule.provenance.cite(),
-                        triage=None,
-                        status=rule.provenance.status,
-                    )
+        scored = value is not None and value in scale.item(rule.item).scored_values
+        if scored and value is not None and value >= rule.min_value:
+            flags.append(
+                SafetyFlag(
+                    code=rule.code,
+                    scale=scale.id,
+                    item=rule.item,
+                    value=value,
+                    rule=f"{scale.id} {rule.describe()}",
+                    source=rule.provenance.cite(),
+                    triage=None,
+                    status=rule.provenance.status,
                 )
+            )
     return tuple(flags)
 
 

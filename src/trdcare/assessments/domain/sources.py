@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Status = Literal["VERIFIED", "VERIFIED-secondary", "VERIFIED-weak", "UNVERIFIED", "DERIVED"]
 
@@ -38,6 +38,7 @@ SOURCES: Mapping[str, str] = {
     "S23": "CDISC wiki, C-SSRS QRS supplement (The Research Foundation for Mental Hygiene)",
     "S25": "Kroenke K, Spitzer RL, Williams JBW. J Gen Intern Med 2001;16:606-613",
     "S26": "CamCOPS gad7.py (ucam-department-of-psychiatry/camcops), citing Spitzer 2006",
+    "S27": "cbtwatch.com post quoting the IAPT Manual (6-point PHQ-9 / 4-point GAD-7)",
     "S28": "pubcompare.ai protocol text (PHQ-9 0-27, GAD-7 0-21)",
     "S29": "ids-qids.org interpretation table (severity crosswalk, Rush 2003)",
     "S30": "HL7/sdc questionnaire-sdc-profile-example-PHQ9.fsh",
@@ -54,6 +55,7 @@ SOURCES: Mapping[str, str] = {
     "S44": "docs.getrivet.ca QIDS-SR-16 template (domain mapping)",
     "S45": "hiboop.com QIDS-SR page (remission <= 5, Trivedi 2006)",
     "S46": "Zimmerman M et al. J Affect Disord 2013;150:384-388 (PubMed 23759278)",
+    "S47": "Muller MJ et al. J Affect Disord 2000;60:137-140 and 2003;77:255-260",
     "S48": "Columbia C-SSRS triage guidelines (docsbay.net copy)",
     "S50": "PMC8382305 figure 5 note (response >= 50% decrease)",
     "S51": "Szegedi A et al. J Clin Psychiatry 2009;70(3):344-353 (abstract)",
@@ -122,5 +124,5 @@ class Provenance:
         tags = "".join(f"[{tag}]" for tag in self.sources)
         return f"{tags} {self.status}".strip()
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, Any]:
         return {"sources": list(self.sources), "status": self.status, "note": self.note}

@@ -447,7 +447,7 @@ class _CatalogueParser:
             self.issues.add(f"{path}.rxcui", "must be a string of digits or null", given=rxcui)
             rxcui = None
         return RxNormCode(
-            cast(str | None, rxcui),
+            rxcui,
             self._sources(obj, "source", path),
             self._status(obj, "status", path),
             self._str(obj, "note", path, empty=True),
@@ -473,7 +473,7 @@ class _CatalogueParser:
             if obj.get("value_mg") is None:
                 self.issues.add(f"{path}.value_mg", "is required")
             return None
-        return DoseThreshold(dose, cast(Comparison, comparison), source, status, note)
+        return DoseThreshold(dose, comparison, source, status, note)
 
     # the document -------------------------------------------------------------------------------
 
@@ -556,6 +556,8 @@ class _CatalogueParser:
             obj.get("min_adequate_daily_dose_mg"), f"{path}.min_adequate_daily_dose_mg"
         )
         comparison = obj.get("dose_comparison")
+        if dose is None and comparison is None:
+            comparison = ">="  # unused: there is no minimum dose to compare with
         if comparison not in COMPARISONS:
             self.issues.add(
                 f"{path}.dose_comparison",
@@ -587,13 +589,11 @@ class _CatalogueParser:
         min_dose = (
             None
             if dose is None
-            else DoseThreshold(
-                dose, cast(Comparison, comparison), dose_source, dose_status, dose_note
-            )
+            else DoseThreshold(dose, comparison, dose_source, dose_status, dose_note)
         )
         return Antidepressant(
             name=name,
-            drug_class=cast(DrugClass, drug_class),
+            drug_class=drug_class,
             class_source=class_source,
             class_status=class_status,
             rxnorm=rxnorm,

@@ -69,7 +69,7 @@ class _Record:
         self.ok = False
         self.issues.add(self._p(key), message, allowed=allowed, given=given)
 
-    def date(self, key: str, *, required: bool) -> date | None:
+    def read_date(self, key: str, *, required: bool) -> date | None:
         allowed = "a date YYYY-MM-DD" + ("" if required else " or null")
         value = self.obj.get(key)
         if value is None:
@@ -77,7 +77,7 @@ class _Record:
                 self.add(key, "is required", allowed=allowed)
             return None
         if _is_date(value):
-            return cast(date, value)
+            return value
         if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
             self.add(key, "must be a date", allowed=allowed, given=value)
             return None
@@ -148,8 +148,8 @@ class _Record:
         self, today: date, episode: Episode | None, outcome: str | None
     ) -> tuple[date | None, date | None]:
         """Read ``start``/``end``; check order, ``ongoing``, ``today`` and ``episode.as_of``."""
-        start = self.date("start", required=True)
-        end = self.date("end", required=False)
+        start = self.read_date("start", required=True)
+        end = self.read_date("end", required=False)
         for key, value in (("start", start), ("end", end)):
             if value is None:
                 continue
@@ -228,8 +228,8 @@ def _episode(data: Mapping[str, object], today: date, issues: IssueCollector) ->
     if obj is None:
         return None
     rec = _Record(obj, "episode", issues)
-    onset = rec.date("onset", required=True)
-    as_of = rec.date("as_of", required=True)
+    onset = rec.read_date("onset", required=True)
+    as_of = rec.read_date("as_of", required=True)
     severity = rec.option("severity", SEVERITIES)
     for key, value in (("onset", onset), ("as_of", as_of)):
         if value is not None and value > today:

@@ -68,7 +68,7 @@ def _option(issues: IssueCollector, path: str, value: object, allowed: tuple[str
         issues.add(path, "unknown value", allowed=", ".join(allowed), given=value)
 
 
-def _is_date(value: object) -> bool:
+def _is_date(value: object) -> TypeGuard[date]:
     return isinstance(value, date) and not isinstance(value, datetime)
 
 

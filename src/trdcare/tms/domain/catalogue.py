@@ -29,7 +29,7 @@ def load(name: str) -> Mapping[str, Any]:
     """Return the parsed catalogue ``name`` (one of :data:`DATA_FILES`)."""
     if name not in DATA_FILES:
         raise ValueError(f"name must be one of {', '.join(DATA_FILES)}; got {name!r}")
-    text = resources.files("trdcare.tms.domain").joinpath("data", name).read_text("utf-8")
+    text = resources.files("trdcare.tms.domain").joinpath("data").joinpath(name).read_text("utf-8")
     return cast(Mapping[str, Any], json.loads(text))
 
 
@@ -41,9 +41,7 @@ def citation(source_id: str) -> str:
     return sources[source_id]
 
 
-def source(
-    source_id: str, status: object, *, where: str = "", tag: str = ""
-) -> Source:
+def source(source_id: str, status: object, *, where: str = "", tag: str = "") -> Source:
     """Build a :class:`Source` from a catalogue reference."""
     return Source(citation=citation(source_id), status=as_status(status), where=where, tag=tag)
 

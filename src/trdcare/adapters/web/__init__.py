@@ -1,0 +1,1 @@
+"""The clinic web application: JSON API under /api/v1 and server-rendered pages."""

@@ -1,0 +1,135 @@
+"""The application factory: ``create_app()`` builds the FastAPI app from the settings.
+
+``uvicorn --factory trdcare.adapters.web.app:create_app`` (what ``trdcare serve`` runs)
+reads the settings from the environment, so several worker processes share one setup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.resources import files
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from trdcare import __version__
+from trdcare.adapters.web.db import make_web_engine
+from trdcare.adapters.web.problems import (
+    PROBLEM_RESPONSES,
+    UnhandledErrorMiddleware,
+    handle_domain_error,
+    handle_http_exception,
+    handle_request_validation,
+)
+from trdcare.adapters.web.security import SecurityHeadersMiddleware
+from trdcare.adapters.web.settings import WebSettings, load_web_settings
+from trdcare.core.errors import DomainError
+
+API_PREFIX = "/api/v1"
+OPENAPI_URL = f"{API_PREFIX}/openapi.json"
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+
+
+def _api_routers() -> list[APIRouter]:
+    from trdcare.accounts import endpoints as accounts
+    from trdcare.patients import endpoints as patients
+
+    return [accounts.router, patients.router]
+
+
+def _page_routers() -> list[APIRouter]:
+    from trdcare.accounts import pages as accounts
+    from trdcare.patients import pages as patients
+
+    return [accounts.router, patients.router]
+
+
+def create_app(settings: WebSettings | None = None) -> FastAPI:
+    """Build the app (settings from the environment unless given)."""
+    settings = settings or load_web_settings()
+    engine = make_web_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="trdcare",
+        version=__version__,
+        summary="Clinical decision support for treatment-resistant depression",
+        description=(
+            "JSON API of trdcare. Authenticate with `Authorization: Bearer <token>` (create a "
+            "token on the *My account* page or with `trdcare user token`). Errors are RFC 9457 "
+            "problem documents naming each offending field. Lists are paged with "
+            "`limit`/`offset`. Patients are addressed by opaque refs (`P-...`), never by "
+            "identifying data."
+        ),
+        openapi_url=OPENAPI_URL,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+
+    app.add_exception_handler(DomainError, handle_domain_error)
+    app.add_exception_handler(RequestValidationError, handle_request_validation)
+    app.add_exception_handler(ValidationError, handle_request_validation)
+    app.add_exception_handler(StarletteHTTPException, handle_http_exception)
+    # Added last = outermost: the headers also go on the bare 500 answer.
+    app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+
+    api = APIRouter(prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
+
+    @api.get("/health", response_model=Health, tags=["health"], summary="Liveness (no auth)")
+    def health() -> Health:
+        return Health(status="ok", version=__version__)
+
+    for router in _api_routers():
+        api.include_router(router)
+    app.include_router(api)
+    for router in _page_routers():
+        app.include_router(router)
+    app.mount(
+        "/static",
+        StaticFiles(directory=str(files("trdcare.adapters.web") / "static")),
+        name="static",
+    )
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document with the bearer scheme applied to every API operation."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        summary=app.summary,
+        description=app.description,
+        routes=app.routes,
+    )
+    schema.setdefault("components", {})["securitySchemes"] = {
+        "bearer": {"type": "http", "scheme": "bearer", "description": "API token (trd_...)"}
+    }
+    for path, operations in schema.get("paths", {}).items():
+        if path == f"{API_PREFIX}/health":
+            continue
+        for operation in operations.values():
+            if isinstance(operation, dict):
+                operation["security"] = [{"bearer": []}]
+    app.openapi_schema = schema
+    return schema

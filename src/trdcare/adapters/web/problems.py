@@ -1,0 +1,281 @@
+"""RFC 9457 problem details: one error shape for the whole API, HTML pages for browsers.
+
+Every error names the field it is about: ``errors`` lists one entry per offending field
+with its ``path`` (dotted, e.g. ``items.9``), a JSON ``pointer`` into the request body, the
+``location`` (body, query, path, header) and what is allowed. Domain errors keep their
+stable ``code`` (clients may switch on it). Programming errors are answered with a bare
+500 and logged without the request data or the exception message (which can hold values).
+
+References
+----------
+.. [1] Nottingham M, Wilde E, Dalal S. RFC 9457: Problem Details for HTTP APIs. IETF, 2023.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field, ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from trdcare.core.errors import DomainError, Issue, PermissionDenied, render_given
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+logger = logging.getLogger("trdcare.web")
+
+
+class ProblemIssue(BaseModel):
+    path: str = Field(description="Dotted path of the field, e.g. 'items.9'")
+    pointer: str = Field(description="JSON pointer into the request, e.g. '#/items/9'")
+    location: str = Field(description="body, query, path, header or form")
+    message: str
+    allowed: str | None = None
+    given: str | None = None
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    code: str = Field(description="Stable machine-readable error code")
+    errors: list[ProblemIssue] = Field(default_factory=list)
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem, "description": text, "content": {PROBLEM_MEDIA_TYPE: {}}}
+    for code, text in (
+        (401, "Not signed in (no or invalid credentials)"),
+        (403, "Not permitted for this role, or CSRF check failed"),
+        (404, "Not found"),
+        (409, "Conflicts with the current record or a safety rule"),
+        (422, "Invalid input; `errors` names each field"),
+    )
+}
+
+
+class NotAuthenticated(DomainError):
+    code = "not_authenticated"
+    status = 401
+    title = "Not signed in"
+
+
+class CsrfFailed(PermissionDenied):
+    code = "csrf_failed"
+    title = "The form is stale or was not sent by this site"
+
+
+def _pointer(path: str) -> str:
+    return "#/" + path.replace(".", "/") if path else "#"
+
+
+def issue_out(issue: Issue, location: str = "body") -> ProblemIssue:
+    return ProblemIssue(
+        path=issue.path,
+        pointer=_pointer(issue.path),
+        location=location,
+        message=issue.message,
+        allowed=issue.allowed,
+        given=issue.given,
+    )
+
+
+def issues_from_pydantic(
+    errors: Iterable[Mapping[str, Any]], *, default_location: str = "body"
+) -> list[ProblemIssue]:
+    """Map pydantic error entries to problem issues naming the field."""
+    out = []
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ())]
+        location = default_location
+        if loc and loc[0] in ("body", "query", "path", "header", "cookie", "form"):
+            location = loc.pop(0)
+        path = ".".join(loc)
+        given = err.get("input")
+        ctx = err.get("ctx") or {}
+        allowed = None
+        if "expected" in ctx:
+            allowed = str(ctx["expected"])
+        elif "pattern" in ctx:
+            allowed = f"matching {ctx['pattern']}"
+        elif {"ge", "le"} <= ctx.keys():
+            allowed = f"{ctx['ge']} to {ctx['le']}"
+        elif "min_length" in ctx or "max_length" in ctx:
+            allowed = f"length {ctx.get('min_length', 0)} to {ctx.get('max_length', 'any')}"
+        out.append(
+            ProblemIssue(
+                path=path,
+                pointer=_pointer(path),
+                location=location,
+                message=str(err.get("msg", "invalid")),
+                allowed=allowed,
+                given=None
+                if given is None or isinstance(given, dict | list)
+                else render_given(given),
+            )
+        )
+    return out
+
+
+def render_issues(issues: Sequence[ProblemIssue]) -> str:
+    if not issues:
+        return "The request is not valid"
+    first = issues[0]
+    text = f"{first.path}: {first.message}" if first.path else first.message
+    if first.allowed:
+        text += f" (allowed: {first.allowed})"
+    if len(issues) > 1:
+        text += f" (and {len(issues) - 1} more)"
+    return text
+
+
+def wants_html(request: Request) -> bool:
+    """Pages get HTML errors; everything under /api gets problem+json."""
+    return not request.url.path.startswith("/api/")
+
+
+def problem_response(problem: Problem, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(
+        problem.model_dump(mode="json"),
+        status_code=problem.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=dict(headers or {}),
+    )
+
+
+def domain_problem(exc: DomainError) -> Problem:
+    return Problem(
+        type=f"urn:trdcare:problem:{exc.code}",
+        title=exc.title,
+        status=exc.status,
+        detail=exc.render(),
+        code=exc.code,
+        errors=[issue_out(i) for i in exc.issues],
+    )
+
+
+def _html_error(request: Request, problem: Problem) -> Response:
+    from trdcare.adapters.web.templating import render
+
+    return render(request, "web/error.html", {"problem": problem}, status_code=problem.status)
+
+
+async def handle_domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    if isinstance(exc, NotAuthenticated):
+        if wants_html(request):
+            target = request.url.path
+            return RedirectResponse(f"/login?next={target}", status_code=303)
+        return problem_response(domain_problem(exc), {"WWW-Authenticate": 'Bearer realm="trdcare"'})
+    problem = domain_problem(exc)
+    if wants_html(request):
+        return _html_error(request, problem)
+    return problem_response(problem)
+
+
+async def handle_request_validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError | ValidationError)
+    issues = issues_from_pydantic(exc.errors())
+    problem = Problem(
+        type="urn:trdcare:problem:invalid_input",
+        title="Invalid input",
+        status=422,
+        detail=render_issues(issues),
+        code="invalid_input",
+        errors=issues,
+    )
+    if wants_html(request):
+        return _html_error(request, problem)
+    return problem_response(problem)
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+async def handle_http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    from http import HTTPStatus
+
+    try:
+        title = HTTPStatus(exc.status_code).phrase
+    except ValueError:
+        title = "Error"
+    detail = exc.detail if isinstance(exc.detail, str) else title
+    problem = Problem(
+        title=title,
+        status=exc.status_code,
+        detail=detail,
+        code=_HTTP_CODES.get(exc.status_code, "http_error"),
+    )
+    headers = dict(exc.headers or {})
+    if wants_html(request):
+        response = _html_error(request, problem)
+        response.headers.update(headers)
+        return response
+    return problem_response(problem, headers)
+
+
+class UnhandledErrorMiddleware:
+    """Answer programming errors with a bare 500 and log them without patient data.
+
+    The exception's message and traceback locals can contain request values (e.g. a
+    database error quoting parameters), so only the exception type, the route and an
+    incident id are logged; the client gets the same incident id.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            incident = uuid.uuid4().hex[:12]
+            route = scope.get("route")
+            template = getattr(route, "path", "?")
+            logger.error(
+                "internal error %s in %s %s: %s",
+                incident,
+                scope.get("method", "?"),
+                template,
+                exc.__class__.__name__,
+            )
+            if started:
+                return  # the response is on its way; the client sees a cut-off body
+            problem = Problem(
+                title="Internal Server Error",
+                status=500,
+                detail=f"An internal error occurred (incident {incident}); nothing was saved.",
+                code="internal_error",
+            )
+            response = problem_response(problem)
+            await response(scope, receive, send)

@@ -1,0 +1,132 @@
+"""Server-rendered pages: one Jinja2 environment over every room's ``templates/`` folder.
+
+Templates are addressed as ``<room>/<file>`` (``web/base.html``, ``patients/chart.html``).
+Autoescaping is on; pages carry no inline script or style (the CSP forbids both), so all
+behaviour lives in ``/static/app.js`` and all looks in ``/static/app.css``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+from importlib import import_module
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, PrefixLoader, StrictUndefined, select_autoescape
+
+from trdcare import __version__
+from trdcare.adapters.web.security import csrf_token
+
+ROOMS = ("accounts", "patients", "assessments", "history", "tms")
+
+# Navigation: (label, url, permission); an entry shows only to roles that hold it.
+NAV: tuple[tuple[str, str, str], ...] = (
+    ("Dashboard", "/", "clinical.read"),
+    ("Patients", "/patients", "patients.read"),
+    ("TMS tools", "/tms/tools", "tms.tools"),
+    ("Users", "/admin/users", "users.manage"),
+    ("Audit log", "/admin/audit", "audit.read"),
+    ("My account", "/account", "account.self"),
+)
+
+
+def _room_dir(room: str) -> Path | None:
+    try:
+        module = import_module(f"trdcare.{room}")
+    except ImportError:
+        return None
+    if module.__file__ is None:
+        return None
+    path = Path(module.__file__).parent / "templates"
+    return path if path.is_dir() else None
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    loaders: dict[str, FileSystemLoader] = {
+        "web": FileSystemLoader(str(files("trdcare.adapters.web") / "templates"))
+    }
+    for room in ROOMS:
+        folder = _room_dir(room)
+        if folder is not None:
+            loaders[room] = FileSystemLoader(str(folder))
+    env = Environment(
+        loader=PrefixLoader(dict(loaders)),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["dt"] = _format_datetime
+    env.filters["d"] = _format_date
+    env.filters["pct"] = _format_percent
+    env.filters["label"] = _label
+    env.globals["version"] = __version__
+    return env
+
+
+def _format_datetime(value: datetime | None, tz: str = "UTC") -> str:
+    if value is None:
+        return "-"
+    return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+
+
+def _format_date(value: date | datetime | None) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, datetime):
+        value = value.date()
+    return value.isoformat()
+
+
+def _format_percent(value: float | None, digits: int = 0) -> str:
+    if value is None:
+        return "-"
+    return f"{value:+.{digits}f} %"
+
+
+def _label(value: object) -> str:
+    """``moderately_severe`` -> ``moderately severe`` for display."""
+    if value is None:
+        return "-"
+    return str(value).replace("_", " ")
+
+
+def page_context(request: Request) -> dict[str, Any]:
+    settings = request.app.state.settings
+    principal = getattr(request.state, "principal", None)
+    csrf = ""
+    if principal is not None and principal.session_secret:
+        csrf = csrf_token(settings.secret_key, "session", principal.session_secret)
+    nav = [
+        (label, url) for label, url, perm in NAV if principal is not None and principal.can(perm)
+    ]
+    return {
+        "request": request,
+        "principal": principal,
+        "csrf_token": csrf,
+        "nav": nav,
+        "idle_seconds": settings.idle_seconds,
+        "tz": settings.timezone,
+        "crisis": settings.crisis,
+        "path": request.url.path,
+    }
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render ``name`` with the page context (user, CSRF token, navigation)."""
+    values = page_context(request)
+    values.update(context or {})
+    html = environment().get_template(name).render(values)
+    return HTMLResponse(html, status_code=status_code)

@@ -1,0 +1,251 @@
+"""Pages of the patient record: the list, registration, corrections and the patient chart."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from trdcare.adapters.web.auth import Principal, Require, form_data
+from trdcare.adapters.web.db import Db
+from trdcare.adapters.web.panels import chart_panels
+from trdcare.adapters.web.problems import ProblemIssue, issue_out, issues_from_pydantic
+from trdcare.adapters.web.templating import render
+from trdcare.core.clock import utc_today
+from trdcare.core.errors import DomainError, NotFound
+from trdcare.core.ids import is_ref
+from trdcare.patients import service as patient_service
+from trdcare.patients.domain import SEXES, age_years
+from trdcare.patients.schemas import PatientCreate, PatientUpdate
+
+router = APIRouter(include_in_schema=False)
+
+Form = Annotated[FormData, Depends(form_data)]
+
+SEX_OPTIONS = [(s, s) for s in SEXES]
+MESSAGES = {
+    "added": "Patient registered.",
+    "updated": "Patient record corrected; the previous version is kept.",
+}
+
+
+def field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def form_issues(exc: Exception) -> list[ProblemIssue]:
+    """Issues of a failed form submission, each naming its field."""
+    if isinstance(exc, ValidationError):
+        return issues_from_pydantic(exc.errors(), default_location="form")
+    if isinstance(exc, DomainError):
+        return [issue_out(i, "form") for i in exc.issues] or [
+            ProblemIssue(path="", pointer="#", location="form", message=exc.render())
+        ]
+    raise exc
+
+
+def patient_ref(ref: str) -> str:
+    """Refuse anything but an opaque patient ref in a page URL."""
+    if len(ref) > 12 or not is_ref(ref, "P"):
+        raise NotFound("patient: no patient with this ref")
+    return ref
+
+
+@router.get("/patients", response_class=HTMLResponse)
+def patient_list(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("patients.read"))],
+    status: Annotated[Literal["active", "discharged", "all"], Query()] = "active",
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    msg: Annotated[str | None, Query(max_length=20)] = None,
+) -> HTMLResponse:
+    rows, total = patient_service.list_patients(
+        db,
+        principal.actor,
+        status=None if status == "all" else status,
+        limit=limit,
+        offset=offset,
+    )
+    return render(
+        request,
+        "patients/list.html",
+        {
+            "patients": rows,
+            "page": {"total": total, "limit": limit, "offset": offset},
+            "status": status,
+            "message": MESSAGES.get(msg or ""),
+            "today": utc_today(),
+            "age": age_years,
+            "lookup_error": None,
+        },
+    )
+
+
+@router.post("/patients/find", response_class=HTMLResponse)
+def patient_find(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("patients.read"))],
+    form: Form,
+) -> Response:
+    """Find by MRN without putting the MRN in a URL (it is posted, then redirected by ref)."""
+    mrn = field(form, "mrn")
+    try:
+        if not mrn:
+            raise NotFound("mrn: enter a medical record number")
+        patient = patient_service.find_patient(db, principal.actor, mrn, purpose="lookup")
+    except DomainError as exc:
+        rows, total = patient_service.list_patients(db, principal.actor, limit=100, offset=0)
+        return render(
+            request,
+            "patients/list.html",
+            {
+                "patients": rows,
+                "page": {"total": total, "limit": 100, "offset": 0},
+                "status": "active",
+                "message": None,
+                "today": utc_today(),
+                "age": age_years,
+                "lookup_error": exc.render(),
+            },
+            status_code=404 if isinstance(exc, NotFound) else 422,
+        )
+    return RedirectResponse(f"/patients/{patient.ref}", status_code=303)
+
+
+def _new_form(
+    request: Request,
+    values: dict[str, Any] | None = None,
+    errors: list[ProblemIssue] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "patients/new.html",
+        {"values": values or {}, "errors": errors or [], "sexes": SEX_OPTIONS},
+        status_code=status_code,
+    )
+
+
+@router.get("/patients/new", response_class=HTMLResponse)
+def patient_new(
+    request: Request, _: Annotated[Principal, Depends(Require("patients.write"))]
+) -> HTMLResponse:
+    return _new_form(request)
+
+
+@router.post("/patients/new", response_class=HTMLResponse)
+def patient_create(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("patients.write"))],
+    form: Form,
+) -> Response:
+    values = {k: field(form, k) for k in ("mrn", "given_name", "family_name", "birth_date", "sex")}
+    try:
+        data = PatientCreate.model_validate({**values, "sex": values["sex"] or "unknown"})
+        patient = patient_service.add_patient(db, principal.actor, data)
+    except (DomainError, ValidationError) as exc:
+        db.rollback()
+        return _new_form(request, values, form_issues(exc), status_code=422)
+    return RedirectResponse(f"/patients/{patient.ref}?msg=added", status_code=303)
+
+
+@router.get("/patients/{ref}", response_class=HTMLResponse)
+def patient_chart(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("patients.read"))],
+    ref: str,
+    msg: Annotated[str | None, Query(max_length=20)] = None,
+) -> HTMLResponse:
+    patient = patient_service.find_patient(db, principal.actor, patient_ref(ref), purpose="chart")
+    panels = chart_panels(db, principal, patient)
+    return render(
+        request,
+        "patients/chart.html",
+        {
+            "patient": patient,
+            "age": age_years(patient.birth_date, utc_today()),
+            "panels": panels,
+            "message": MESSAGES.get(msg or ""),
+        },
+    )
+
+
+def _edit_form(
+    request: Request,
+    patient: Any,
+    values: dict[str, Any] | None = None,
+    errors: list[ProblemIssue] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    defaults = {
+        "given_name": patient.given_name,
+        "family_name": patient.family_name,
+        "birth_date": patient.birth_date.isoformat(),
+        "sex": patient.sex,
+        "status": patient.status,
+        "reason": "",
+    }
+    defaults.update(values or {})
+    return render(
+        request,
+        "patients/edit.html",
+        {
+            "patient": patient,
+            "values": defaults,
+            "errors": errors or [],
+            "sexes": SEX_OPTIONS,
+            "statuses": [("active", "active"), ("discharged", "discharged")],
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/patients/{ref}/edit", response_class=HTMLResponse)
+def patient_edit(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("patients.write"))],
+    ref: str,
+) -> HTMLResponse:
+    patient = patient_service.find_patient(db, principal.actor, patient_ref(ref), purpose="edit")
+    return _edit_form(request, patient)
+
+
+@router.post("/patients/{ref}/edit", response_class=HTMLResponse)
+def patient_update(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("patients.write"))],
+    ref: str,
+    form: Form,
+) -> Response:
+    patient = patient_service.find_patient(db, principal.actor, patient_ref(ref), purpose="update")
+    values = {
+        k: field(form, k)
+        for k in ("given_name", "family_name", "birth_date", "sex", "status", "reason")
+    }
+    current = {
+        "given_name": patient.given_name,
+        "family_name": patient.family_name,
+        "birth_date": patient.birth_date.isoformat(),
+        "sex": patient.sex,
+        "status": patient.status,
+    }
+    changed = {k: v for k, v in values.items() if k != "reason" and v and v != current[k]}
+    try:
+        data = PatientUpdate.model_validate({**changed, "reason": values["reason"]})
+        patient_service.update_patient(db, principal.actor, patient, data)
+    except (DomainError, ValidationError) as exc:
+        db.rollback()
+        patient = patient_service.find_patient(db, principal.actor, ref, purpose="edit")
+        return _edit_form(request, patient, values, form_issues(exc), status_code=422)
+    return RedirectResponse(f"/patients/{patient.ref}?msg=updated", status_code=303)

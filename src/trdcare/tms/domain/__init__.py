@@ -1,0 +1,1 @@
+"""Pure TMS domain (placeholder docstring replaced below)."""
