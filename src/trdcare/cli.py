@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 
 from trdcare import __version__
+from trdcare.accounts import cli as accounts_cli
 from trdcare.adapters.db import cli as db_cli
+from trdcare.adapters.web import serve as web_serve
 from trdcare.assessments import cli as assessments_cli
 from trdcare.audit import cli as audit_cli
 from trdcare.cli_support import CliContext
@@ -68,6 +70,8 @@ app.command("score")(assessments_cli.score)
 app.command("assess")(assessments_cli.assess)
 app.command("outcome")(assessments_cli.outcome)
 app.command("stage")(history_cli.stage)
+app.add_typer(accounts_cli.app, name="user")
+app.command("serve")(web_serve.serve)
 
 
 def main() -> None:

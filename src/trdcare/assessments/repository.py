@@ -81,7 +81,7 @@ class AssessmentRepository:
             )
             .where(TreatmentCourse.status == "active", TreatmentCourse.retired_at.is_(None))
             .group_by(TreatmentCourse.patient_id)
-            .subquery("course")
+            .cte("course")
         )
         scored = (
             select(
@@ -134,7 +134,7 @@ class AssessmentRepository:
                 Assessment.complete.is_(True),
                 Assessment.retired_at.is_(None),
             )
-            .subquery("scored")
+            .cte("scored")
         )
         alerts = (
             select(Assessment.patient_id.label("patient_id"))
@@ -144,7 +144,7 @@ class AssessmentRepository:
                 Assessment.administered_on >= recent_since,
             )
             .group_by(Assessment.patient_id)
-            .subquery("alerts")
+            .cte("alerts")
         )
         latest = scored.alias("latest")
         baseline = scored.alias("baseline")

@@ -622,8 +622,16 @@ def _parse_pattern(issues: IssueCollector, path: str, data: Any) -> Pattern | No
     kind = data.get("kind")
     if kind == "rtms":
         f = data.get("frequency_hz")
-        if _check_number(issues, f"{path}.frequency_hz", f, RTMS_BLOCK_LIMITS["frequency_hz"]):
+        if f is not None and _check_number(
+            issues, f"{path}.frequency_hz", f, RTMS_BLOCK_LIMITS["frequency_hz"]
+        ):
             return RtmsPattern(frequency_hz=float(f))
+        if f is None:
+            issues.add(
+                f"{path}.frequency_hz",
+                "is required",
+                allowed=RTMS_BLOCK_LIMITS["frequency_hz"].describe(),
+            )
         return None
     if kind == "theta_burst":
         ok = True
@@ -715,15 +723,14 @@ def _parse_block(
         else int(data["stated_pulses_per_train"]),
     )
     ppt = block.pulses_per_train
-    if isinstance(pattern, RtmsPattern) and ppt is not None:
-        if abs(ppt - round(ppt)) > _WHOLE_TOL:
-            issues.add(
-                f"{path}.train_duration_s",
-                "gives a fractional number of pulses per train (frequency x duration)",
-                allowed="a duration that is a whole number of pulse intervals",
-                given=block.train_duration_s,
-            )
-            return None
+    if isinstance(pattern, RtmsPattern) and ppt is not None and abs(ppt - round(ppt)) > _WHOLE_TOL:
+        issues.add(
+            f"{path}.train_duration_s",
+            "gives a fractional number of pulses per train (frequency x duration)",
+            allowed="a duration that is a whole number of pulse intervals",
+            given=block.train_duration_s,
+        )
+        return None
     if isinstance(pattern, ThetaBurstPattern) and block.train_duration_s is not None:
         nominal = pattern.nominal_train_duration_s
         if abs(nominal - block.train_duration_s) > _WHOLE_TOL:

@@ -62,7 +62,7 @@ def as_status(value: object) -> Status:
     """Narrow a string read from a data file to a :data:`Status`."""
     if not isinstance(value, str) or value not in STATUSES:
         raise ValueError(f"status must be one of {', '.join(STATUSES)}; got {value!r}")
-    return cast(Status, value)
+    return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from trdcare.core.checks import Interval, check_constraints, check_option
 from trdcare.core.errors import IssueCollector
@@ -237,7 +237,7 @@ def beam_f3(
             )
         )
     return BeamF3Result(
-        side,
+        cast(Side, side),
         site,
         x_cm,
         y_cm,
@@ -316,4 +316,4 @@ def hotspot_rule_target(rule: str = "5.5cm", *, side: str = "left") -> RuleTarge
             ),
         ),
     )
-    return RuleTarget(rule, d, side, instruction, reasons)  # type: ignore[arg-type]
+    return RuleTarget(rule, d, cast(Side, side), instruction, reasons)

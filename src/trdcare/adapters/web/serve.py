@@ -1,0 +1,163 @@
+"""`trdcare serve`: run the clinic web application.
+
+On the embedded default (SQLite in the data folder) the first run creates the database,
+loads the synthetic demo clinic and demo logins, and prints the URL and the logins. In
+production (``TRDCARE_ENV=production``) no demo is loaded, a secret key is required and the
+server database must have been upgraded with ``trdcare db upgrade``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy.orm import Session
+
+from trdcare.accounts import service as account_service
+from trdcare.adapters.db.engine import unit_of_work
+from trdcare.adapters.web.logs import log_config
+from trdcare.adapters.web.settings import ConfigurationError, WebSettings, load_web_settings
+from trdcare.cli_support import fail, get_context, handle_errors
+from trdcare.config import ENV_DATA_DIR, ENV_DATABASE_URL
+from trdcare.core.actor import Actor
+from trdcare.core.clock import utc_today
+
+DEMO_LOGINS_FILENAME = "demo-logins.json"
+SETUP_ACTOR = Actor(username="system:serve", role="system", source="job")
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    display_name: str
+    password: str
+
+
+DEMO_USERS: tuple[tuple[str, str, str], ...] = (
+    ("dr.demo", "physician", "Dr Demo (physician)"),
+    ("nurse.demo", "clinician", "Nurse Demo (clinician)"),
+    ("tech.demo", "technician", "Tech Demo (TMS technician)"),
+    ("desk.demo", "front_desk", "Desk Demo (front desk)"),
+    ("admin.demo", "admin", "Admin Demo (administrator)"),
+)
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def demo_logins(session: Session, data_dir: Path) -> list[DemoLogin]:
+    """Create the demo accounts once (random passwords, kept in a 0600 file) and list them."""
+    path = data_dir / DEMO_LOGINS_FILENAME
+    if path.exists():
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        return [DemoLogin(**entry) for entry in stored]
+    logins = []
+    for username, role, name in DEMO_USERS:
+        password = secrets.token_urlsafe(15)
+        account_service.ensure_user(session, SETUP_ACTOR, username, role, name, password)
+        logins.append(DemoLogin(username, role, name, password))
+    _write_private(path, json.dumps([login.__dict__ for login in logins], indent=2))
+    return logins
+
+
+def prepare(settings: WebSettings, *, demo: bool, seed: int = 1, patients: int = 240) -> list[DemoLogin]:
+    """Create/upgrade the schema, load the demo clinic on first run; return the demo logins."""
+    from trdcare.adapters.db.migrate import is_up_to_date, upgrade
+    from trdcare.adapters.web.db import make_web_engine
+
+    engine = make_web_engine(settings.database_url)
+    try:
+        if not is_up_to_date(engine):
+            if settings.base.is_sqlite:
+                upgrade(engine)
+            else:
+                fail("database", "schema is not up to date; run `trdcare db upgrade` first")
+        if not demo or settings.production:
+            return []
+        from trdcare.demo.service import demo_state, load_demo
+
+        with unit_of_work(engine) as session:
+            demo_patients, other_patients = demo_state(session)
+            users = account_service.count_users(session)
+            if other_patients or (users and not demo_patients):
+                return []  # a clinic's real record: never mix demo data or logins into it
+            if not demo_patients:
+                typer.echo(f"loading the demo clinic ({patients} synthetic patients)...")
+                load_demo(session, seed=seed, patients=patients, as_of=utc_today())
+            return demo_logins(session, settings.base.data_dir)
+    finally:
+        engine.dispose()
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Worker processes (env TRDCARE_WORKERS; default 1)."),
+    ] = None,
+    demo: Annotated[
+        bool, typer.Option("--demo/--no-demo", help="Load the demo clinic into an empty database.")
+    ] = True,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+) -> None:
+    """Run the clinic web application (JSON API under /api/v1 and the pages)."""
+    import uvicorn
+
+    run_serve = handle_errors(_prepare_for_serve)
+    settings, logins, n_workers = run_serve(ctx, demo, workers)
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"  # noqa: S104
+    typer.echo(f"trdcare is starting at {url}")
+    backend = "SQLite " + str(settings.base.data_dir) if settings.base.is_sqlite else "PostgreSQL"
+    typer.echo(f"database: {backend}; workers: {n_workers}; mode: "
+               f"{'production' if settings.production else 'development'}")
+    if logins:
+        typer.echo("demo logins (synthetic clinic; change or remove before real use):")
+        for login in logins:
+            typer.echo(f"  {login.role:11} {login.username:11} password: {login.password}")
+        typer.echo("  patients answer questionnaires through self-report links sent from a chart")
+    elif not settings.production:
+        typer.echo("no demo logins: create an account with `trdcare user add NAME --role admin`")
+    uvicorn.run(
+        "trdcare.adapters.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=n_workers,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        log_config=log_config(log_level),
+        server_header=False,
+        timeout_graceful_shutdown=10,
+    )
+
+
+def _prepare_for_serve(
+    ctx: typer.Context, demo: bool, workers: int | None
+) -> tuple[WebSettings, list[DemoLogin], int]:
+    cli = get_context(ctx)
+    base = cli.settings
+    # Worker processes build the app from the environment: hand the resolved settings over.
+    os.environ[ENV_DATA_DIR] = str(base.data_dir)
+    os.environ[ENV_DATABASE_URL] = base.database_url
+    try:
+        settings = load_web_settings()
+    except ConfigurationError as exc:
+        fail("configuration", str(exc))
+    raw_workers = os.environ.get("TRDCARE_WORKERS") or "1"
+    if workers is None and not (raw_workers.isdigit() and 1 <= int(raw_workers) <= 64):
+        fail("TRDCARE_WORKERS", f"not a whole number from 1 to 64 (given: {raw_workers!r})")
+    n_workers = workers or int(raw_workers)
+    logins = prepare(settings, demo=demo)
+    return settings, logins, n_workers

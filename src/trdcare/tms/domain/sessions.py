@@ -1,0 +1,568 @@
+"""Course state and session-log rules.
+
+A course is ``planned`` until it starts (which needs a screen that is not contraindicated
+and, for ``caution``, a physician's acknowledgement), then ``active``; a serious adverse
+event (a seizure or syncope is always serious) ``paused`` it until a physician review
+resumes or stops it; it is ``completed`` when the last planned session is delivered.
+Sessions are refused on a course that is not active, and pulses above the planned number
+need a reason.
+
+References
+----------
+.. [1] Issue #3 items 1, 6 and 9 (rules of the clinic workflow: DESIGN).
+.. [2] Seizure: the most serious acute risk of TMS; rates 0.31 per 10,000 sessions (Taylor
+   2021 [V], tms.md §2.2). Common side effects list: data/side_effects.json.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import cache
+from typing import Any, Literal, cast
+
+from trdcare.core.checks import Interval
+from trdcare.core.errors import Conflict, Contraindicated, InvalidInput, IssueCollector
+from trdcare.tms.domain.catalogue import load, source, source_from_entry
+from trdcare.tms.domain.provenance import JSONDict, Reason, Source
+
+CourseStatus = Literal["planned", "active", "paused", "completed", "stopped"]
+COURSE_STATUSES: tuple[CourseStatus, ...] = ("planned", "active", "paused", "completed", "stopped")
+Severity = Literal["mild", "moderate", "severe"]
+SEVERITIES: tuple[Severity, ...] = ("mild", "moderate", "severe")
+
+SESSION_LIMITS: Mapping[str, Interval] = {
+    "session_number": Interval(1, None, integer=True),
+    "planned_pulses": Interval(1, None, integer=True),
+    "pulses_delivered": Interval(0, None, integer=True),
+    "trains_delivered": Interval(0, None, integer=True),
+    "intensity_pct_mso": Interval(0, 100, closed="right", unit="%MSO"),
+    "mt_pct_mso": Interval(1, 100, unit="%MSO"),
+}
+"""Declared limits of a session log (a %MSO value cannot exceed 100; MT 1-100% MSO)."""
+
+
+def _design(where: str) -> Source:
+    return source("issue3", "DESIGN", where=where, tag="clinic workflow rule")
+
+
+@dataclass(frozen=True, slots=True)
+class AdverseEventKind:
+    id: str
+    label: str
+    always_serious: bool
+    requires_description: bool
+    source: Source
+
+
+@cache
+def adverse_event_kinds() -> Mapping[str, AdverseEventKind]:
+    """The adverse-event catalogue (``data/side_effects.json``)."""
+    out: dict[str, AdverseEventKind] = {}
+    for e in load("side_effects.json")["adverse_event_kinds"]:
+        out[str(e["id"])] = AdverseEventKind(
+            str(e["id"]),
+            str(e["label"]),
+            bool(e["always_serious"]),
+            bool(e.get("requires_description", False)),
+            source_from_entry(e),
+        )
+    return out
+
+
+@cache
+def common_side_effects() -> Mapping[str, tuple[str, Source]]:
+    """Common side effects tracked per session: id -> (label, source)."""
+    return {
+        str(e["id"]): (str(e["label"]), source_from_entry(e))
+        for e in load("side_effects.json")["common_side_effects"]
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class AdverseEvent:
+    """An adverse event during or after a session."""
+
+    kind: str
+    severity: Severity
+    serious: bool
+    description: str = ""
+
+    def to_dict(self) -> JSONDict:
+        return {
+            "kind": self.kind,
+            "severity": self.severity,
+            "serious": self.serious,
+            "description": self.description,
+        }
+
+
+def adverse_event(
+    kind: str,
+    severity: str,
+    *,
+    serious: bool | None = None,
+    description: str = "",
+    path: str = "adverse_event",
+) -> AdverseEvent:
+    """Build and validate an adverse event; a seizure or syncope is always serious.
+
+    Raises
+    ------
+    InvalidInput
+        Unknown kind or severity, ``serious=False`` for a seizure or syncope, or an
+        ``other`` event without a description.
+    """
+    issues = IssueCollector()
+    kinds = adverse_event_kinds()
+    if kind not in kinds:
+        issues.add(f"{path}.kind", "unknown adverse event", allowed=", ".join(kinds), given=kind)
+    if severity not in SEVERITIES:
+        issues.add(
+            f"{path}.severity", "unknown severity", allowed=", ".join(SEVERITIES), given=severity
+        )
+    issues.raise_if_any()
+    k = kinds[kind]
+    if k.always_serious and serious is False:
+        issues.add(
+            f"{path}.serious",
+            f"a {k.label.lower()} is always serious",
+            allowed="true",
+            given=serious,
+        )
+    if k.requires_description and not description.strip():
+        issues.add(
+            f"{path}.description",
+            "is required for this event",
+            allowed="what happened",
+            given=description,
+        )
+    issues.raise_if_any()
+    is_serious = True if k.always_serious else bool(serious)
+    return AdverseEvent(kind, cast(Severity, severity), is_serious, description)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionLog:
+    """What was delivered in one session."""
+
+    session_number: int
+    planned_pulses: int
+    pulses_delivered: int
+    intensity_pct_mso: float
+    mt_pct_mso: float
+    operator: str
+    coil: str = ""
+    device: str = ""
+    target: str = ""
+    trains_delivered: int | None = None
+    excess_reason: str | None = None
+    mt_rechecked: bool = False
+    interruptions: tuple[str, ...] = ()
+    side_effects: tuple[str, ...] = ()
+    adverse_events: tuple[AdverseEvent, ...] = ()
+
+    @property
+    def intensity_pct_mt(self) -> float:
+        """Delivered intensity as % of the MT in use."""
+        return round(self.intensity_pct_mso / self.mt_pct_mso * 100.0, 2)
+
+    @property
+    def serious(self) -> bool:
+        return any(e.serious for e in self.adverse_events)
+
+    @property
+    def pulses_shortfall(self) -> int:
+        return max(0, self.planned_pulses - self.pulses_delivered)
+
+    def to_dict(self) -> JSONDict:
+        return {
+            "session_number": self.session_number,
+            "planned_pulses": self.planned_pulses,
+            "pulses_delivered": self.pulses_delivered,
+            "pulses_shortfall": self.pulses_shortfall,
+            "excess_reason": self.excess_reason,
+            "intensity_pct_mso": self.intensity_pct_mso,
+            "mt_pct_mso": self.mt_pct_mso,
+            "intensity_pct_mt": self.intensity_pct_mt,
+            "trains_delivered": self.trains_delivered,
+            "coil": self.coil,
+            "device": self.device,
+            "target": self.target,
+            "operator": self.operator,
+            "mt_rechecked": self.mt_rechecked,
+            "interruptions": list(self.interruptions),
+            "side_effects": list(self.side_effects),
+            "adverse_events": [e.to_dict() for e in self.adverse_events],
+            "serious": self.serious,
+        }
+
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def session_log(data: Mapping[str, Any]) -> SessionLog:
+    """Validate a session log (every issue collected, raised once).
+
+    Raises
+    ------
+    InvalidInput
+        Out-of-range numbers, a missing operator, more pulses than planned without a
+        reason, unknown side effects, invalid adverse events.
+    """
+    issues = IssueCollector()
+    for name, interval in SESSION_LIMITS.items():
+        v = data.get(name)
+        if v is None:
+            if name != "trains_delivered":
+                issues.add(name, "is required", allowed=interval.describe())
+            continue
+        if isinstance(v, bool) or not isinstance(v, int | float) or not interval.contains(v):
+            issues.add(name, "out of range", allowed=interval.describe(), given=v)
+    operator = data.get("operator")
+    if not isinstance(operator, str) or not operator.strip():
+        issues.add("operator", "is required", allowed="who delivered the session", given=operator)
+    planned = data.get("planned_pulses")
+    delivered = data.get("pulses_delivered")
+    reason = data.get("excess_reason")
+    if (
+        _is_int(planned)
+        and _is_int(delivered)
+        and delivered > planned
+        and (not isinstance(reason, str) or not reason.strip())
+    ):
+        issues.add(
+            "excess_reason",
+            "is required when more pulses than planned were delivered",
+            allowed=f"a reason for {delivered} pulses (planned {planned})",
+            given=reason,
+        )
+    effects = tuple(str(e) for e in data.get("side_effects", ()) or ())
+    known = common_side_effects()
+    for i, e in enumerate(effects):
+        if e not in known:
+            issues.add(
+                f"side_effects.{i}",
+                "unknown side effect (record others as an adverse event of kind 'other')",
+                allowed=", ".join(known),
+                given=e,
+            )
+    events: list[AdverseEvent] = []
+    for i, raw in enumerate(data.get("adverse_events", ()) or ()):
+        if isinstance(raw, AdverseEvent):
+            events.append(raw)
+            continue
+        if not isinstance(raw, Mapping):
+            issues.add(f"adverse_events.{i}", "must be an object", given=raw)
+            continue
+        try:
+            events.append(
+                adverse_event(
+                    str(raw.get("kind")),
+                    str(raw.get("severity")),
+                    serious=cast("bool | None", raw.get("serious")),
+                    description=str(raw.get("description", "") or ""),
+                    path=f"adverse_events.{i}",
+                )
+            )
+        except InvalidInput as exc:
+            issues.extend(exc.issues)
+    interruptions = tuple(str(x) for x in data.get("interruptions", ()) or ())
+    for i, text in enumerate(interruptions):
+        if not text.strip():
+            issues.add(f"interruptions.{i}", "needs a reason", given=text)
+    issues.raise_if_any()
+    td = data.get("trains_delivered")
+    return SessionLog(
+        session_number=int(cast(int, data["session_number"])),
+        planned_pulses=int(cast(int, planned)),
+        pulses_delivered=int(cast(int, delivered)),
+        intensity_pct_mso=float(data["intensity_pct_mso"]),
+        mt_pct_mso=float(data["mt_pct_mso"]),
+        operator=str(operator).strip(),
+        coil=str(data.get("coil", "") or ""),
+        device=str(data.get("device", "") or ""),
+        target=str(data.get("target", "") or ""),
+        trains_delivered=None if td is None else int(td),
+        excess_reason=None if not isinstance(reason, str) or not reason.strip() else reason,
+        mt_rechecked=bool(data.get("mt_rechecked", False)),
+        interruptions=interruptions,
+        side_effects=effects,
+        adverse_events=tuple(events),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CourseState:
+    """Where a course stands."""
+
+    status: CourseStatus
+    planned_sessions: int
+    delivered_sessions: int = 0
+    review_required: bool = False
+    pause_reason: str | None = None
+
+    def to_dict(self) -> JSONDict:
+        return {
+            "status": self.status,
+            "planned_sessions": self.planned_sessions,
+            "delivered_sessions": self.delivered_sessions,
+            "remaining_sessions": self.planned_sessions - self.delivered_sessions,
+            "review_required": self.review_required,
+            "pause_reason": self.pause_reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """A new course state and why."""
+
+    state: CourseState
+    reasons: tuple[Reason, ...]
+
+    def to_dict(self) -> JSONDict:
+        return {"state": self.state.to_dict(), "reasons": [r.to_dict() for r in self.reasons]}
+
+
+def start_course(
+    state: CourseState, *, screen_verdict: str, acknowledged_by: str | None = None
+) -> Transition:
+    """Start a planned course.
+
+    Raises
+    ------
+    Contraindicated
+        The latest safety screen is ``contraindicated``.
+    Conflict
+        The course is not ``planned``; or the screen is ``caution`` and no physician has
+        acknowledged it.
+    InvalidInput
+        An unknown screen verdict.
+    """
+    if screen_verdict not in ("contraindicated", "caution", "clear"):
+        raise InvalidInput.single(
+            "screen_verdict",
+            "unknown verdict",
+            allowed="caution, clear, contraindicated",
+            given=screen_verdict,
+        )
+    if state.status != "planned":
+        raise Conflict(f"the course is {state.status}, not planned: it cannot be started")
+    if screen_verdict == "contraindicated":
+        raise Contraindicated(
+            "the latest TMS safety screen is contraindicated: a course cannot start"
+        )
+    ack = (acknowledged_by or "").strip()
+    if screen_verdict == "caution" and not ack:
+        raise Conflict(
+            "the latest TMS safety screen needs a physician's acknowledgement "
+            "(caution) before the course starts"
+        )
+    reason = Reason(
+        rule="course_start",
+        finding=f"course started; screen {screen_verdict}"
+        + (f", acknowledged by {ack}" if ack else ""),
+        inputs={"screen_verdict": screen_verdict, "acknowledged_by": ack or None},
+        sources=(_design("issue #3 item 1"),),
+    )
+    return Transition(replace(state, status="active"), (reason,))
+
+
+def record_session(state: CourseState, log: SessionLog) -> Transition:
+    """Apply a delivered session to the course.
+
+    Returns
+    -------
+    Transition
+        ``active`` (or ``completed`` after the last planned session); ``paused`` with a
+        physician review required when any adverse event is serious.
+
+    Raises
+    ------
+    Conflict
+        The course is not active (planned, paused, completed or stopped), the session
+        number is not the next one, or all planned sessions are delivered.
+    """
+    if state.status == "paused":
+        raise Conflict(
+            "the course is paused"
+            + (f" ({state.pause_reason})" if state.pause_reason else "")
+            + ": a physician review is needed before the next session"
+        )
+    if state.status != "active":
+        raise Conflict(f"the course is {state.status}: no session can be logged")
+    expected = state.delivered_sessions + 1
+    if expected > state.planned_sessions:
+        raise Conflict(
+            f"all {state.planned_sessions} planned sessions are delivered: extend the "
+            "course at a decision point first"
+        )
+    if log.session_number != expected:
+        raise Conflict(
+            f"session {log.session_number} logged, but the next planned session is {expected}"
+        )
+    reasons: list[Reason] = []
+    delivered = state.delivered_sessions + 1
+    new = replace(state, delivered_sessions=delivered)
+    if log.pulses_delivered > log.planned_pulses:
+        reasons.append(
+            Reason(
+                rule="pulses_above_plan",
+                finding=f"{log.pulses_delivered} pulses delivered, {log.planned_pulses} planned: "
+                f"{log.excess_reason}",
+                inputs={"planned": log.planned_pulses, "delivered": log.pulses_delivered},
+                sources=(_design("issue #3 item 9"),),
+            )
+        )
+    serious = [e for e in log.adverse_events if e.serious]
+    if serious:
+        kinds = ", ".join(e.kind for e in serious)
+        new = replace(
+            new,
+            status="paused",
+            review_required=True,
+            pause_reason=f"serious adverse event in session {log.session_number}: {kinds}",
+        )
+        srcs = tuple(adverse_event_kinds()[e.kind].source for e in serious)
+        reasons.append(
+            Reason(
+                rule="serious_adverse_event_pause",
+                finding=f"serious adverse event ({kinds}): the course is paused and a physician "
+                "must review it before the next session",
+                inputs={
+                    "session_number": log.session_number,
+                    "adverse_events": [e.to_dict() for e in serious],
+                },
+                sources=(*srcs, source("taylor2021", "VERIFIED", where="tms.md §2.2", tag="[V]")),
+            )
+        )
+    elif delivered == state.planned_sessions:
+        new = replace(new, status="completed")
+        reasons.append(
+            Reason(
+                rule="course_completed",
+                finding=f"all {state.planned_sessions} planned sessions delivered",
+                inputs={"delivered": delivered},
+                sources=(_design("issue #3 item 6"),),
+            )
+        )
+    return Transition(new, tuple(reasons))
+
+
+ReviewDecision = Literal["resume", "stop"]
+
+
+@dataclass(frozen=True, slots=True)
+class PhysicianReview:
+    """A physician's review of a paused course."""
+
+    physician: str
+    decision: ReviewDecision
+    note: str
+
+    def to_dict(self) -> JSONDict:
+        return {"physician": self.physician, "decision": self.decision, "note": self.note}
+
+
+def review_pause(state: CourseState, review: PhysicianReview) -> Transition:
+    """Resume or stop a paused course after a physician review.
+
+    Raises
+    ------
+    Conflict
+        The course is not paused.
+    InvalidInput
+        No physician, an unknown decision or an empty note.
+    """
+    issues = IssueCollector()
+    if not review.physician.strip():
+        issues.add(
+            "physician", "is required", allowed="the reviewing physician", given=review.physician
+        )
+    if review.decision not in ("resume", "stop"):
+        issues.add("decision", "unknown decision", allowed="resume, stop", given=review.decision)
+    if not review.note.strip():
+        issues.add("note", "is required", allowed="the review's findings", given=review.note)
+    issues.raise_if_any()
+    if state.status != "paused":
+        raise Conflict(f"the course is {state.status}, not paused: there is nothing to review")
+    if review.decision == "resume":
+        status: CourseStatus = (
+            "completed" if state.delivered_sessions >= state.planned_sessions else "active"
+        )
+    else:
+        status = "stopped"
+    new = replace(state, status=status, review_required=False, pause_reason=None)
+    reason = Reason(
+        rule="physician_review",
+        finding=f"{review.physician} reviewed the pause and decided to {review.decision}: "
+        f"{review.note}",
+        inputs={"review": review.to_dict(), "was": state.pause_reason},
+        sources=(_design("issue #3 item 6"),),
+    )
+    return Transition(new, (reason,))
+
+
+def pause_course(state: CourseState, reason: str) -> Transition:
+    """Pause an active course by hand (physician review needed to resume)."""
+    if state.status != "active":
+        raise Conflict(f"the course is {state.status}: only an active course can be paused")
+    if not reason.strip():
+        raise InvalidInput.single(
+            "reason", "is required", allowed="why the course is paused", given=reason
+        )
+    new = replace(state, status="paused", review_required=True, pause_reason=reason)
+    return Transition(
+        new,
+        (
+            Reason(
+                rule="manual_pause",
+                finding=f"paused: {reason}",
+                inputs={"reason": reason},
+                sources=(_design("issue #3 item 6"),),
+            ),
+        ),
+    )
+
+
+def change_planned_sessions(state: CourseState, planned_sessions: int, *, why: str) -> Transition:
+    """Change the planned count (extend, or begin the taper early) after a decision.
+
+    Raises
+    ------
+    Conflict
+        The course is stopped, or the new count is below the sessions already delivered.
+    """
+    if state.status == "stopped":
+        raise Conflict("the course is stopped")
+    if planned_sessions < max(1, state.delivered_sessions):
+        raise InvalidInput.single(
+            "planned_sessions",
+            "is below the sessions already delivered",
+            allowed=f">= {max(1, state.delivered_sessions)}",
+            given=planned_sessions,
+        )
+    status: CourseStatus = state.status
+    if state.status == "completed" and planned_sessions > state.delivered_sessions:
+        status = "active"
+    elif state.status == "active" and planned_sessions == state.delivered_sessions:
+        status = "completed"
+    new = replace(state, planned_sessions=planned_sessions, status=status)
+    return Transition(
+        new,
+        (
+            Reason(
+                rule="planned_sessions_changed",
+                finding=f"planned sessions {state.planned_sessions} -> {planned_sessions}: {why}",
+                inputs={"from": state.planned_sessions, "to": planned_sessions},
+                sources=(_design("issue #3 item 7"),),
+            ),
+        ),
+    )
+
+
+def side_effect_labels(ids: Sequence[str]) -> tuple[str, ...]:
+    """Labels of side-effect ids (unknown ids are returned as given)."""
+    known = common_side_effects()
+    return tuple(known[i][0] if i in known else i for i in ids)

@@ -1,0 +1,138 @@
+"""Fixtures and helpers of the web tests (imported by the web test modules).
+
+Every web test runs on SQLite and PostgreSQL through the shared ``database_url`` fixture.
+Identities come from :func:`staff` (one account per role) and :class:`WebClient`, never
+hand-rolled: ``client.as_role("physician")`` signs in with a bearer token (API) or a
+session cookie plus its CSRF token (pages).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from trdcare.accounts import service as account_service
+from trdcare.accounts.domain import STAFF_ROLES
+from trdcare.accounts.schemas import TokenCreate, UserCreate
+from trdcare.accounts.service import SessionPolicy
+from trdcare.adapters.db.engine import unit_of_work
+from trdcare.adapters.web.app import create_app
+from trdcare.adapters.web.security import SESSION_COOKIE, csrf_token
+from trdcare.adapters.web.settings import CrisisResources, WebSettings
+from trdcare.config import Settings
+from trdcare.core.actor import Actor
+from trdcare.patients import service as patient_service
+from trdcare.patients.schemas import PatientCreate
+
+SECRET = "test-secret-key-" + "x" * 32
+PASSWORD = "a long test passphrase 42"
+SETUP = Actor(username="system:test", role="system", source="test")
+
+# Argon2id at its cheapest for tests (production keeps the RFC 9106 default).
+account_service.configure_password_hashing(time_cost=1, memory_cost_kib=8, parallelism=1)
+
+
+def make_settings(database_url: str, data_dir: Path, **overrides: Any) -> WebSettings:
+    values: dict[str, Any] = {
+        "base": Settings(data_dir=data_dir, database_url=database_url, actor_username="test"),
+        "secret_key": SECRET,
+        "session_policy": SessionPolicy(),
+        "crisis": CrisisResources(clinic_phone="555-0100"),
+    }
+    values.update(overrides)
+    return WebSettings(**values)
+
+
+def username_for(role: str) -> str:
+    return f"{role.replace('_', '.')}.test"
+
+
+class WebClient(TestClient):
+    """A TestClient that knows the staff accounts and can act as any role."""
+
+    engine: Engine
+
+    def as_role(self, role: str | None, *, via: str = "token") -> WebClient:
+        """Clear credentials, then authenticate as ``role`` (None: anonymous)."""
+        self.cookies.clear()
+        self.headers.pop("authorization", None)
+        self.csrf = ""
+        if role is None:
+            return self
+        user_name = username_for(role)
+        with unit_of_work(self.engine) as session:
+            user = account_service.get_user(session, user_name)
+            if via == "token":
+                _, raw = account_service.create_token(
+                    session, SETUP, user, TokenCreate(name="test", expires_in_days=1)
+                )
+            else:
+                raw = account_service.start_session(
+                    session, user, source="testclient", user_agent="pytest", policy=SessionPolicy()
+                )
+        if via == "token":
+            self.headers["authorization"] = f"Bearer {raw}"
+        else:
+            self.cookies.set(SESSION_COOKIE, raw)
+            self.csrf = csrf_token(SECRET, "session", raw)
+        return self
+
+    def form(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        """POST a page form with this session's CSRF token."""
+        body = {"csrf_token": self.csrf, **(data or {})}
+        return self.post(url, data=body, follow_redirects=False, **kwargs)
+
+
+@pytest.fixture
+def web_app(database_url: str, engine: Engine, tmp_path: Path) -> Iterator[FastAPI]:
+    """The app on a migrated database with one account per staff role."""
+    app = create_app(make_settings(database_url, tmp_path))
+    with unit_of_work(app.state.engine) as session:
+        for role in STAFF_ROLES:
+            account_service.create_user(
+                session,
+                SETUP,
+                UserCreate(
+                    username=username_for(role),
+                    display_name=f"Test {role}",
+                    role=role,  # type: ignore[arg-type]
+                    password=PASSWORD,
+                ),
+            )
+    yield app
+
+
+@pytest.fixture
+def client(web_app: FastAPI) -> Iterator[WebClient]:
+    with WebClient(web_app, base_url="http://testserver") as test_client:
+        test_client.engine = web_app.state.engine
+        test_client.csrf = ""
+        yield test_client
+
+
+def add_patient(engine: Engine, mrn: str = "MRN-1", **overrides: Any) -> str:
+    """Register a patient through the service; return its ref."""
+    data = {
+        "mrn": mrn,
+        "given_name": "Ada",
+        "family_name": "Byron",
+        "birth_date": date(1980, 5, 1),
+        **overrides,
+    }
+    with unit_of_work(engine) as session:
+        patient = patient_service.add_patient(session, SETUP, PatientCreate.model_validate(data))
+        return patient.ref
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
