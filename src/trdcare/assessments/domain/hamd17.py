@@ -42,14 +42,11 @@ from trdcare.assessments.domain.model import (
     Scale,
     ScoreDomain,
     ThresholdRule,
+    options,
 )
 from trdcare.assessments.domain.sources import Provenance
 
 SCALE_ID = "hamd17"
-
-
-def _options(*labels: str) -> tuple[AnswerOption, ...]:
-    return tuple(AnswerOption(value, label) for value, label in enumerate(labels))
 
 
 NOT_ASSESSED = AnswerOption(3, "not assessed")
@@ -59,7 +56,7 @@ ITEMS: tuple[Item, ...] = (
     Item(
         "1",
         "Depressed mood",
-        _options(
+        options(
             "absent",
             "indicated only on questioning",
             "spontaneously reported verbally",
@@ -70,7 +67,7 @@ ITEMS: tuple[Item, ...] = (
     Item(
         "2",
         "Feelings of guilt",
-        _options(
+        options(
             "absent",
             "self-reproach",
             "ideas of guilt or rumination",
@@ -81,7 +78,7 @@ ITEMS: tuple[Item, ...] = (
     Item(
         "3",
         "Suicide",
-        _options(
+        options(
             "absent",
             "feels life is not worth living",
             "wishes he/she were dead or any thoughts of possible death to self",
@@ -92,22 +89,22 @@ ITEMS: tuple[Item, ...] = (
     Item(
         "4",
         "Insomnia: early in the night",
-        _options("no difficulty", "occasional difficulty falling asleep", "nightly difficulty"),
+        options("no difficulty", "occasional difficulty falling asleep", "nightly difficulty"),
     ),
     Item(
         "5",
         "Insomnia: middle of the night",
-        _options("no difficulty", "restless and disturbed", "waking; getting out of bed"),
+        options("no difficulty", "restless and disturbed", "waking; getting out of bed"),
     ),
     Item(
         "6",
         "Insomnia: early hours of the morning",
-        _options("no difficulty", "wakes early, goes back to sleep", "unable to fall asleep again"),
+        options("no difficulty", "wakes early, goes back to sleep", "unable to fall asleep again"),
     ),
     Item(
         "7",
         "Work and activities",
-        _options(
+        options(
             "no difficulty",
             "thoughts of incapacity, fatigue",
             "loss of interest",
@@ -118,19 +115,17 @@ ITEMS: tuple[Item, ...] = (
     Item(
         "8",
         "Retardation",
-        _options("normal", "slight", "obvious", "interview difficult", "complete stupor"),
+        options("normal", "slight", "obvious", "interview difficult", "complete stupor"),
     ),
     Item(
         "9",
         "Agitation",
-        _options(
-            "none", "fidgetiness", "playing with hands, hair", "moving about", "hand wringing"
-        ),
+        options("none", "fidgetiness", "playing with hands, hair", "moving about", "hand wringing"),
     ),
     Item(
         "10",
         "Anxiety: psychic",
-        _options(
+        options(
             "no difficulty",
             "subjective tension",
             "worrying about minor matters",
@@ -141,23 +136,23 @@ ITEMS: tuple[Item, ...] = (
     Item(
         "11",
         "Anxiety: somatic",
-        _options("absent", "mild", "moderate", "severe", "incapacitating"),
+        options("absent", "mild", "moderate", "severe", "incapacitating"),
     ),
     Item(
         "12",
         "Somatic symptoms: gastrointestinal",
-        _options("none", "loss of appetite", "difficulty eating without urging"),
+        options("none", "loss of appetite", "difficulty eating without urging"),
     ),
     Item(
         "13",
         "Somatic symptoms: general",
-        _options("none", "heaviness, aches, loss of energy", "any clear-cut symptom"),
+        options("none", "heaviness, aches, loss of energy", "any clear-cut symptom"),
     ),
-    Item("14", "Genital symptoms", _options("absent", "mild", "severe")),
+    Item("14", "Genital symptoms", options("absent", "mild", "severe")),
     Item(
         "15",
         "Hypochondriasis",
-        _options(
+        options(
             "not present",
             "bodily self-absorption",
             "preoccupation with health",
@@ -168,13 +163,13 @@ ITEMS: tuple[Item, ...] = (
     Item(
         "16",
         "Loss of weight (by history or by measurement)",
-        _options("no weight loss", "probable weight loss", "definite weight loss"),
+        options("no weight loss", "probable weight loss", "definite weight loss"),
         not_scored=(NOT_ASSESSED,),
     ),
     Item(
         "17",
         "Insight",
-        _options("acknowledges illness", "attributes cause elsewhere", "denies being ill"),
+        options("acknowledges illness", "attributes cause elsewhere", "denies being ill"),
     ),
 )
 

@@ -35,6 +35,11 @@ class AnswerOption:
         return {"value": self.value, "label": self.label, "loinc": self.loinc}
 
 
+def options(*labels: str) -> tuple[AnswerOption, ...]:
+    """Answer options scored 0, 1, 2, ... in the order of their anchor labels."""
+    return tuple(AnswerOption(value, label) for value, label in enumerate(labels))
+
+
 @dataclass(frozen=True, slots=True)
 class Item:
     """One question of a scale.

@@ -29,7 +29,6 @@ References
 from __future__ import annotations
 
 from trdcare.assessments.domain.model import (
-    AnswerOption,
     Band,
     BandConvention,
     Item,
@@ -38,14 +37,11 @@ from trdcare.assessments.domain.model import (
     Scale,
     ScoreDomain,
     ThresholdRule,
+    options,
 )
 from trdcare.assessments.domain.sources import Provenance
 
 SCALE_ID = "qids_sr16"
-
-
-def _options(*labels: str) -> tuple[AnswerOption, ...]:
-    return tuple(AnswerOption(value, label) for value, label in enumerate(labels))
 
 
 # Short paraphrases of the self-report anchors (the full wording is in the QIDS-SR16 form).
@@ -53,21 +49,19 @@ ITEMS: tuple[Item, ...] = (
     Item(
         "1",
         "Falling asleep",
-        _options(
-            "< 30 min", ">= 30 min, < half the time", ">= 30 min, > half the time", "> 60 min"
-        ),
+        options("< 30 min", ">= 30 min, < half the time", ">= 30 min, > half the time", "> 60 min"),
     ),
     Item(
         "2",
         "Sleep during the night",
-        _options(
+        options(
             "no waking", "restless, light sleep", "wakes, back to sleep easily", "awake >= 20 min"
         ),
     ),
     Item(
         "3",
         "Waking up too early",
-        _options(
+        options(
             "<= 30 min early",
             "> 30 min early",
             ">= 1 h early, back to sleep",
@@ -77,37 +71,37 @@ ITEMS: tuple[Item, ...] = (
     Item(
         "4",
         "Sleeping too much",
-        _options("<= 7-8 h", "<= 10 h", "<= 12 h", "> 12 h"),
+        options("<= 7-8 h", "<= 10 h", "<= 12 h", "> 12 h"),
     ),
     Item(
         "5",
         "Feeling sad",
-        _options("not sad", "< half the time", "> half the time", "nearly all the time"),
+        options("not sad", "< half the time", "> half the time", "nearly all the time"),
     ),
     Item(
         "6",
         "Decreased appetite",
-        _options("no change", "eats somewhat less", "eats much less, with effort", "rarely eats"),
+        options("no change", "eats somewhat less", "eats much less, with effort", "rarely eats"),
     ),
     Item(
         "7",
         "Increased appetite",
-        _options("no change", "eats more often", "eats more, regularly", "driven to overeat"),
+        options("no change", "eats more often", "eats more, regularly", "driven to overeat"),
     ),
     Item(
         "8",
         "Decreased weight (within the last two weeks)",
-        _options("no change", "slight loss", "lost >= 2 lb", "lost >= 5 lb"),
+        options("no change", "slight loss", "lost >= 2 lb", "lost >= 5 lb"),
     ),
     Item(
         "9",
         "Increased weight (within the last two weeks)",
-        _options("no change", "slight gain", "gained >= 2 lb", "gained >= 5 lb"),
+        options("no change", "slight gain", "gained >= 2 lb", "gained >= 5 lb"),
     ),
     Item(
         "10",
         "Concentration / decision making",
-        _options(
+        options(
             "no change",
             "occasionally indecisive",
             "struggles most of the time",
@@ -117,7 +111,7 @@ ITEMS: tuple[Item, ...] = (
     Item(
         "11",
         "View of myself",
-        _options(
+        options(
             "as worthwhile as others",
             "more self-blaming",
             "causes problems for others",
@@ -127,7 +121,7 @@ ITEMS: tuple[Item, ...] = (
     Item(
         "12",
         "Thoughts of death or suicide",
-        _options(
+        options(
             "I do not think of suicide or death",
             "I feel that life is empty or wonder if it's worth living",
             "thinks of suicide or death several times a week for several minutes",
@@ -137,7 +131,7 @@ ITEMS: tuple[Item, ...] = (
     Item(
         "13",
         "General interest",
-        _options(
+        options(
             "no change",
             "less interested",
             "interest in only 1-2 activities",
@@ -147,7 +141,7 @@ ITEMS: tuple[Item, ...] = (
     Item(
         "14",
         "Energy level",
-        _options(
+        options(
             "no change",
             "tires more easily",
             "big effort for daily activities",
@@ -157,14 +151,14 @@ ITEMS: tuple[Item, ...] = (
     Item(
         "15",
         "Feeling slowed down",
-        _options(
+        options(
             "usual speed", "thinking slowed, voice dull", "seconds to respond", "unable to respond"
         ),
     ),
     Item(
         "16",
         "Feeling restless",
-        _options(
+        options(
             "not restless",
             "often fidgety",
             "impulses to move, quite restless",

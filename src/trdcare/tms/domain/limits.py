@@ -745,9 +745,9 @@ def check_protocol(protocol: Protocol) -> ProtocolSafety:
     blocks = tuple(check_block(b, protocol.schedule, i) for i, b in enumerate(protocol.blocks))
     reasons: list[Reason] = []
     for b in blocks:
-        for c in (b.train, b.iti, b.theta_burst):
-            if c is not None:
-                reasons.extend(c.reasons)
+        for check in (b.train, b.iti, b.theta_burst):
+            if check is not None:
+                reasons.extend(check.reasons)
     within = all(b.within_limits for b in blocks)
     verdict: ProtocolVerdict = "within" if within else "exceeds"
     if not within and protocol.origin == "library" and protocol.clearance is not None:

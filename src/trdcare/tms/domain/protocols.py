@@ -1076,7 +1076,7 @@ def nominal_pulses(frequency_hz: float, train_duration_s: float, trains: int) ->
     >>> nominal_pulses(10, 4, 75)
     3000.0
     """
-    return frequency_hz * train_duration_s * trains
+    return float(frequency_hz * train_duration_s * trains)
 
 
 def nominal_session_s(train_duration_s: float, inter_train_interval_s: float, trains: int) -> float:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeGuard, cast
 
 from trdcare.core.checks import Interval
 from trdcare.core.errors import Conflict, Contraindicated, InvalidInput, IssueCollector
@@ -198,7 +198,7 @@ class SessionLog:
         }
 
 
-def _is_int(v: object) -> bool:
+def _is_int(v: object) -> TypeGuard[int]:
     return isinstance(v, int) and not isinstance(v, bool)
 
 

@@ -924,7 +924,7 @@ def simulate_hunt(
     )
     if start_pct_mso is None:
         start_pct_mso = min(100.0, float(math.ceil(subject.intensity_for_probability(0.95))))
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - a seeded simulation, not cryptography
     s = MlPestSession.create(
         start_pct_mso, max_pulses=max_pulses, ci_width_pct_mso=ci_width_pct_mso
     )
