@@ -25,8 +25,12 @@ ItemsArg = Annotated[
 
 
 def _render_result(result: dict[str, Any]) -> None:
-    total = "not scored (incomplete)" if result["total"] is None else result["total"]
-    typer.echo(f"{result['scale']}: total {total}, severity {result['severity'] or '-'}")
+    if result.get("triage") is not None or result["scale"] == "cssrs_screener":
+        state = "complete" if result["complete"] else "incomplete"
+        typer.echo(f"{result['scale']}: no total (triage instrument), form {state}")
+    else:
+        total = "not scored (incomplete)" if result["total"] is None else result["total"]
+        typer.echo(f"{result['scale']}: total {total}, severity {result['severity'] or '-'}")
     if result.get("triage"):
         typer.echo(f"C-SSRS triage: {result['triage']}")
     for flag in result["flags"]:

@@ -46,7 +46,12 @@ def render_staging(doc: dict[str, Any]) -> None:
     if unverified:
         typer.echo("Uses UNVERIFIED facts (check before relying on them):")
         for item in unverified:
-            typer.echo(f"  - {item}")
+            if isinstance(item, dict):
+                typer.echo(
+                    f"  - {item.get('statement', item)} [{item.get('status', 'UNVERIFIED')}]"
+                )
+            else:
+                typer.echo(f"  - {item}")
 
 
 @handle_errors

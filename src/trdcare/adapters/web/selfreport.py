@@ -83,7 +83,5 @@ def submit_self_report(
         course=account_service.link_course(db, opened.link),
     )
     flagged = any(f.code == "suicidal_ideation" for f in result.flags)
-    account_service.mark_link_used(
-        db, opened.link, assessment_id=row.id, suicidal_ideation=flagged
-    )
+    account_service.mark_link_used(db, opened.link, assessment_id=row.id, suicidal_ideation=flagged)
     return flagged

@@ -70,7 +70,9 @@ def demo_logins(session: Session, data_dir: Path) -> list[DemoLogin]:
     return logins
 
 
-def prepare(settings: WebSettings, *, demo: bool, seed: int = 1, patients: int = 240) -> list[DemoLogin]:
+def prepare(
+    settings: WebSettings, *, demo: bool, seed: int = 1, patients: int = 240
+) -> list[DemoLogin]:
     """Create/upgrade the schema, load the demo clinic on first run; return the demo logins."""
     from trdcare.adapters.db.migrate import is_up_to_date, upgrade
     from trdcare.adapters.web.db import make_web_engine
@@ -120,8 +122,10 @@ def serve(
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"  # noqa: S104
     typer.echo(f"trdcare is starting at {url}")
     backend = "SQLite " + str(settings.base.data_dir) if settings.base.is_sqlite else "PostgreSQL"
-    typer.echo(f"database: {backend}; workers: {n_workers}; mode: "
-               f"{'production' if settings.production else 'development'}")
+    typer.echo(
+        f"database: {backend}; workers: {n_workers}; mode: "
+        f"{'production' if settings.production else 'development'}"
+    )
     if logins:
         typer.echo("demo logins (synthetic clinic; change or remove before real use):")
         for login in logins:
