@@ -134,13 +134,14 @@ def populate(engine: Engine, n_patients: int, per_patient: int, seed: int) -> No
 FLOOR_SQL = """
 WITH course AS (
     SELECT patient_id, MAX(start_date) AS start_date FROM treatment_courses
-    WHERE status = 'active' AND retired_at IS NULL GROUP BY patient_id
+    WHERE retired_at IS NULL GROUP BY patient_id
 ), scored AS (
     SELECT a.patient_id, a.total, a.administered_on,
            ROW_NUMBER() OVER (PARTITION BY a.patient_id ORDER BY a.administered_at DESC, a.id DESC) AS rank_latest,
            ROW_NUMBER() OVER (PARTITION BY a.patient_id ORDER BY
                CASE WHEN c.start_date IS NOT NULL AND a.administered_on <= c.start_date THEN 0 ELSE 1 END,
                CASE WHEN c.start_date IS NOT NULL AND a.administered_on <= c.start_date THEN a.administered_at END DESC,
+               CASE WHEN c.start_date IS NOT NULL AND a.administered_on <= c.start_date THEN a.id END DESC,
                a.administered_at, a.id) AS rank_baseline
     FROM assessments a LEFT JOIN course c ON c.patient_id = a.patient_id
     WHERE a.scale_id = 'phq9' AND a.complete AND a.retired_at IS NULL

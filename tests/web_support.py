@@ -108,6 +108,7 @@ def web_app(database_url: str, engine: Engine, tmp_path: Path) -> Iterator[FastA
                 ),
             )
     yield app
+    app.state.engine.dispose()
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from trdcare.config import load_settings
 from trdcare.demo import cli as demo_cli
 from trdcare.history import cli as history_cli
 from trdcare.patients import cli as patients_cli
+from trdcare.tms import cli as tms_cli
 
 app = typer.Typer(
     name="trdcare",
@@ -70,6 +71,7 @@ app.command("score")(assessments_cli.score)
 app.command("assess")(assessments_cli.assess)
 app.command("outcome")(assessments_cli.outcome)
 app.command("stage")(history_cli.stage)
+app.add_typer(tms_cli.app, name="tms")
 app.add_typer(accounts_cli.app, name="user")
 app.command("serve")(web_serve.serve)
 

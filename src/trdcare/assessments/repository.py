@@ -71,17 +71,20 @@ class AssessmentRepository:
         """One row per active patient, in a single round trip.
 
         Baseline follows the outcome rule of :func:`trdcare.assessments.domain.course_outcome`:
-        the last complete assessment on or before the start of the patient's current course,
-        otherwise the first one.
+        the last complete assessment on or before the start of the patient's latest course
+        (ongoing or finished), otherwise the first one.
         """
         course = (
             select(
                 TreatmentCourse.patient_id.label("patient_id"),
                 func.max(TreatmentCourse.start_date).label("start_date"),
             )
-            .where(TreatmentCourse.status == "active", TreatmentCourse.retired_at.is_(None))
+            .where(TreatmentCourse.retired_at.is_(None))
             .group_by(TreatmentCourse.patient_id)
             .cte("course")
+        )
+        on_or_before_start = and_(
+            course.c.start_date.is_not(None), Assessment.administered_on <= course.c.start_date
         )
         scored = (
             select(
@@ -101,26 +104,9 @@ class AssessmentRepository:
                 .over(
                     partition_by=Assessment.patient_id,
                     order_by=(
-                        case(
-                            (
-                                and_(
-                                    course.c.start_date.is_not(None),
-                                    Assessment.administered_on <= course.c.start_date,
-                                ),
-                                0,
-                            ),
-                            else_=1,
-                        ),
-                        case(
-                            (
-                                and_(
-                                    course.c.start_date.is_not(None),
-                                    Assessment.administered_on <= course.c.start_date,
-                                ),
-                                Assessment.administered_at,
-                            ),
-                            else_=None,
-                        ).desc(),
+                        case((on_or_before_start, 0), else_=1),
+                        case((on_or_before_start, Assessment.administered_at), else_=None).desc(),
+                        case((on_or_before_start, Assessment.id), else_=None).desc(),
                         Assessment.administered_at,
                         Assessment.id,
                     ),

@@ -126,10 +126,9 @@ def select_course(
         if course is None:
             raise NotFound("course: no course with this ref for this patient")
         return course
+    # The latest course, ongoing or finished: the caseload uses the same course.
     courses = repo.courses_for_patient(patient.id)
-    active = [c for c in courses if c.status == "active"]
-    candidates = active or courses
-    return candidates[0] if candidates else None
+    return courses[0] if courses else None
 
 
 def patient_outcome(

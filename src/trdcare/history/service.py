@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.models import Episode, Patient, TreatmentCourse, TreatmentTrial
-from trdcare.adapters.db.stamping import retire, stamp_new
+from trdcare.adapters.db.stamping import retire, snapshot, stamp_new
 from trdcare.assessments.domain import get_scale
 from trdcare.audit import service as audit
 from trdcare.core.actor import Actor
@@ -278,6 +278,23 @@ def add_course(
         detail={"modality": modality},
     )
     return course
+
+
+COURSE_STATUSES = ("active", "completed", "stopped")
+
+
+def set_course_status(
+    session: Session, actor: Actor, course: TreatmentCourse, status: str, *, on: date, reason: str
+) -> None:
+    """Mark a course active, completed or stopped (the old version is kept with the reason)."""
+    check_option("status", status, COURSE_STATUSES)
+    if course.status == status:
+        return
+    snapshot(session, course, actor, reason)
+    course.status = status
+    course.end_date = None if status == "active" else on
+    session.flush()
+    audit.record(session, actor, "update", "course", entity_id=course.id, detail={"status": status})
 
 
 def list_courses(session: Session, actor: Actor, patient: Patient) -> list[TreatmentCourse]:

@@ -7,16 +7,6 @@ from datetime import timedelta
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select, update
-from web_support import (  # noqa: F401 - fixtures
-    PASSWORD,
-    WebClient,
-    add_patient,
-    client,
-    csrf_from,
-    make_settings,
-    username_for,
-    web_app,
-)
 
 from trdcare.adapters.db.engine import unit_of_work
 from trdcare.adapters.db.models import AuditEvent, WebSession
@@ -24,6 +14,9 @@ from trdcare.adapters.web.logs import redact
 from trdcare.adapters.web.security import SECURE_SESSION_COOKIE, SESSION_COOKIE
 from trdcare.adapters.web.settings import ConfigurationError, load_web_settings
 from trdcare.core.clock import utc_now
+from web_support import PASSWORD, WebClient, client, csrf_from, username_for, web_app
+
+FIXTURES = (client, web_app)
 
 
 def sign_in(client: WebClient, username: str, password: str = PASSWORD) -> object:
@@ -43,7 +36,7 @@ class TestHealthAndHeaders:
         csp = response.headers["content-security-policy"]
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp
         assert response.headers["x-frame-options"] == "DENY"
-        assert response.headers["referrer-policy"] == "no-referrer"
+        assert response.headers["referrer-policy"] == "same-origin"
         assert response.headers["cache-control"] == "no-store"
 
     def test_static_assets_are_local(self, client: WebClient) -> None:
@@ -54,7 +47,9 @@ class TestHealthAndHeaders:
 
     def test_pages_have_no_inline_script_or_cdn(self, client: WebClient) -> None:
         html = client.get("/login").text
-        assert "<script>" not in html and "<script " not in html.replace('<script src="/static/', "")
+        assert "<script>" not in html and "<script " not in html.replace(
+            '<script src="/static/', ""
+        )
         assert "style=" not in html and "http://" not in html and "https://" not in html
 
     def test_openapi_is_served_and_docs_need_no_cdn(self, client: WebClient) -> None:
@@ -127,7 +122,7 @@ class TestSignIn:
     def test_sign_in_sets_a_hardened_cookie_and_lands_by_role(self, client: WebClient) -> None:
         response = sign_in(client, username_for("front_desk"))
         assert response.status_code == 303 and response.headers["location"] == "/patients"
-        cookie = [h for h in response.headers.get_list("set-cookie") if SESSION_COOKIE in h][0]
+        cookie = next(h for h in response.headers.get_list("set-cookie") if SESSION_COOKIE in h)
         assert "HttpOnly" in cookie and "SameSite=lax" in cookie
         assert client.get("/patients").status_code == 200
 
@@ -135,7 +130,7 @@ class TestSignIn:
         with WebClient(web_app, base_url="https://testserver") as https_client:
             https_client.engine = web_app.state.engine
             response = sign_in(https_client, username_for("physician"))
-        cookie = [h for h in response.headers.get_list("set-cookie") if "session" in h][0]
+        cookie = next(h for h in response.headers.get_list("set-cookie") if "session" in h)
         assert cookie.startswith(SECURE_SESSION_COOKIE) and "Secure" in cookie
         assert "strict-transport-security" in response.headers
 

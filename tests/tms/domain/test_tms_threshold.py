@@ -182,9 +182,11 @@ def test_relative_frequency_refuses_beyond_the_stimulator() -> None:
     h = RelativeFrequencyHunt.create(95)
     for _ in range(6):
         h = h.record(0)
-    with pytest.raises(Conflict):
-        for _ in range(6):
-            h = h.record(0)
+    assert h.next_intensity_pct_mso == 100
+    for _ in range(6):
+        h = h.record(0)
+    with pytest.raises(Conflict, match="outside the stimulator's range"):
+        h.record(0)
 
 
 @pytest.mark.parametrize(

@@ -32,7 +32,7 @@ STAFF_ROLES: tuple[str, ...] = ("admin", "physician", "clinician", "technician",
 ROLE_DESCRIPTIONS: Mapping[str, str] = {
     "admin": "Clinic administrator: user accounts, API tokens, the audit log. No clinical data.",
     "physician": "Attending psychiatrist/prescriber: everything clinical, plans and signs.",
-    "clinician": "Nurse or therapist: assessments, history, alerts, adverse events.",
+    "clinician": "Nurse or therapist: assessments, history, self-report alerts, safety screens.",
     "technician": "TMS operator: safety screen, motor threshold, session log, adverse events.",
     "front_desk": "Registration: patient demographics and sending self-report links.",
     "patient": "Holder of a self-report link: that one questionnaire, once, before it expires.",
@@ -99,11 +99,10 @@ _TABLE: tuple[Permission, ...] = (
     _p("tms.plan", "Plan a TMS course (protocol, target, intensity)", "physician"),
     _p(
         "tms.deliver",
-        "Run motor-threshold hunts and log TMS sessions",
+        "Run motor-threshold hunts and log TMS sessions with their side effects and adverse events",
         "physician",
         "technician",
     ),
-    _p("tms.adverse_event", "Record adverse events", *sorted(_CLINICAL)),
     _p(
         "tms.review",
         "Review decision points, sign off, resume a paused course",

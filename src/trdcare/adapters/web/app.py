@@ -42,16 +42,22 @@ class Health(BaseModel):
 
 def _api_routers() -> list[APIRouter]:
     from trdcare.accounts import endpoints as accounts
+    from trdcare.assessments import endpoints as assessments
+    from trdcare.history import endpoints as history
     from trdcare.patients import endpoints as patients
+    from trdcare.tms import endpoints as tms
 
-    return [accounts.router, patients.router]
+    return [accounts.router, patients.router, history.router, assessments.router, tms.router]
 
 
 def _page_routers() -> list[APIRouter]:
     from trdcare.accounts import pages as accounts
+    from trdcare.assessments import pages as assessments
+    from trdcare.history import pages as history
     from trdcare.patients import pages as patients
+    from trdcare.tms import pages as tms
 
-    return [accounts.router, patients.router]
+    return [accounts.router, patients.router, history.router, assessments.router, tms.router]
 
 
 def create_app(settings: WebSettings | None = None) -> FastAPI:

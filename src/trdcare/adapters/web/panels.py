@@ -15,7 +15,11 @@ from sqlalchemy.orm import Session
 from trdcare.adapters.db.models import Patient
 from trdcare.adapters.web.auth import Principal
 
-PANEL_MODULES: tuple[str, ...] = ()
+PANEL_MODULES: tuple[str, ...] = (
+    "trdcare.history.pages",
+    "trdcare.assessments.pages",
+    "trdcare.tms.pages",
+)
 
 
 @dataclass(frozen=True)

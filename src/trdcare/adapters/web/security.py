@@ -2,7 +2,7 @@
 
 * **Headers** on every response: a Content-Security-Policy that allows scripts, styles and
   images from this origin only (no inline script or style, no CDN), no framing, no
-  referrer (self-report links carry a token), ``nosniff``, and ``no-store`` caching for
+  referrer outside this site (self-report links carry a token), ``nosniff``, and ``no-store`` caching for
   everything that is not a static asset. HSTS is sent over https.
 * **Cookies**: the session cookie is HttpOnly, SameSite=Lax, and Secure with the
   ``__Host-`` prefix whenever the request arrived over https (or in production).
@@ -46,7 +46,7 @@ _BASE_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-resource-policy", b"same-origin"),

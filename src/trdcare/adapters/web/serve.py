@@ -40,11 +40,11 @@ class DemoLogin:
 
 
 DEMO_USERS: tuple[tuple[str, str, str], ...] = (
-    ("dr.demo", "physician", "Dr Demo (physician)"),
-    ("nurse.demo", "clinician", "Nurse Demo (clinician)"),
-    ("tech.demo", "technician", "Tech Demo (TMS technician)"),
-    ("desk.demo", "front_desk", "Desk Demo (front desk)"),
-    ("admin.demo", "admin", "Admin Demo (administrator)"),
+    ("dr.demo", "physician", "Dr Demo"),
+    ("nurse.demo", "clinician", "Nurse Demo"),
+    ("tech.demo", "technician", "Tech Demo"),
+    ("desk.demo", "front_desk", "Desk Demo"),
+    ("admin.demo", "admin", "Admin Demo"),
 )
 
 

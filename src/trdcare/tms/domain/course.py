@@ -403,17 +403,28 @@ def replan_remaining(
     skipped_days: Collection[date] = (),
     first_session_at: time = time(9, 0),
     tz: tzinfo = UTC,
+    extra_acute: int = 0,
+    drop_acute: bool = False,
+    stop: bool = False,
 ) -> CoursePlan:
-    """Re-plan the sessions not yet delivered from ``resume`` on (e.g. after a pause).
+    """Re-plan the sessions not yet delivered from ``resume`` on (after a pause or a
+    decision).
 
     Delivered sessions keep their place; the remaining acute sessions and the rest of the
-    taper/continuation are planned again with the same numbering.
+    taper/continuation are planned again with the same numbering. A decision can add acute
+    sessions (``extra_acute``, to extend), drop the remaining acute sessions and go to the
+    taper/continuation (``drop_acute``, to begin the taper), or drop everything left
+    (``stop``).
 
     Raises
     ------
     InvalidInput
-        ``delivered`` outside 0..planned.
+        ``delivered`` outside 0..planned, or a negative ``extra_acute``.
     """
+    if extra_acute < 0:
+        raise InvalidInput.single(
+            "extra_acute", "must not be negative", allowed=">= 0", given=extra_acute
+        )
     if not 0 <= delivered <= plan.planned_count:
         raise InvalidInput.single(
             "delivered",
@@ -423,9 +434,38 @@ def replan_remaining(
         )
     kept = plan.sessions[:delivered]
     rest = plan.sessions[delivered:]
-    acute_left = sum(1 for s in rest if s.phase == "acute")
+    acute_left = 0 if drop_acute else sum(1 for s in rest if s.phase == "acute") + extra_acute
     taper_left = sum(1 for s in rest if s.phase == "taper")
     cont_left = sum(1 for s in rest if s.phase == "continuation")
+    if drop_acute and not any(s.phase != "acute" for s in plan.sessions):
+        taper_left = protocol.schedule.taper_sessions
+        cont_left = (
+            protocol.schedule.continuation.sessions_per_week * protocol.schedule.continuation.weeks
+            if protocol.schedule.continuation is not None
+            else 0
+        )
+    if stop:
+        acute_left = taper_left = cont_left = 0
+    if acute_left + taper_left + cont_left == 0:
+        return CoursePlan(
+            plan.protocol_id,
+            plan.start,
+            tuple(kept),
+            plan.closures,
+            plan.skipped_days,
+            tuple(d for d in plan.decision_points if d <= delivered),
+            (
+                *plan.reasons,
+                Reason(
+                    rule="replanned",
+                    finding=f"no sessions left after {delivered} delivered",
+                    inputs={"delivered": delivered, "stop": stop, "drop_acute": drop_acute},
+                    sources=(
+                        source("trdcare_design", "DESIGN", where="course.py", tag="re-planning"),
+                    ),
+                ),
+            ),
+        )
     taper_weeks = _tail(protocol.schedule.taper_sessions_per_week, taper_left)
     sub = plan_course(
         protocol,

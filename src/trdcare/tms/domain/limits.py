@@ -966,7 +966,7 @@ def _exceed_issues(safety: ProtocolSafety) -> list[Issue]:
                 Issue(
                     f"blocks.{b.index}.train_duration_s",
                     b.train.reasons[0].finding,
-                    allowed=f"<= {b.train.max_train_s:g} s",
+                    allowed=f"<= {b.train.max_train_s:g} s, or a physician override with a reason",
                     given=f"{b.train.train_duration_s:g}",
                 )
             )
@@ -975,12 +975,19 @@ def _exceed_issues(safety: ProtocolSafety) -> list[Issue]:
                 Issue(
                     f"blocks.{b.index}.inter_train_interval_s",
                     b.iti.reasons[-1].finding,
-                    allowed=f">= {b.iti.minimum_s:g} s",
+                    allowed=f">= {b.iti.minimum_s:g} s, or a physician override with a reason",
                     given=f"{b.iti.inter_train_interval_s:g}",
                 )
             )
         if b.theta_burst is not None and not b.theta_burst.within_limits:
-            out.append(Issue(f"blocks.{b.index}", b.theta_burst.reasons[-1].finding))
+            out.append(
+                Issue(
+                    f"blocks.{b.index}",
+                    b.theta_burst.reasons[-1].finding,
+                    allowed="the published TBS parameter space, or a physician override with "
+                    "a reason",
+                )
+            )
     return out
 
 

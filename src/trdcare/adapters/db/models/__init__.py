@@ -12,6 +12,16 @@ from trdcare.adapters.db.models.assessments import Assessment, AssessmentItem
 from trdcare.adapters.db.models.audit import AuditEvent
 from trdcare.adapters.db.models.history import TreatmentCourse, TreatmentTrial
 from trdcare.adapters.db.models.patients import Episode, Patient
+from trdcare.adapters.db.models.tms import (
+    TmsAdverseEvent,
+    TmsCoursePlan,
+    TmsDecisionReview,
+    TmsMtSession,
+    TmsPlannedSession,
+    TmsProtocol,
+    TmsScreen,
+    TmsSessionLog,
+)
 from trdcare.adapters.db.models.versions import RecordVersion
 
 __all__ = [
@@ -25,6 +35,14 @@ __all__ = [
     "Patient",
     "RecordVersion",
     "SelfReportLink",
+    "TmsAdverseEvent",
+    "TmsCoursePlan",
+    "TmsDecisionReview",
+    "TmsMtSession",
+    "TmsPlannedSession",
+    "TmsProtocol",
+    "TmsScreen",
+    "TmsSessionLog",
     "TreatmentCourse",
     "TreatmentTrial",
     "User",

@@ -1,0 +1,547 @@
+"""Pages of the assessments room: the caseload dashboard, a patient's assessments with the
+trajectory chart, staff entry of a scale, sending self-report links, and the patient's
+self-report page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from trdcare.accounts import service as account_service
+from trdcare.accounts.schemas import SelfReportLinkCreate
+from trdcare.adapters.db.models import Assessment, Patient
+from trdcare.adapters.web.auth import Principal, Require, client_source, form_data
+from trdcare.adapters.web.charts import BandArea, Threshold, trajectory_svg
+from trdcare.adapters.web.db import Db
+from trdcare.adapters.web.panels import Panel
+from trdcare.adapters.web.problems import CsrfFailed, ProblemIssue
+from trdcare.adapters.web.selfreport import (
+    LinkHolder,
+    OpenLink,
+    link_url,
+    submit_self_report,
+)
+from trdcare.adapters.web.templating import render
+from trdcare.assessments import service as assessment_service
+from trdcare.assessments.domain import DEFAULT_CRITERIA, SCALE_IDS, Scale, get_scale
+from trdcare.audit import service as audit
+from trdcare.core.clock import utc_today
+from trdcare.core.errors import DomainError
+from trdcare.patients import service as patient_service
+from trdcare.patients.pages import field, form_issues, patient_ref
+
+router = APIRouter(include_in_schema=False)
+
+Form = Annotated[FormData, Depends(form_data)]
+TRACKED_SCALES = ("phq9", "gad7", "qids_sr16", "hamd17", "madrs")
+# The instruction line each self-report form opens with (the instruments' own time frames).
+SELF_REPORT_INSTRUCTIONS = {
+    "phq9": "Over the last 2 weeks, how often have you been bothered by any of the following "
+    "problems? Choose one answer for each question.",
+    "gad7": "Over the last 2 weeks, how often have you been bothered by the following "
+    "problems? Choose one answer for each question.",
+    "qids_sr16": "For each question, choose the one answer that best describes you over the "
+    "past seven days.",
+}
+
+# Chart extras contributed by other rooms (the TMS room registers its session dates).
+SessionDates = Callable[[Session, Patient], list[date]]
+SESSION_DATE_PROVIDERS: list[SessionDates] = []
+# Dashboard extras contributed by other rooms: patient ref -> extra columns and alerts.
+DashboardRows = Callable[[Session, Principal], dict[str, dict[str, Any]]]
+DASHBOARD_PROVIDERS: list[DashboardRows] = []
+
+
+# the trajectory chart ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Trajectory:
+    scale: Scale
+    svg: Markup
+    points: list[tuple[date, int]]
+    baseline: int | None
+    response_at: float | None
+    remission_at: int | None
+
+
+def trajectory(
+    db: Session, scale_id: str, rows: list[Assessment], patient: Patient, course_start: date | None
+) -> Trajectory:
+    """The chart of one scale: bands shaded, response and remission lines, sessions ticked."""
+    scale = get_scale(scale_id)
+    points = [
+        (r.administered_on, int(r.total))
+        for r in rows
+        if r.scale_id == scale_id and r.complete and r.total is not None
+    ]
+    bands = [
+        BandArea(b.label, b.low, b.high) for b in scale.convention(scale.default_convention).bands
+    ]
+    baseline = None
+    if points:
+        before = [p for p in points if course_start and p[0] <= course_start]
+        baseline = (before[-1] if before else points[0])[1]
+    thresholds = []
+    response_at = None
+    if baseline:
+        response_at = baseline * (1 - DEFAULT_CRITERIA.response_min_reduction_pct / 100)
+        thresholds.append(
+            Threshold(
+                f"response: <= {response_at:g} (50 % below baseline {baseline})",
+                response_at,
+                "#1f4e79",
+            )
+        )
+    remission_at = None
+    if scale.remission is not None:
+        remission = DEFAULT_CRITERIA.remission_rule(scale)
+        remission_at = remission.value
+        thresholds.append(
+            Threshold(f"remission: <= {remission.value}", remission.value + 0.5, "#1e7b34", "2 3")
+        )
+    sessions: list[date] = []
+    for provider in SESSION_DATE_PROVIDERS:
+        sessions.extend(provider(db, patient))
+    svg = trajectory_svg(
+        title=f"{scale.name} over time",
+        points=points,
+        total_max=scale.total_max or 27,
+        bands=bands,
+        thresholds=thresholds,
+        sessions=sessions,
+        course_start=course_start,
+    )
+    return Trajectory(scale, svg, points, baseline, response_at, remission_at)
+
+
+def _course_start(db: Session, patient: Patient) -> date | None:
+    course = assessment_service.select_course(db, patient, None)
+    return course.start_date if course else None
+
+
+def chart_panels(db: Session, principal: Principal, patient: Patient) -> list[Panel]:
+    """The chart's assessment panel (clinical staff) and self-report panel (senders)."""
+    panels = []
+    if principal.can("clinical.read"):
+        rows = assessment_service.list_assessments(db, principal.actor, patient)
+        course = assessment_service.select_course(db, patient, None)
+        scale_id = course.primary_scale if course else "phq9"
+        chart = trajectory(db, scale_id, rows, patient, course.start_date if course else None)
+        outcome = None
+        if chart.points:
+            outcome, _ = assessment_service.patient_outcome(
+                db, principal.actor, patient, scale_id=scale_id
+            )
+        panels.append(
+            Panel(
+                id="assessments",
+                title="Assessments",
+                template="assessments/panel.html",
+                order=20,
+                context={
+                    "chart": chart,
+                    "latest": list(reversed(rows))[:6],
+                    "outcome": outcome,
+                    "can_enter": principal.can("assessments.write"),
+                },
+            )
+        )
+    if principal.can("self_report.send"):
+        links = account_service.list_links(db, patient)[:5]
+        panels.append(
+            Panel(
+                id="self-report",
+                title="Self-report links",
+                template="assessments/links_panel.html",
+                order=30,
+                context={
+                    "links": [(link, account_service.link_status(link)) for link in links],
+                    "scales": account_service.SELF_REPORT_SCALES,
+                },
+            )
+        )
+    return panels
+
+
+# dashboard --------------------------------------------------------------------------------
+SORTS = {
+    "name": lambda e: (e["name"].lower(),),
+    "score": lambda e: (-(e["latest_total"] if e["latest_total"] is not None else -1),),
+    "change": lambda e: (e["percent_change"] if e["percent_change"] is not None else 1e9,),
+    "alerts": lambda e: (-len(e["alerts"]), e["name"].lower()),
+    "last": lambda e: (e["latest_on"] or "",),
+}
+ALERT_LABELS = {
+    "suicidal_ideation": "Suicidal ideation",
+    "self_report_suicidal_ideation": "Suicidal ideation (self-report)",
+    "assessment_overdue": "Assessment overdue",
+    "decision_point_due": "Decision point awaiting review",
+    "serious_adverse_event": "Serious adverse event",
+    "course_paused": "Course paused",
+}
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("clinical.read"))],
+    scale: Annotated[Literal["phq9", "gad7", "qids_sr16", "hamd17", "madrs"], Query()] = "phq9",
+    sort: Annotated[Literal["name", "score", "change", "alerts", "last"], Query()] = "alerts",
+    show: Annotated[
+        Literal["all", "alerts", "response", "remission", "no_response", "in_course"], Query()
+    ] = "all",
+    band: Annotated[str | None, Query(max_length=30)] = None,
+) -> HTMLResponse:
+    entries = [
+        e.to_dict()
+        for e in assessment_service.caseload_summary(
+            db, principal.actor, scale_id=scale, as_of=utc_today()
+        )
+    ]
+    extras: dict[str, dict[str, Any]] = {}
+    for provider in DASHBOARD_PROVIDERS:
+        for ref, extra in provider(db, principal).items():
+            merged = extras.setdefault(ref, {"alerts": []})
+            merged["alerts"] = merged["alerts"] + list(extra.get("alerts", []))
+            merged.update({k: v for k, v in extra.items() if k != "alerts"})
+    open_alerts = account_service.open_alerts(db)
+    for _link, ref in open_alerts:
+        extras.setdefault(ref, {"alerts": []})["alerts"].append("self_report_suicidal_ideation")
+    for entry in entries:
+        extra = extras.get(entry["patient"], {})
+        entry["alerts"] = sorted(set(entry["alerts"]) | set(extra.get("alerts", [])))
+        entry["course"] = extra.get("course")
+    if show == "alerts":
+        entries = [e for e in entries if e["alerts"]]
+    elif show == "response":
+        entries = [e for e in entries if e["response"]]
+    elif show == "remission":
+        entries = [e for e in entries if e["remission"]]
+    elif show == "no_response":
+        entries = [e for e in entries if e["latest_total"] is not None and not e["response"]]
+    elif show == "in_course":
+        entries = [e for e in entries if e.get("course")]
+    if band:
+        entries = [e for e in entries if e["latest_severity"] == band]
+    entries.sort(key=SORTS[sort])
+    bands = [
+        b.label for b in get_scale(scale).convention(get_scale(scale).default_convention).bands
+    ]
+    audit.record(
+        db,
+        principal.actor,
+        "read",
+        "self_report_alerts",
+        detail={"count": len(open_alerts), "patient_refs": [ref for _, ref in open_alerts]},
+    )
+    return render(
+        request,
+        "assessments/dashboard.html",
+        {
+            "entries": entries,
+            "scale": get_scale(scale),
+            "scales": [(s, get_scale(s).name) for s in TRACKED_SCALES],
+            "sort": sort,
+            "show": show,
+            "band": band or "",
+            "bands": bands,
+            "alert_labels": ALERT_LABELS,
+            "self_report_alerts": open_alerts,
+            "counts": {
+                "patients": len(entries),
+                "alerts": sum(1 for e in entries if e["alerts"]),
+            },
+        },
+    )
+
+
+@router.post("/alerts/{link_ref}/acknowledge")
+def acknowledge_alert(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("assessments.write"))],
+    link_ref: str,
+) -> Response:
+    account_service.acknowledge_alert(db, principal.actor, link_ref[:20])
+    return RedirectResponse("/dashboard", status_code=303)
+
+
+# a patient's assessments ------------------------------------------------------------------
+def _load_patient(db: Session, principal: Principal, ref: str, purpose: str) -> Patient:
+    return patient_service.find_patient(db, principal.actor, patient_ref(ref), purpose=purpose)
+
+
+@router.get("/patients/{ref}/assessments", response_class=HTMLResponse)
+def assessments_page(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("clinical.read"))],
+    ref: str,
+    scale: Annotated[str | None, Query(max_length=20)] = None,
+    msg: Annotated[str | None, Query(max_length=30)] = None,
+) -> HTMLResponse:
+    patient = _load_patient(db, principal, ref, "assessments")
+    rows = assessment_service.list_assessments(db, principal.actor, patient)
+    course = assessment_service.select_course(db, patient, None)
+    scale_id = scale if scale in TRACKED_SCALES else (course.primary_scale if course else "phq9")
+    chart = trajectory(db, scale_id, rows, patient, course.start_date if course else None)
+    outcome = None
+    if chart.points:
+        outcome, _ = assessment_service.patient_outcome(
+            db, principal.actor, patient, scale_id=scale_id
+        )
+    answers = assessment_service.assessment_answers(db, rows)
+    return render(
+        request,
+        "assessments/patient.html",
+        {
+            "patient": patient,
+            "rows": list(reversed(rows)),
+            "answers": answers,
+            "chart": chart,
+            "outcome": outcome,
+            "scales": [(s, get_scale(s).name) for s in TRACKED_SCALES],
+            "all_scales": [(s, get_scale(s).name) for s in SCALE_IDS],
+            "scale_id": scale_id,
+            "message": msg,
+        },
+    )
+
+
+def _entry_form(
+    request: Request,
+    patient: Patient,
+    scale: Scale,
+    *,
+    values: dict[str, str] | None = None,
+    errors: list[ProblemIssue] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "assessments/entry.html",
+        {
+            "patient": patient,
+            "scale": scale,
+            "values": values or {},
+            "errors": errors or [],
+            "all_scales": [(s, get_scale(s).name) for s in SCALE_IDS],
+            "today": utc_today().isoformat(),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/patients/{ref}/assessments/new", response_class=HTMLResponse)
+def entry_form(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("assessments.write"))],
+    ref: str,
+    scale: Annotated[str, Query(max_length=20)] = "phq9",
+) -> HTMLResponse:
+    patient = _load_patient(db, principal, ref, "assessment_entry")
+    return _entry_form(request, patient, get_scale(scale))
+
+
+@router.post("/patients/{ref}/assessments/new", response_class=HTMLResponse)
+def entry_submit(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("assessments.write"))],
+    ref: str,
+    form: Form,
+) -> Response:
+    patient = _load_patient(db, principal, ref, "assessment_entry")
+    scale = get_scale(field(form, "scale") or "phq9")
+    values = {k: field(form, f"item_{k}") for k in scale.item_keys}
+    answers: dict[str, int] = {}
+    errors: list[ProblemIssue] = []
+    for key, value in values.items():
+        if value == "":
+            continue
+        if not value.lstrip("-").isdigit():
+            errors.append(
+                ProblemIssue(
+                    path=f"items.{key}",
+                    pointer=f"#/items/{key}",
+                    location="form",
+                    message="not a whole number",
+                    given=value[:20],
+                )
+            )
+            continue
+        answers[key] = int(value)
+    if errors:
+        return _entry_form(request, patient, scale, values=values, errors=errors, status_code=422)
+    try:
+        row, _ = assessment_service.record_assessment(
+            db, principal.actor, patient, scale.id, answers, source="staff"
+        )
+    except (DomainError, ValidationError) as exc:
+        db.rollback()
+        patient = _load_patient(db, principal, ref, "assessment_entry")
+        return _entry_form(
+            request, patient, scale, values=values, errors=form_issues(exc), status_code=422
+        )
+    message = "saved_flagged" if row.suicidal_ideation else "saved"
+    return RedirectResponse(
+        f"/patients/{patient.ref}/assessments?scale={scale.id}&msg={message}", status_code=303
+    )
+
+
+# sending self-report links ----------------------------------------------------------------
+@router.get("/patients/{ref}/self-report", response_class=HTMLResponse)
+def links_page(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("self_report.send"))],
+    ref: str,
+) -> HTMLResponse:
+    patient = _load_patient(db, principal, ref, "self_report_links")
+    return _links_page(request, db, patient)
+
+
+def _links_page(
+    request: Request,
+    db: Session,
+    patient: Patient,
+    *,
+    new_url: str | None = None,
+    errors: list[ProblemIssue] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    links = account_service.list_links(db, patient)
+    return render(
+        request,
+        "assessments/links.html",
+        {
+            "patient": patient,
+            "links": [(link, account_service.link_status(link)) for link in links],
+            "scales": [(s, get_scale(s).name) for s in account_service.SELF_REPORT_SCALES],
+            "new_url": new_url,
+            "errors": errors or [],
+        },
+        status_code=status_code,
+    )
+
+
+@router.post("/patients/{ref}/self-report", response_class=HTMLResponse)
+def links_create(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("self_report.send"))],
+    ref: str,
+    form: Form,
+) -> HTMLResponse:
+    patient = _load_patient(db, principal, ref, "self_report_link")
+    try:
+        data = SelfReportLinkCreate.model_validate(
+            {
+                "scale": field(form, "scale"),
+                "expires_in_hours": field(form, "expires_in_hours") or 96,
+            }
+        )
+        _, raw = account_service.create_link(
+            db, principal.actor, patient, data.scale, expires_in_hours=data.expires_in_hours
+        )
+    except (DomainError, ValidationError) as exc:
+        db.rollback()
+        patient = _load_patient(db, principal, ref, "self_report_link")
+        return _links_page(request, db, patient, errors=form_issues(exc), status_code=422)
+    return _links_page(request, db, patient, new_url=link_url(request, raw))
+
+
+@router.post("/patients/{ref}/self-report/{link_ref}/revoke")
+def links_revoke(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("self_report.send"))],
+    ref: str,
+    link_ref: str,
+) -> Response:
+    patient = _load_patient(db, principal, ref, "self_report_link")
+    account_service.revoke_link(db, principal.actor, patient, link_ref[:20])
+    return RedirectResponse(f"/patients/{patient.ref}/self-report", status_code=303)
+
+
+# the patient's self-report page -----------------------------------------------------------
+def _questionnaire(
+    request: Request,
+    opened: OpenLink,
+    *,
+    values: dict[str, str] | None = None,
+    errors: list[ProblemIssue] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    scale = get_scale(opened.link.scale_id)
+    suicide_min = {rule.item: rule.min_value for rule in scale.safety_rules}
+    return render(
+        request,
+        "assessments/self_report.html",
+        {
+            "scale": scale,
+            "link": opened.link,
+            "values": values or {},
+            "errors": errors or [],
+            "suicide_min": suicide_min,
+            "instructions": SELF_REPORT_INSTRUCTIONS.get(scale.id, ""),
+            "form_csrf": _link_csrf(request, opened.link.ref),
+        },
+        status_code=status_code,
+    )
+
+
+def _link_csrf(request: Request, link_ref: str) -> str:
+    from trdcare.adapters.web.security import csrf_token
+
+    return csrf_token(request.app.state.settings.secret_key, "self_report", link_ref)
+
+
+@router.get("/r/{token}", response_class=HTMLResponse)
+def self_report_page(
+    request: Request, opened: Annotated[OpenLink, Depends(LinkHolder())], token: str
+) -> HTMLResponse:
+    return _questionnaire(request, opened)
+
+
+@router.post("/r/{token}", response_class=HTMLResponse)
+def self_report_submit(
+    request: Request,
+    db: Db,
+    opened: Annotated[OpenLink, Depends(LinkHolder())],
+    token: str,
+    form: Form,
+) -> HTMLResponse:
+    from trdcare.adapters.web.security import csrf_matches
+
+    scale = get_scale(opened.link.scale_id)
+    given = form.get("csrf_token")
+    if not csrf_matches(
+        request.app.state.settings.secret_key,
+        "self_report",
+        opened.link.ref,
+        given if isinstance(given, str) else None,
+    ):
+        raise CsrfFailed("csrf_token: the form is stale; open the link again")
+    values = {k: field(form, f"item_{k}") for k in scale.item_keys}
+    answers = {k: int(v) for k, v in values.items() if v.isdigit()}
+    try:
+        flagged = submit_self_report(db, opened, answers, source=client_source(request))
+    except DomainError as exc:  # raised before anything is written
+        return _questionnaire(
+            request, opened, values=values, errors=form_issues(exc), status_code=422
+        )
+    return render(
+        request,
+        "assessments/self_report_done.html",
+        {"flagged": flagged, "scale": scale},
+    )

@@ -1,0 +1,204 @@
+"""JSON API of the treatment-history room: a patient's history, TRD status and staging,
+treatment courses, and staging of a history document without storing it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from trdcare.adapters.web.auth import Principal, Require
+from trdcare.adapters.web.db import Db
+from trdcare.core.clock import utc_today
+from trdcare.history import service as history_service
+from trdcare.history.domain import CRITERIA_PRESETS, history_to_dict, parse_history
+from trdcare.history.service import MODALITIES
+from trdcare.patients import service as patient_service
+from trdcare.patients.endpoints import PatientRef
+
+router = APIRouter(tags=["history"])
+
+HISTORY_EXAMPLE: dict[str, Any] = {
+    "episode": {"onset": "2024-01-01", "severity": "moderate"},
+    "antidepressant_trials": [
+        {
+            "drug": "sertraline",
+            "max_daily_dose_mg": 200,
+            "start": "2024-02-01",
+            "end": "2024-04-30",
+            "adherence": "good",
+            "outcome": "no_response",
+        }
+    ],
+    "augmentation_trials": [],
+    "ect_courses": [],
+    "psychotherapy_courses": [],
+}
+HistoryDocument = Annotated[
+    dict[str, Any],
+    Body(
+        description=(
+            "A treatment-history document (docs/history-file.md): episode (onset, severity; "
+            "as_of defaults to today), antidepressant_trials, augmentation_trials, "
+            "ect_courses, psychotherapy_courses. Every issue is reported with its path."
+        ),
+        examples=[HISTORY_EXAMPLE],
+    ),
+]
+Criteria = Annotated[
+    str | None,
+    Query(max_length=40, description=f"Adequacy criteria set: {', '.join(CRITERIA_PRESETS)}"),
+]
+
+
+class CourseCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    modality: Literal[MODALITIES]  # type: ignore[valid-type]
+    start_date: date
+    primary_scale: str = Field(default="phq9", max_length=20)
+    planned_sessions: int | None = Field(default=None, ge=1, le=1000)
+
+
+class Course(BaseModel):
+    ref: str
+    modality: str
+    start_date: date
+    end_date: date | None
+    status: str
+    primary_scale: str
+    planned_sessions: int | None
+
+
+def _with_as_of(document: dict[str, Any], as_of: date) -> dict[str, Any]:
+    """The stored episode has no ``as_of``: default it to the staging date."""
+    episode = document.get("episode")
+    if isinstance(episode, dict) and "as_of" not in episode:
+        return {**document, "episode": {**episode, "as_of": as_of.isoformat()}}
+    return document
+
+
+@router.get(
+    "/patients/{ref}/history",
+    summary="The current episode's treatment history with TRD status and stages explained",
+)
+def get_history(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("clinical.read"))],
+    ref: PatientRef,
+    criteria: Criteria = None,
+    as_of: Annotated[date | None, Query()] = None,
+) -> dict[str, Any]:
+    patient = patient_service.find_patient(db, principal.actor, ref, purpose="history")
+    history = history_service.load_history(db, principal.actor, patient, as_of=as_of or utc_today())
+    report = history_service.stage(history, criteria=criteria)
+    return {"history": history_to_dict(history), "staging": report.to_dict()}
+
+
+def _store(
+    db: Db, principal: Principal, ref: str, document: dict[str, Any], *, replace: bool
+) -> dict[str, Any]:
+    patient = patient_service.find_patient(db, principal.actor, ref, purpose="history_update")
+    today = utc_today()
+    history = parse_history(_with_as_of(document, today), today=today)
+    history_service.import_history(db, principal.actor, patient, history, replace=replace)
+    report = history_service.stage(history)
+    return {"history": history_to_dict(history), "staging": report.to_dict()}
+
+
+@router.post(
+    "/patients/{ref}/history",
+    status_code=201,
+    summary="Record the treatment history of the current episode (409 if one exists)",
+)
+def create_history(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("history.write"))],
+    ref: PatientRef,
+    document: HistoryDocument,
+) -> dict[str, Any]:
+    return _store(db, principal, ref, document, replace=False)
+
+
+@router.put(
+    "/patients/{ref}/history",
+    summary="Replace the current episode's history (the old one is retired and kept)",
+)
+def replace_history(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("history.write"))],
+    ref: PatientRef,
+    document: HistoryDocument,
+) -> dict[str, Any]:
+    return _store(db, principal, ref, document, replace=True)
+
+
+@router.get(
+    "/patients/{ref}/staging",
+    summary="TRD status, Maudsley, Thase-Rush and MGH-S of the stored history, explained",
+)
+def staging(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("clinical.read"))],
+    ref: PatientRef,
+    criteria: Criteria = None,
+    as_of: Annotated[date | None, Query()] = None,
+) -> dict[str, Any]:
+    patient = patient_service.find_patient(db, principal.actor, ref, purpose="staging")
+    report = history_service.stage_patient(
+        db, principal.actor, patient, as_of=as_of, criteria=criteria
+    )
+    return report.to_dict()
+
+
+@router.post(
+    "/staging",
+    summary="Stage a history document without storing it (no patient record involved)",
+)
+def stage_document(
+    _: Annotated[Principal, Depends(Require("clinical.read"))],
+    document: HistoryDocument,
+    criteria: Criteria = None,
+) -> dict[str, Any]:
+    today = utc_today()
+    history = parse_history(_with_as_of(document, today), today=today)
+    return history_service.stage(history, criteria=criteria).to_dict()
+
+
+@router.get("/patients/{ref}/courses", response_model=list[Course], summary="Treatment courses")
+def list_courses(
+    db: Db, principal: Annotated[Principal, Depends(Require("clinical.read"))], ref: PatientRef
+) -> list[Course]:
+    patient = patient_service.find_patient(db, principal.actor, ref, purpose="courses")
+    return [
+        Course.model_validate(c, from_attributes=True)
+        for c in history_service.list_courses(db, principal.actor, patient)
+    ]
+
+
+@router.post(
+    "/patients/{ref}/courses",
+    response_model=Course,
+    status_code=201,
+    summary="Open a treatment course (its start is the outcome baseline date)",
+)
+def create_course(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("history.write"))],
+    ref: PatientRef,
+    body: CourseCreate,
+) -> Course:
+    patient = patient_service.find_patient(db, principal.actor, ref, purpose="course")
+    course = history_service.add_course(
+        db,
+        principal.actor,
+        patient,
+        modality=body.modality,
+        start_date=body.start_date,
+        primary_scale=body.primary_scale,
+        planned_sessions=body.planned_sessions,
+    )
+    return Course.model_validate(course, from_attributes=True)

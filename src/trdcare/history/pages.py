@@ -1,0 +1,276 @@
+"""Pages of the treatment-history room: TRD status and stages explained, and the history form."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from trdcare.adapters.db.models import Patient
+from trdcare.adapters.web.auth import Principal, Require, form_data
+from trdcare.adapters.web.db import Db
+from trdcare.adapters.web.panels import Panel
+from trdcare.adapters.web.problems import ProblemIssue
+from trdcare.adapters.web.templating import render
+from trdcare.core.clock import utc_today
+from trdcare.core.errors import DomainError, NotFound
+from trdcare.history import service as history_service
+from trdcare.history.domain import (
+    ADHERENCE,
+    CRITERIA_PRESETS,
+    ELECTRODE_PLACEMENTS,
+    OUTCOMES,
+    SEVERITIES,
+    TreatmentHistory,
+    history_to_dict,
+    load_catalogue,
+    parse_history,
+)
+from trdcare.history.repository import HistoryRepository
+from trdcare.patients import service as patient_service
+from trdcare.patients.pages import field, form_issues, patient_ref
+
+router = APIRouter(include_in_schema=False)
+
+Form = Annotated[FormData, Depends(form_data)]
+
+# Rows of each kind on the history form (empty rows are ignored).
+ROWS = {
+    "antidepressant_trials": 8,
+    "augmentation_trials": 3,
+    "ect_courses": 2,
+    "psychotherapy_courses": 3,
+}
+FIELDS = {
+    "antidepressant_trials": (
+        "drug",
+        "max_daily_dose_mg",
+        "start",
+        "end",
+        "adherence",
+        "outcome",
+        "dose_optimised",
+    ),
+    "augmentation_trials": ("agent", "max_daily_dose_mg", "start", "end", "adherence", "outcome"),
+    "ect_courses": ("start", "end", "sessions", "electrode_placement", "outcome"),
+    "psychotherapy_courses": ("modality", "start", "end", "sessions", "outcome"),
+}
+KEY_FIELD = {
+    "antidepressant_trials": "drug",
+    "augmentation_trials": "agent",
+    "ect_courses": "start",
+    "psychotherapy_courses": "modality",
+}
+NUMBERS = {"max_daily_dose_mg": float, "sessions": int}
+STATUS_TEXT = {
+    "resistant": "Treatment-resistant",
+    "not_resistant": "Not treatment-resistant",
+    "insufficient_information": "Insufficient information",
+}
+
+
+def _load(db: Session, principal: Principal, patient: Patient) -> TreatmentHistory | None:
+    if HistoryRepository(db).current_episode(patient.id) is None:
+        return None
+    return history_service.load_history(db, principal.actor, patient, as_of=utc_today())
+
+
+def chart_panels(db: Session, principal: Principal, patient: Patient) -> list[Panel]:
+    if not principal.can("clinical.read"):
+        return []
+    history = _load(db, principal, patient)
+    report = history_service.stage(history) if history else None
+    courses = history_service.list_courses(db, principal.actor, patient)
+    return [
+        Panel(
+            id="history",
+            title="Treatment history and TRD stage",
+            template="history/panel.html",
+            order=10,
+            context={
+                "report": report,
+                "history": history,
+                "status_text": STATUS_TEXT,
+                "courses": courses,
+                "can_edit": principal.can("history.write"),
+            },
+        )
+    ]
+
+
+@router.get("/patients/{ref}/history", response_class=HTMLResponse)
+def history_page(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("clinical.read"))],
+    ref: str,
+    criteria: Annotated[str | None, Query(max_length=40)] = None,
+    msg: Annotated[str | None, Query(max_length=20)] = None,
+) -> HTMLResponse:
+    patient = patient_service.find_patient(db, principal.actor, patient_ref(ref), purpose="history")
+    history = _load(db, principal, patient)
+    chosen = criteria if criteria in CRITERIA_PRESETS else None
+    report = history_service.stage(history, criteria=chosen) if history else None
+    return render(
+        request,
+        "history/history.html",
+        {
+            "patient": patient,
+            "history": history,
+            "report": report,
+            "status_text": STATUS_TEXT,
+            "criteria_options": [(c, c) for c in CRITERIA_PRESETS],
+            "criteria": report.criteria.name if report else "",
+            "courses": history_service.list_courses(db, principal.actor, patient),
+            "message": "History saved; TRD status and stages recomputed."
+            if msg == "saved"
+            else None,
+        },
+    )
+
+
+def _form_values(document: dict[str, Any]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    episode = document.get("episode") or {}
+    values["onset"] = str(episode.get("onset") or "")
+    values["severity"] = str(episode.get("severity") or "")
+    for kind, fields in FIELDS.items():
+        for i, row in enumerate(document.get(kind) or []):
+            for name in fields:
+                value = row.get(name)
+                if value is None or value is False:
+                    continue
+                values[f"{kind}.{i}.{name}"] = "on" if value is True else str(value)
+    return values
+
+
+def _edit_page(
+    request: Request,
+    patient: Patient,
+    values: dict[str, str],
+    errors: list[ProblemIssue] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    catalogue = load_catalogue()
+    return render(
+        request,
+        "history/edit.html",
+        {
+            "patient": patient,
+            "values": values,
+            "errors": errors or [],
+            "rows": ROWS,
+            "severities": [(s, s.replace("_", " ")) for s in SEVERITIES],
+            "adherence": [(a, a) for a in ADHERENCE],
+            "outcomes": [(o, o.replace("_", " ")) for o in OUTCOMES],
+            "placements": [(p, p.replace("_", " ")) for p in ELECTRODE_PLACEMENTS],
+            "drugs": sorted(catalogue.antidepressants),
+            "agents": sorted(catalogue.augmenting_agents),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/patients/{ref}/history/edit", response_class=HTMLResponse)
+def history_edit(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("history.write"))],
+    ref: str,
+) -> HTMLResponse:
+    patient = patient_service.find_patient(
+        db, principal.actor, patient_ref(ref), purpose="history_edit"
+    )
+    history = _load(db, principal, patient)
+    values = _form_values(history_to_dict(history)) if history else {}
+    return _edit_page(request, patient, values)
+
+
+def document_from_form(form: FormData) -> tuple[dict[str, Any], dict[str, dict[int, int]]]:
+    """The history document of the form, and for each kind the document-row -> form-row map."""
+    today = utc_today()
+    document: dict[str, Any] = {
+        "episode": {
+            "onset": field(form, "onset") or None,
+            "as_of": today.isoformat(),
+            "severity": field(form, "severity") or None,
+        }
+    }
+    rows_map: dict[str, dict[int, int]] = {}
+    for kind, count in ROWS.items():
+        entries: list[dict[str, Any]] = []
+        rows_map[kind] = {}
+        for i in range(count):
+            prefix = f"{kind}.{i}."
+            if not field(form, prefix + KEY_FIELD[kind]):
+                continue
+            entry: dict[str, Any] = {}
+            for name in FIELDS[kind]:
+                raw = field(form, prefix + name)
+                if name == "dose_optimised":
+                    entry[name] = raw == "on"
+                elif raw == "":
+                    entry[name] = None
+                elif name in NUMBERS:
+                    try:
+                        entry[name] = NUMBERS[name](raw)
+                    except ValueError:
+                        entry[name] = raw  # the parser names the field and what is allowed
+                else:
+                    entry[name] = raw
+            rows_map[kind][len(entries)] = i
+            entries.append(entry)
+        document[kind] = entries
+    return document, rows_map
+
+
+def _form_paths(issues: list[ProblemIssue], rows_map: dict[str, dict[int, int]]) -> None:
+    """Point each issue at the form row it came from (empty rows were skipped)."""
+    for issue in issues:
+        parts = issue.path.split(".")
+        if len(parts) >= 2 and parts[0] in rows_map and parts[1].isdigit():
+            parts[1] = str(rows_map[parts[0]].get(int(parts[1]), parts[1]))
+            issue.path = ".".join(parts)
+        elif parts[0] == "episode" and len(parts) == 2:
+            issue.path = parts[1]
+
+
+@router.post("/patients/{ref}/history/edit", response_class=HTMLResponse)
+def history_save(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("history.write"))],
+    ref: str,
+    form: Form,
+) -> Response:
+    patient = patient_service.find_patient(
+        db, principal.actor, patient_ref(ref), purpose="history_update"
+    )
+    document, rows_map = document_from_form(form)
+    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    try:
+        history = parse_history(document, today=utc_today())
+        existing = HistoryRepository(db).current_episode(patient.id) is not None
+        history_service.import_history(db, principal.actor, patient, history, replace=existing)
+    except DomainError as exc:
+        issues = form_issues(exc)
+        _form_paths(issues, rows_map)
+        return _edit_page(request, patient, values, issues, status_code=422)
+    return RedirectResponse(f"/patients/{patient.ref}/history?msg=saved", status_code=303)
+
+
+@router.get("/patients/{ref}/history/document")
+def history_document(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("clinical.read"))],
+    ref: str,
+) -> dict[str, Any]:
+    """The stored history as a JSON document (the format of ``trdcare stage --history``)."""
+    patient = patient_service.find_patient(db, principal.actor, patient_ref(ref), purpose="export")
+    history = _load(db, principal, patient)
+    if history is None:
+        raise NotFound("history: this patient has no recorded episode")
+    return history_to_dict(history)

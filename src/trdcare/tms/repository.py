@@ -1,0 +1,171 @@
+"""Every database query of the TMS room."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trdcare.adapters.db.models import TreatmentCourse
+from trdcare.adapters.db.models.tms import (
+    TmsAdverseEvent,
+    TmsCoursePlan,
+    TmsDecisionReview,
+    TmsMtSession,
+    TmsPlannedSession,
+    TmsProtocol,
+    TmsScreen,
+    TmsSessionLog,
+)
+
+
+class TmsRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, row: object) -> None:
+        self.session.add(row)
+        self.session.flush()
+
+    def add_all(self, rows: Sequence[object]) -> None:
+        self.session.add_all(rows)
+        self.session.flush()
+
+    # -- screens ---------------------------------------------------------------------------
+    def screen_ref_exists(self, ref: str) -> bool:
+        return self.session.scalar(select(TmsScreen.id).where(TmsScreen.ref == ref)) is not None
+
+    def latest_screen(self, patient_id: int) -> TmsScreen | None:
+        return self.session.scalars(
+            select(TmsScreen)
+            .where(TmsScreen.patient_id == patient_id, TmsScreen.retired_at.is_(None))
+            .order_by(TmsScreen.screened_on.desc(), TmsScreen.id.desc())
+            .limit(1)
+        ).first()
+
+    def screens(self, patient_id: int) -> list[TmsScreen]:
+        return list(
+            self.session.scalars(
+                select(TmsScreen)
+                .where(TmsScreen.patient_id == patient_id)
+                .order_by(TmsScreen.screened_on, TmsScreen.id)
+            )
+        )
+
+    # -- protocols -------------------------------------------------------------------------
+    def protocol_by_key(self, key: str) -> TmsProtocol | None:
+        return self.session.scalars(
+            select(TmsProtocol).where(TmsProtocol.key == key, TmsProtocol.retired_at.is_(None))
+        ).first()
+
+    def protocols(self) -> list[TmsProtocol]:
+        return list(
+            self.session.scalars(
+                select(TmsProtocol)
+                .where(TmsProtocol.retired_at.is_(None))
+                .order_by(TmsProtocol.key)
+            )
+        )
+
+    # -- plans -----------------------------------------------------------------------------
+    def current_plan(self, patient_id: int) -> TmsCoursePlan | None:
+        """The latest plan whose course is not retired (any status)."""
+        return self.session.scalars(
+            select(TmsCoursePlan)
+            .join(TreatmentCourse, TreatmentCourse.id == TmsCoursePlan.treatment_course_id)
+            .where(
+                TmsCoursePlan.patient_id == patient_id,
+                TmsCoursePlan.retired_at.is_(None),
+                TreatmentCourse.retired_at.is_(None),
+            )
+            .order_by(TmsCoursePlan.start_date.desc(), TmsCoursePlan.id.desc())
+            .limit(1)
+        ).first()
+
+    def plans(self, patient_id: int) -> list[TmsCoursePlan]:
+        return list(
+            self.session.scalars(
+                select(TmsCoursePlan)
+                .where(TmsCoursePlan.patient_id == patient_id)
+                .order_by(TmsCoursePlan.start_date, TmsCoursePlan.id)
+            )
+        )
+
+    def course(self, course_id: int) -> TreatmentCourse | None:
+        return self.session.get(TreatmentCourse, course_id)
+
+    def planned_sessions(self, plan_id: int) -> list[TmsPlannedSession]:
+        """The current (not superseded) planned sessions, by number."""
+        return list(
+            self.session.scalars(
+                select(TmsPlannedSession)
+                .where(
+                    TmsPlannedSession.plan_id == plan_id,
+                    TmsPlannedSession.superseded_at.is_(None),
+                )
+                .order_by(TmsPlannedSession.number)
+            )
+        )
+
+    def planned_session(self, plan_id: int, number: int) -> TmsPlannedSession | None:
+        return self.session.scalars(
+            select(TmsPlannedSession).where(
+                TmsPlannedSession.plan_id == plan_id,
+                TmsPlannedSession.number == number,
+                TmsPlannedSession.superseded_at.is_(None),
+            )
+        ).first()
+
+    # -- sessions and events ---------------------------------------------------------------
+    def session_logs(self, plan_id: int) -> list[TmsSessionLog]:
+        return list(
+            self.session.scalars(
+                select(TmsSessionLog)
+                .where(TmsSessionLog.plan_id == plan_id, TmsSessionLog.retired_at.is_(None))
+                .order_by(TmsSessionLog.session_number)
+            )
+        )
+
+    def adverse_events(self, plan_id: int) -> list[TmsAdverseEvent]:
+        return list(
+            self.session.scalars(
+                select(TmsAdverseEvent)
+                .where(TmsAdverseEvent.plan_id == plan_id, TmsAdverseEvent.retired_at.is_(None))
+                .order_by(TmsAdverseEvent.id)
+            )
+        )
+
+    def reviews(self, plan_id: int) -> list[TmsDecisionReview]:
+        return list(
+            self.session.scalars(
+                select(TmsDecisionReview)
+                .where(TmsDecisionReview.plan_id == plan_id)
+                .order_by(TmsDecisionReview.id)
+            )
+        )
+
+    # -- motor threshold -------------------------------------------------------------------
+    def open_mt_session(self, patient_id: int) -> TmsMtSession | None:
+        return self.session.scalars(
+            select(TmsMtSession)
+            .where(
+                TmsMtSession.patient_id == patient_id,
+                TmsMtSession.stopped.is_(False),
+                TmsMtSession.retired_at.is_(None),
+            )
+            .order_by(TmsMtSession.id.desc())
+            .limit(1)
+        ).first()
+
+    def latest_mt(self, patient_id: int) -> TmsMtSession | None:
+        return self.session.scalars(
+            select(TmsMtSession)
+            .where(
+                TmsMtSession.patient_id == patient_id,
+                TmsMtSession.stopped.is_(True),
+                TmsMtSession.retired_at.is_(None),
+            )
+            .order_by(TmsMtSession.measured_on.desc(), TmsMtSession.id.desc())
+            .limit(1)
+        ).first()

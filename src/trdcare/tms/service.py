@@ -1,0 +1,987 @@
+"""TMS use cases: screen, save a protocol, plan a course, hunt the motor threshold, log a
+session, review a pause, review a decision point.
+
+Flushes, never commits (the CLI command or the web request commits once); every read and
+write of patient data is audited. The rules are the pure domain's
+(:mod:`trdcare.tms.domain`); this module loads and stores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.orm import Session
+
+from trdcare.adapters.db.models import Patient, TreatmentCourse
+from trdcare.adapters.db.models.tms import (
+    TmsAdverseEvent,
+    TmsCoursePlan,
+    TmsDecisionReview,
+    TmsMtSession,
+    TmsPlannedSession,
+    TmsProtocol,
+    TmsScreen,
+    TmsSessionLog,
+)
+from trdcare.adapters.db.stamping import snapshot, stamp_new
+from trdcare.assessments import service as assessment_service
+from trdcare.audit import service as audit
+from trdcare.core.actor import Actor
+from trdcare.core.clock import ensure_utc, utc_now, utc_today
+from trdcare.core.errors import Conflict, InvalidInput, NotFound
+from trdcare.core.ids import new_ref
+from trdcare.history import service as history_service
+from trdcare.tms.domain import (
+    CoursePlan,
+    CourseState,
+    DecisionReview,
+    DepthAdjustment,
+    MlPestSession,
+    PhysicianOverride,
+    PhysicianReview,
+    PlannedSession,
+    Protocol,
+    ProtocolApproval,
+    RecordedFinding,
+    ScreenResult,
+    Transition,
+    approve_protocol,
+    course_progress,
+    custom_protocol,
+    evaluate_screen,
+    get_protocol,
+    library,
+    plan_course,
+    protocol_from_dict,
+    record_session,
+    replan_remaining,
+    review_decision_point,
+    review_pause,
+    session_log,
+    start_course,
+    treatment_intensity,
+)
+from trdcare.tms.domain.catalogue import catalogue_version
+from trdcare.tms.domain.decisions import DEPRESSION_SCALES, EXTENDED_COURSE_SESSIONS
+from trdcare.tms.repository import TmsRepository
+
+DECISIONS = ("accept", "decline")
+ACTIONS = ("continue", "consider_protocol_change", "extend", "begin_taper", "stop")
+
+
+def _unique_ref(repo: TmsRepository, prefix: str) -> str:
+    ref = new_ref(prefix)
+    while repo.screen_ref_exists(ref):
+        ref = new_ref(prefix)
+    return ref
+
+
+def _tz(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput.single(
+            "time_zone",
+            "unknown time zone",
+            allowed="an IANA name such as Europe/Paris",
+            given=name,
+        ) from None
+
+
+# -------------------------------------------------------------------------------------------
+# Safety screen
+
+
+def record_medications(session: Session, actor: Actor, patient: Patient) -> list[str]:
+    """Current antidepressants and augmenting agents from the treatment history (audited by
+    the history service); an empty list when no history is recorded."""
+    try:
+        history = history_service.load_history(session, actor, patient, as_of=utc_today())
+    except NotFound:
+        return []
+    today = utc_today()
+    names = [t.drug for t in history.antidepressant_trials if t.end is None or t.end >= today]
+    names += [t.agent for t in history.augmentation_trials if t.end is None or t.end >= today]
+    return names
+
+
+def record_screen(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    *,
+    instrument: str,
+    answers: Mapping[str, bool],
+    findings: Sequence[RecordedFinding] = (),
+    extra_medications: Sequence[str] = (),
+    screened_on: date | None = None,
+    acknowledged_by: str | None = None,
+    acknowledgement_note: str | None = None,
+) -> tuple[TmsScreen, ScreenResult]:
+    """Evaluate and store a safety screen (medications from the record are flagged)."""
+    on = screened_on or utc_today()
+    if on > utc_today():
+        raise InvalidInput.single(
+            "screened_on",
+            "is in the future",
+            allowed=f"on or before {utc_today().isoformat()}",
+            given=on,
+        )
+    medications = record_medications(session, actor, patient) + list(extra_medications)
+    result = evaluate_screen(instrument, answers, findings=findings, medications=medications)
+    ack = (acknowledged_by or "").strip() or None
+    if ack is not None and result.verdict != "caution":
+        raise InvalidInput.single(
+            "acknowledged_by",
+            f"only a caution screen is acknowledged (this one is {result.verdict})",
+            given=ack,
+        )
+    repo = TmsRepository(session)
+    row = TmsScreen(
+        ref=_unique_ref(repo, "S"),
+        patient_id=patient.id,
+        screened_on=on,
+        instrument=result.instrument,
+        answers=dict(result.answers),
+        findings=[f.to_dict() for f in result.findings],
+        medications=medications,
+        verdict=result.verdict,
+        result=result.to_dict(),
+        catalogue_version=result.catalogue_version,
+        acknowledged_by=ack,
+        acknowledged_at=utc_now() if ack else None,
+        acknowledgement_note=acknowledgement_note if ack else None,
+    )
+    stamp_new(row, actor)
+    repo.add(row)
+    audit.record(
+        session,
+        actor,
+        "create",
+        "tms_screen",
+        entity_id=row.id,
+        patient_ref=patient.ref,
+        detail={"instrument": result.instrument, "verdict": result.verdict},
+    )
+    return row, result
+
+
+def acknowledge_screen(
+    session: Session, actor: Actor, patient: Patient, *, physician: str, note: str
+) -> TmsScreen:
+    """Record a physician's acknowledgement of the latest (caution) screen."""
+    repo = TmsRepository(session)
+    row = repo.latest_screen(patient.id)
+    if row is None:
+        raise NotFound("screen: this patient has no TMS safety screen")
+    if row.verdict != "caution":
+        raise Conflict(f"the latest screen is {row.verdict}: only a caution screen is acknowledged")
+    if not physician.strip():
+        raise InvalidInput.single(
+            "physician", "is required", allowed="the acknowledging physician", given=physician
+        )
+    snapshot(session, row, actor, "physician acknowledgement")
+    row.acknowledged_by = physician.strip()
+    row.acknowledged_at = utc_now()
+    row.acknowledgement_note = note
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "update",
+        "tms_screen",
+        entity_id=row.id,
+        patient_ref=patient.ref,
+        detail={"field": "acknowledged_by"},
+    )
+    return row
+
+
+def screen_to_dict(row: TmsScreen) -> dict[str, Any]:
+    return {
+        "ref": row.ref,
+        "screened_on": row.screened_on.isoformat(),
+        "acknowledged_by": row.acknowledged_by,
+        "acknowledged_at": row.acknowledged_at.isoformat() if row.acknowledged_at else None,
+        **row.result,
+    }
+
+
+# -------------------------------------------------------------------------------------------
+# Protocols
+
+
+def save_protocol(
+    session: Session,
+    actor: Actor,
+    data: Mapping[str, Any],
+    *,
+    override: PhysicianOverride | None = None,
+) -> tuple[TmsProtocol, ProtocolApproval]:
+    """Validate, safety-check and store a custom protocol (past the limits only with a
+    physician override and a reason)."""
+    protocol = custom_protocol(data)
+    if any(p.id == protocol.id for p in library()):
+        raise InvalidInput.single(
+            "id", "is the id of a library protocol", allowed="a new id", given=protocol.id
+        )
+    repo = TmsRepository(session)
+    if repo.protocol_by_key(protocol.id) is not None:
+        raise Conflict(f"a custom protocol {protocol.id!r} already exists")
+    approval = approve_protocol(protocol, override)
+    row = TmsProtocol(
+        key=protocol.id,
+        name=protocol.name,
+        based_on=protocol.based_on,
+        definition=protocol.to_dict(),
+        safety_verdict=approval.safety.verdict,
+        safety=approval.safety.to_dict(),
+        approval_basis=approval.basis,
+        override_by=override.physician if approval.basis == "override" and override else None,
+        override_reason=override.reason if approval.basis == "override" and override else None,
+    )
+    stamp_new(row, actor)
+    repo.add(row)
+    audit.record(
+        session,
+        actor,
+        "create",
+        "tms_protocol",
+        entity_id=row.id,
+        detail={"key": row.key, "basis": approval.basis},
+    )
+    return row, approval
+
+
+def resolve_protocol(session: Session, key: str) -> tuple[Protocol, TmsProtocol | None]:
+    """A library protocol by id, else a saved custom protocol by key."""
+    if any(p.id == key for p in library()):
+        return get_protocol(key), None
+    row = TmsRepository(session).protocol_by_key(key)
+    if row is None:
+        allowed = ", ".join(
+            [p.id for p in library()] + [r.key for r in TmsRepository(session).protocols()]
+        )
+        raise InvalidInput.single("protocol", "unknown protocol", allowed=allowed, given=key)
+    return protocol_from_dict(row.definition), row
+
+
+def list_protocols(session: Session) -> list[dict[str, Any]]:
+    """Library protocols and the clinic's custom ones (no patient data: not audited)."""
+    out = [p.to_dict() for p in library()]
+    for row in TmsRepository(session).protocols():
+        out.append(
+            {
+                **row.definition,
+                "approval_basis": row.approval_basis,
+                "override_by": row.override_by,
+                "override_reason": row.override_reason,
+            }
+        )
+    return out
+
+
+# -------------------------------------------------------------------------------------------
+# Course plan
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """How the target was found: Beam F3/F4 measurements or the 5.5 cm rule."""
+
+    method: str
+    details: dict[str, Any]
+
+
+def _plan_from_rows(row: TmsCoursePlan, sessions: Sequence[TmsPlannedSession]) -> CoursePlan:
+    tz = _tz(row.time_zone)
+    planned = tuple(
+        PlannedSession(
+            number=s.number,
+            phase=s.phase,  # type: ignore[arg-type]
+            day=s.day,
+            starts_at=ensure_utc(s.starts_at).astimezone(tz),
+            session_of_day=s.session_of_day,
+            shifted_from=s.shifted_from,
+            shift_reason=s.shift_reason,
+        )
+        for s in sessions
+    )
+    return CoursePlan(
+        protocol_id=row.protocol_key,
+        start=row.start_date,
+        sessions=planned,
+        closures=tuple(date.fromisoformat(d) for d in row.closures),
+        skipped_days=tuple(date.fromisoformat(d) for d in row.skipped_days),
+        decision_points=tuple(row.decision_points),
+        reasons=(),
+    )
+
+
+def _session_rows(
+    plan_id: int, plan: CoursePlan, actor: Actor, numbers_from: int = 1
+) -> list[TmsPlannedSession]:
+    rows = []
+    for s in plan.sessions:
+        if s.number < numbers_from:
+            continue
+        r = TmsPlannedSession(
+            plan_id=plan_id,
+            number=s.number,
+            phase=s.phase,
+            day=s.day,
+            starts_at=s.starts_at,
+            session_of_day=s.session_of_day,
+            shifted_from=s.shifted_from,
+            shift_reason=s.shift_reason,
+        )
+        stamp_new(r, actor)
+        rows.append(r)
+    return rows
+
+
+def _state(row: TmsCoursePlan) -> CourseState:
+    return CourseState(
+        status=row.status,  # type: ignore[arg-type]
+        planned_sessions=row.planned_sessions,
+        delivered_sessions=row.delivered_sessions,
+        review_required=row.review_required,
+        pause_reason=row.pause_reason,
+    )
+
+
+def _apply_state(
+    session: Session, actor: Actor, row: TmsCoursePlan, t: Transition, why: str
+) -> None:
+    snapshot(session, row, actor, why)
+    row.status = t.state.status
+    row.planned_sessions = t.state.planned_sessions
+    row.delivered_sessions = t.state.delivered_sessions
+    row.review_required = t.state.review_required
+    row.pause_reason = t.state.pause_reason
+    _sync_course(session, actor, row, why)
+
+
+def _sync_course(session: Session, actor: Actor, row: TmsCoursePlan, why: str) -> None:
+    """The generic treatment course follows the plan: a paused TMS course is still ongoing."""
+    course = TmsRepository(session).course(row.treatment_course_id)
+    if course is None:
+        raise NotFound("course: the plan's treatment course is missing")
+    status = row.status if row.status in ("completed", "stopped") else "active"
+    history_service.set_course_status(session, actor, course, status, on=utc_today(), reason=why)
+
+
+def plan(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    *,
+    protocol_key: str,
+    start: date,
+    acute_sessions: int | None = None,
+    include_taper: bool = True,
+    closures: Sequence[date] = (),
+    skipped_days: Sequence[date] = (),
+    first_session_at: time = time(9, 0),
+    time_zone: str = "UTC",
+    mt_pct_mso: float | None = None,
+    depth: DepthAdjustment | None = None,
+    target: TargetSpec | None = None,
+    override: PhysicianOverride | None = None,
+    primary_scale: str = "phq9",
+) -> tuple[TmsCoursePlan, CoursePlan]:
+    """Plan (and start) a TMS course: checks the latest screen, approves the protocol
+    (limits, clearance or physician override), builds the calendar, computes the treatment
+    intensity from the MT, and opens the generic treatment course."""
+    repo = TmsRepository(session)
+    current = repo.current_plan(patient.id)
+    if current is not None and current.status in ("planned", "active", "paused"):
+        raise Conflict(
+            f"the patient already has a TMS course ({current.status}); stop or "
+            "complete it before planning another"
+        )
+    screen = repo.latest_screen(patient.id)
+    if screen is None:
+        raise Conflict("no TMS safety screen for this patient: screen before planning")
+    protocol, saved = resolve_protocol(session, protocol_key)
+    if saved is not None and saved.approval_basis == "override" and override is None:
+        override = PhysicianOverride(saved.override_by or "", saved.override_reason or "")
+    approval = approve_protocol(protocol, override)
+    tz = _tz(time_zone)
+    course_plan = plan_course(
+        protocol,
+        start,
+        acute_sessions=acute_sessions,
+        include_taper=include_taper,
+        closures=closures,
+        skipped_days=skipped_days,
+        first_session_at=first_session_at,
+        tz=tz,
+    )
+    state = CourseState("planned", course_plan.planned_count)
+    started = start_course(
+        state, screen_verdict=screen.verdict, acknowledged_by=screen.acknowledged_by
+    )
+    if mt_pct_mso is None:
+        mt_row = repo.latest_mt(patient.id)
+        mt_pct_mso = mt_row.estimate_pct_mso if mt_row is not None else None
+    intensity: dict[str, Any] = {}
+    if mt_pct_mso is not None:
+        intensity = treatment_intensity(
+            mt_pct_mso, protocol.blocks[0].intensity_pct_mt, depth=depth
+        ).to_dict()
+    elif depth is not None:
+        raise InvalidInput.single(
+            "mt_pct_mso",
+            "is needed for a depth adjustment",
+            allowed="a motor threshold in [1, 100] %MSO",
+        )
+    course = history_service.add_course(
+        session,
+        actor,
+        patient,
+        modality="tms",
+        start_date=start,
+        primary_scale=primary_scale,
+        planned_sessions=course_plan.planned_count,
+    )
+    row = TmsCoursePlan(
+        treatment_course_id=course.id,
+        patient_id=patient.id,
+        screen_id=screen.id,
+        protocol_key=protocol.id,
+        protocol_origin=protocol.origin,
+        protocol=protocol.to_dict(),
+        catalogue_version=catalogue_version("protocols.json"),
+        approval=approval.to_dict(),
+        start_date=start,
+        acute_sessions=course_plan.count("acute"),
+        status=started.state.status,
+        planned_sessions=course_plan.planned_count,
+        delivered_sessions=0,
+        review_required=False,
+        mt_pct_mso=mt_pct_mso,
+        intensity=intensity,
+        target={} if target is None else {"method": target.method, **target.details},
+        closures=[d.isoformat() for d in sorted(set(closures))],
+        skipped_days=[d.isoformat() for d in sorted(set(skipped_days))],
+        first_session_time=first_session_at.strftime("%H:%M"),
+        time_zone=time_zone,
+        decision_points=list(course_plan.decision_points),
+    )
+    stamp_new(row, actor)
+    repo.add(row)
+    repo.add_all(_session_rows(row.id, course_plan, actor))
+    audit.record(
+        session,
+        actor,
+        "create",
+        "tms_course_plan",
+        entity_id=row.id,
+        patient_ref=patient.ref,
+        detail={
+            "protocol": protocol.id,
+            "sessions": course_plan.planned_count,
+            "approval": approval.basis,
+            "course": course.ref,
+        },
+    )
+    return row, course_plan
+
+
+def _require_plan(session: Session, patient: Patient) -> TmsCoursePlan:
+    row = TmsRepository(session).current_plan(patient.id)
+    if row is None:
+        raise Conflict("no planned TMS course for this patient: plan one first")
+    return row
+
+
+def _protocol_of(row: TmsCoursePlan) -> Protocol:
+    return protocol_from_dict(row.protocol)
+
+
+def status(
+    session: Session, actor: Actor, patient: Patient, *, as_of: date | None = None
+) -> dict[str, Any]:
+    """The current course: plan, planned vs delivered, next session, events, reviews."""
+    repo = TmsRepository(session)
+    row = _require_plan(session, patient)
+    course = repo.course(row.treatment_course_id)
+    sessions = repo.planned_sessions(row.id)
+    cplan = _plan_from_rows(row, sessions)
+    logs = repo.session_logs(row.id)
+    progress = course_progress(cplan, {lg.session_number for lg in logs}, as_of or utc_today())
+    events = repo.adverse_events(row.id)
+    reviews = repo.reviews(row.id)
+    audit.record(
+        session,
+        actor,
+        "read",
+        "tms_course_plan",
+        entity_id=row.id,
+        patient_ref=patient.ref,
+        detail={"sessions": len(logs)},
+    )
+    return {
+        "patient": patient.ref,
+        "course": course.ref if course else None,
+        "protocol": row.protocol_key,
+        "protocol_name": row.protocol.get("name"),
+        "status": row.status,
+        "review_required": row.review_required,
+        "pause_reason": row.pause_reason,
+        "start_date": row.start_date.isoformat(),
+        "planned": row.planned_sessions,
+        "delivered": row.delivered_sessions,
+        "progress": progress.to_dict(),
+        "mt_pct_mso": row.mt_pct_mso,
+        "intensity": row.intensity,
+        "target": row.target,
+        "approval_basis": row.approval.get("basis"),
+        "decision_points": row.decision_points,
+        "sessions": [s.to_dict() for s in cplan.sessions],
+        "adverse_events": [
+            {
+                "session_log_id": e.session_log_id,
+                "kind": e.kind,
+                "severity": e.severity,
+                "serious": e.serious,
+                "description": e.description,
+            }
+            for e in events
+        ],
+        "reviews": [review_to_dict(r) for r in reviews],
+    }
+
+
+# -------------------------------------------------------------------------------------------
+# Session log
+
+
+def log_session(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    data: Mapping[str, Any],
+    *,
+    delivered_at: datetime | None = None,
+) -> tuple[TmsSessionLog, Transition]:
+    """Validate and store one delivered session; a serious adverse event pauses the course.
+
+    Defaults from the plan: the next session number, the planned pulses, the treatment
+    intensity (%MSO) and MT in use.
+    """
+    repo = TmsRepository(session)
+    row = _require_plan(session, patient)
+    protocol = _protocol_of(row)
+    values = dict(data)
+    values.setdefault("session_number", row.delivered_sessions + 1)
+    if values.get("planned_pulses") is None:
+        values["planned_pulses"] = protocol.pulses_per_session
+    if values.get("mt_pct_mso") is None:
+        values["mt_pct_mso"] = row.mt_pct_mso
+    if values.get("intensity_pct_mso") is None and row.intensity:
+        values["intensity_pct_mso"] = row.intensity.get("intensity_pct_mso")
+    log = session_log(values)
+    transition = record_session(_state(row), log)
+    when = ensure_utc(delivered_at) if delivered_at else utc_now()
+    if when > utc_now() + timedelta(minutes=5):
+        raise InvalidInput.single(
+            "delivered_at",
+            "is in the future",
+            allowed=f"on or before {utc_now().isoformat()}",
+            given=when.isoformat(),
+        )
+    planned = repo.planned_session(row.id, log.session_number)
+    entry = TmsSessionLog(
+        plan_id=row.id,
+        planned_session_id=planned.id if planned else None,
+        session_number=log.session_number,
+        delivered_at=when,
+        planned_pulses=log.planned_pulses,
+        pulses_delivered=log.pulses_delivered,
+        excess_reason=log.excess_reason,
+        intensity_pct_mso=log.intensity_pct_mso,
+        mt_pct_mso=log.mt_pct_mso,
+        intensity_pct_mt=log.intensity_pct_mt,
+        trains_delivered=log.trains_delivered,
+        coil=log.coil,
+        device=log.device,
+        target=log.target,
+        operator=log.operator,
+        mt_rechecked=log.mt_rechecked,
+        interruptions=list(log.interruptions),
+        side_effects=list(log.side_effects),
+    )
+    stamp_new(entry, actor)
+    repo.add(entry)
+    events = []
+    for ev in log.adverse_events:
+        e = TmsAdverseEvent(
+            session_log_id=entry.id,
+            plan_id=row.id,
+            kind=ev.kind,
+            severity=ev.severity,
+            serious=ev.serious,
+            description=ev.description,
+        )
+        stamp_new(e, actor)
+        events.append(e)
+    if events:
+        repo.add_all(events)
+    _apply_state(session, actor, row, transition, f"session {log.session_number} delivered")
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "create",
+        "tms_session_log",
+        entity_id=entry.id,
+        patient_ref=patient.ref,
+        detail={"session": log.session_number, "adverse_events": len(events), "status": row.status},
+    )
+    return entry, transition
+
+
+def session_to_dict(entry: TmsSessionLog, transition: Transition) -> dict[str, Any]:
+    return {
+        "session_number": entry.session_number,
+        "delivered_at": entry.delivered_at.isoformat(),
+        "planned_pulses": entry.planned_pulses,
+        "pulses_delivered": entry.pulses_delivered,
+        "excess_reason": entry.excess_reason,
+        "intensity_pct_mso": entry.intensity_pct_mso,
+        "mt_pct_mso": entry.mt_pct_mso,
+        "intensity_pct_mt": entry.intensity_pct_mt,
+        "operator": entry.operator,
+        "side_effects": entry.side_effects,
+        "course": transition.to_dict(),
+    }
+
+
+# -------------------------------------------------------------------------------------------
+# Reviews
+
+
+def _next_treatment_day(after: date) -> date:
+    d = after
+    while d.weekday() >= 5:
+        d += timedelta(days=1)
+    return d
+
+
+def _replan(
+    session: Session,
+    actor: Actor,
+    row: TmsCoursePlan,
+    resume: date,
+    *,
+    extra_acute: int = 0,
+    drop_acute: bool = False,
+    stop: bool = False,
+) -> CoursePlan:
+    """Supersede the undelivered planned sessions and plan them again from ``resume``."""
+    repo = TmsRepository(session)
+    rows = repo.planned_sessions(row.id)
+    current = _plan_from_rows(row, rows)
+    protocol = _protocol_of(row)
+    hh, mm = (int(x) for x in row.first_session_time.split(":"))
+    new = replan_remaining(
+        protocol,
+        current,
+        row.delivered_sessions,
+        resume,
+        closures=[date.fromisoformat(d) for d in row.closures],
+        skipped_days=[date.fromisoformat(d) for d in row.skipped_days],
+        first_session_at=time(hh, mm),
+        tz=_tz(row.time_zone),
+        extra_acute=extra_acute,
+        drop_acute=drop_acute,
+        stop=stop,
+    )
+    now = utc_now()
+    for r in rows:
+        if r.number > row.delivered_sessions:
+            r.superseded_at = now
+    session.flush()
+    repo.add_all(_session_rows(row.id, new, actor, numbers_from=row.delivered_sessions + 1))
+    row.decision_points = list(new.decision_points)
+    return new
+
+
+def resolve_pause(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    *,
+    physician: str,
+    decision: str,
+    note: str,
+    resume_on: date | None = None,
+) -> tuple[TmsDecisionReview, Transition]:
+    """A physician's review of a paused course: resume (re-planning the remaining sessions
+    from ``resume_on``, default the next weekday) or stop."""
+    row = _require_plan(session, patient)
+    transition = review_pause(_state(row), PhysicianReview(physician, decision, note))  # type: ignore[arg-type]
+    _apply_state(session, actor, row, transition, f"pause review: {decision}")
+    if transition.state.status == "active":
+        start = resume_on or _next_treatment_day(utc_today() + timedelta(days=1))
+        new = _replan(session, actor, row, start)
+        row.planned_sessions = new.planned_count
+    elif transition.state.status == "stopped":
+        _replan(session, actor, row, utc_today(), stop=True)
+        row.planned_sessions = row.delivered_sessions
+    review = TmsDecisionReview(
+        plan_id=row.id,
+        kind="pause_review",
+        sessions_delivered=row.delivered_sessions,
+        suggestions={"reasons": [r.to_dict() for r in transition.reasons]},
+        decision=decision,
+        chosen_action="continue" if decision == "resume" else "stop",
+        decided_by=physician.strip(),
+        decided_at=utc_now(),
+        note=note,
+    )
+    stamp_new(review, actor)
+    TmsRepository(session).add(review)
+    audit.record(
+        session,
+        actor,
+        "update",
+        "tms_course_plan",
+        entity_id=row.id,
+        patient_ref=patient.ref,
+        detail={"pause_review": decision},
+    )
+    return review, transition
+
+
+def decision_review(
+    session: Session, actor: Actor, patient: Patient, *, scale: str | None = None
+) -> tuple[TmsDecisionReview, DecisionReview]:
+    """Suggestions at the latest decision point from the course's ratings (stored as a
+    pending review for the clinician to accept or decline)."""
+    repo = TmsRepository(session)
+    row = _require_plan(session, patient)
+    course = repo.course(row.treatment_course_id)
+    assert course is not None
+    scale_id = scale or course.primary_scale
+    if scale_id not in DEPRESSION_SCALES:
+        raise InvalidInput.single(
+            "scale",
+            "not a depression scale with outcome rules",
+            allowed=", ".join(DEPRESSION_SCALES),
+            given=scale_id,
+        )
+    outcome, _ = assessment_service.patient_outcome(
+        session, actor, patient, scale_id=scale_id, course_ref=course.ref
+    )
+    review = review_decision_point(
+        _protocol_of(row),
+        row.delivered_sessions,
+        scale_id,
+        outcome.baseline.total,
+        outcome.latest.total,
+        planned_acute_sessions=row.acute_sessions,
+    )
+    entry = TmsDecisionReview(
+        plan_id=row.id,
+        kind="decision_point",
+        sessions_delivered=row.delivered_sessions,
+        decision_point=review.decision_point,
+        scale=scale_id,
+        baseline_total=outcome.baseline.total,
+        current_total=outcome.latest.total,
+        suggestions=review.to_dict(),
+        primary_action=review.primary.action,
+        decision="pending",
+    )
+    stamp_new(entry, actor)
+    repo.add(entry)
+    audit.record(
+        session,
+        actor,
+        "create",
+        "tms_decision_review",
+        entity_id=entry.id,
+        patient_ref=patient.ref,
+        detail={"decision_point": review.decision_point, "primary": review.primary.action},
+    )
+    return entry, review
+
+
+def decide(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    *,
+    decision: str,
+    by: str,
+    note: str = "",
+    action: str | None = None,
+    resume_on: date | None = None,
+) -> tuple[TmsDecisionReview, TmsCoursePlan]:
+    """Accept or decline the latest pending decision-point review; an accepted action is
+    applied (extend, begin taper, stop; continue and a protocol change need no re-planning:
+    a new protocol is a new course)."""
+    if decision not in DECISIONS:
+        raise InvalidInput.single(
+            "decision", "unknown value", allowed=", ".join(DECISIONS), given=decision
+        )
+    if not by.strip():
+        raise InvalidInput.single("by", "is required", allowed="the deciding clinician", given=by)
+    repo = TmsRepository(session)
+    row = _require_plan(session, patient)
+    pending = [
+        r for r in repo.reviews(row.id) if r.kind == "decision_point" and r.decision == "pending"
+    ]
+    if not pending:
+        raise Conflict("no pending decision-point review: run `tms review` first")
+    entry = pending[-1]
+    suggested = [s["action"] for s in entry.suggestions.get("suggestions", [])]
+    chosen = action or entry.primary_action
+    if decision == "accept" and chosen not in suggested:
+        raise InvalidInput.single(
+            "action", "was not suggested at this review", allowed=", ".join(suggested), given=chosen
+        )
+    if decision == "accept" and row.status == "paused":
+        raise Conflict("the course is paused: a physician review of the pause comes first")
+    snapshot(session, entry, actor, f"decision {decision}")
+    entry.decision = decision
+    entry.chosen_action = chosen if decision == "accept" else None
+    entry.decided_by = by.strip()
+    entry.decided_at = utc_now()
+    entry.note = note
+    if decision == "accept" and chosen in ("extend", "begin_taper", "stop"):
+        start = resume_on or _next_treatment_day(utc_today() + timedelta(days=1))
+        snapshot(session, row, actor, f"decision: {chosen}")
+        if chosen == "extend":
+            extra = EXTENDED_COURSE_SESSIONS - row.acute_sessions
+            new = _replan(session, actor, row, start, extra_acute=max(0, extra))
+            row.acute_sessions += max(0, extra)
+        elif chosen == "begin_taper":
+            new = _replan(session, actor, row, start, drop_acute=True)
+            row.acute_sessions = min(row.acute_sessions, row.delivered_sessions)
+        else:
+            new = _replan(session, actor, row, start, stop=True)
+        row.planned_sessions = new.planned_count
+        if chosen == "stop":
+            row.status = "stopped"
+        elif row.delivered_sessions >= row.planned_sessions:
+            row.status = "completed"
+        elif row.status == "completed":
+            row.status = "active"
+        _sync_course(session, actor, row, f"decision: {chosen}")
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "update",
+        "tms_decision_review",
+        entity_id=entry.id,
+        patient_ref=patient.ref,
+        detail={"decision": decision, "action": chosen},
+    )
+    return entry, row
+
+
+def review_to_dict(r: TmsDecisionReview) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "kind": r.kind,
+        "sessions_delivered": r.sessions_delivered,
+        "decision_point": r.decision_point,
+        "scale": r.scale,
+        "baseline_total": r.baseline_total,
+        "current_total": r.current_total,
+        "primary_action": r.primary_action,
+        "decision": r.decision,
+        "chosen_action": r.chosen_action,
+        "decided_by": r.decided_by,
+        "note": r.note,
+        "suggestions": r.suggestions,
+    }
+
+
+# -------------------------------------------------------------------------------------------
+# Motor threshold
+
+
+def mt_step(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    *,
+    start_pct_mso: float | None = None,
+    mep: bool | None = None,
+    intensity_pct_mso: float | None = None,
+    max_pulses: int | None = None,
+) -> TmsMtSession:
+    """Open an ML-PEST hunt (``start_pct_mso``) or record one response (``mep``) in the
+    patient's open hunt; the state is stored after every step."""
+    repo = TmsRepository(session)
+    open_row = repo.open_mt_session(patient.id)
+    if start_pct_mso is not None:
+        if open_row is not None:
+            raise Conflict("a threshold hunt is already open for this patient")
+        kwargs: dict[str, Any] = {} if max_pulses is None else {"max_pulses": max_pulses}
+        hunt = MlPestSession.create(start_pct_mso, **kwargs)
+        plan_row = repo.current_plan(patient.id)
+        row = TmsMtSession(
+            patient_id=patient.id,
+            plan_id=plan_row.id if plan_row is not None else None,
+            method="ml_pest",
+            measured_on=utc_today(),
+            state=hunt.to_dict(),
+            stopped=False,
+            estimate_pct_mso=None,
+            pulses=0,
+        )
+        stamp_new(row, actor)
+        repo.add(row)
+        action = "create"
+    else:
+        if open_row is None:
+            raise Conflict("no open threshold hunt: start one with a start intensity")
+        if mep is None:
+            raise InvalidInput.single("mep", "is required", allowed="present or absent")
+        row = open_row
+        hunt = MlPestSession.from_dict(row.state).record(mep, intensity_pct_mso)
+        snapshot(session, row, actor, "threshold hunt step")
+        row.state = hunt.to_dict()
+        row.pulses = hunt.pulses_used
+        if hunt.stopped:
+            row.stopped = True
+            row.estimate_pct_mso = round(hunt.estimate_pct_mso, 1)
+        session.flush()
+        action = "update"
+    audit.record(
+        session,
+        actor,
+        action,
+        "tms_mt_session",
+        entity_id=row.id,
+        patient_ref=patient.ref,
+        detail={"pulses": row.pulses, "stopped": row.stopped},
+    )
+    return row
+
+
+def mt_to_dict(row: TmsMtSession) -> dict[str, Any]:
+    hunt = MlPestSession.from_dict(row.state)
+    return {
+        "id": row.id,
+        "measured_on": row.measured_on.isoformat(),
+        "stopped": row.stopped,
+        **hunt.to_dict(),
+        "result": hunt.result().to_dict(),
+    }
+
+
+def find_course(session: Session, patient: Patient) -> TreatmentCourse | None:
+    row = TmsRepository(session).current_plan(patient.id)
+    return None if row is None else TmsRepository(session).course(row.treatment_course_id)

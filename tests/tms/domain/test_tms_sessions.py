@@ -1,0 +1,186 @@
+"""Session-log rules and the course state machine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from trdcare.core.errors import Conflict, Contraindicated, InvalidInput
+from trdcare.tms.domain.sessions import (
+    CourseState,
+    PhysicianReview,
+    adverse_event,
+    change_planned_sessions,
+    common_side_effects,
+    pause_course,
+    record_session,
+    review_pause,
+    session_log,
+    start_course,
+)
+
+
+def _log(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "session_number": 1,
+        "planned_pulses": 3000,
+        "pulses_delivered": 3000,
+        "intensity_pct_mso": 60,
+        "mt_pct_mso": 50,
+        "operator": "tech.one",
+        "coil": "figure-8",
+        "device": "stimulator A",
+        "target": "F3",
+    }
+    data.update(changes)
+    return data
+
+
+def _active(planned: int = 30, delivered: int = 0) -> CourseState:
+    return CourseState("active", planned, delivered)
+
+
+def test_valid_log_and_intensity_in_percent_mt() -> None:
+    log = session_log(_log(side_effects=["headache", "scalp_discomfort"]))
+    assert log.intensity_pct_mt == 120.0
+    assert log.pulses_shortfall == 0
+    assert not log.serious
+
+
+def test_more_pulses_than_planned_needs_a_reason() -> None:
+    with pytest.raises(InvalidInput) as err:
+        session_log(_log(pulses_delivered=3040))
+    assert err.value.issues[0].path == "excess_reason"
+    log = session_log(_log(pulses_delivered=3040, excess_reason="train repeated after a fault"))
+    t = record_session(_active(), log)
+    assert t.reasons[0].rule == "pulses_above_plan"
+
+
+def test_fewer_pulses_is_recorded_as_a_shortfall() -> None:
+    log = session_log(_log(pulses_delivered=2400, interruptions=["patient asked to stop"]))
+    assert log.pulses_shortfall == 600
+    assert log.interruptions == ("patient asked to stop",)
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        ({"intensity_pct_mso": 101}, "intensity_pct_mso"),
+        ({"mt_pct_mso": 0}, "mt_pct_mso"),
+        ({"mt_pct_mso": 100.5}, "mt_pct_mso"),
+        ({"pulses_delivered": -1}, "pulses_delivered"),
+        ({"planned_pulses": 0}, "planned_pulses"),
+        ({"session_number": 0}, "session_number"),
+        ({"operator": " "}, "operator"),
+        ({"side_effects": ["nausea"]}, "side_effects.0"),
+        (
+            {"adverse_events": [{"kind": "seizure", "severity": "severe", "serious": False}]},
+            "adverse_events.0.serious",
+        ),
+        (
+            {"adverse_events": [{"kind": "other", "severity": "mild"}]},
+            "adverse_events.0.description",
+        ),
+        ({"adverse_events": [{"kind": "stroke", "severity": "mild"}]}, "adverse_events.0.kind"),
+        ({"interruptions": [""]}, "interruptions.0"),
+    ],
+)
+def test_invalid_logs_name_the_field(change: dict[str, Any], path: str) -> None:
+    with pytest.raises(InvalidInput) as err:
+        session_log(_log(**change))
+    assert path in [i.path for i in err.value.issues]
+
+
+@pytest.mark.parametrize("kind", ["seizure", "syncope"])
+def test_seizure_or_syncope_is_serious_and_pauses_the_course(kind: str) -> None:
+    ev = adverse_event(kind, "moderate")
+    assert ev.serious
+    log = session_log(_log(adverse_events=[ev]))
+    t = record_session(_active(), log)
+    assert t.state.status == "paused"
+    assert t.state.review_required
+    assert kind in (t.state.pause_reason or "")
+    assert t.reasons[-1].rule == "serious_adverse_event_pause"
+    with pytest.raises(Conflict, match="physician review"):
+        record_session(t.state, session_log(_log(session_number=2)))
+
+
+def test_non_serious_events_do_not_pause_but_serious_ones_of_any_kind_do() -> None:
+    mild = session_log(_log(adverse_events=[{"kind": "headache", "severity": "mild"}]))
+    assert record_session(_active(), mild).state.status == "active"
+    serious = session_log(
+        _log(
+            adverse_events=[
+                {"kind": "other", "severity": "severe", "serious": True, "description": "fall"}
+            ]
+        )
+    )
+    assert record_session(_active(), serious).state.status == "paused"
+
+
+def test_review_resumes_or_stops() -> None:
+    paused = CourseState("paused", 30, 5, True, "seizure")
+    resumed = review_pause(paused, PhysicianReview("dr.x", "resume", "EEG normal"))
+    assert (resumed.state.status, resumed.state.review_required) == ("active", False)
+    stopped = review_pause(paused, PhysicianReview("dr.x", "stop", "refer to neurology"))
+    assert stopped.state.status == "stopped"
+    with pytest.raises(InvalidInput) as err:
+        review_pause(paused, PhysicianReview("", "resume", ""))
+    assert [i.path for i in err.value.issues] == ["physician", "note"]
+    with pytest.raises(Conflict):
+        review_pause(_active(), PhysicianReview("dr.x", "resume", "ok"))
+
+
+@pytest.mark.parametrize("status", ["planned", "completed", "stopped"])
+def test_sessions_refused_unless_active(status: str) -> None:
+    with pytest.raises(Conflict, match=status):
+        record_session(CourseState(status, 30, 0), session_log(_log()))  # type: ignore[arg-type]
+
+
+def test_session_numbers_follow_the_plan_and_complete_it() -> None:
+    with pytest.raises(Conflict, match="next planned session is 1"):
+        record_session(_active(), session_log(_log(session_number=2)))
+    t = record_session(_active(planned=2, delivered=1), session_log(_log(session_number=2)))
+    assert t.state.status == "completed"
+    with pytest.raises(Conflict):
+        record_session(CourseState("active", 2, 2), session_log(_log(session_number=3)))
+
+
+def test_start_course_rules() -> None:
+    planned = CourseState("planned", 30)
+    with pytest.raises(Contraindicated):
+        start_course(planned, screen_verdict="contraindicated")
+    with pytest.raises(Conflict, match="acknowledgement"):
+        start_course(planned, screen_verdict="caution")
+    assert start_course(planned, screen_verdict="caution", acknowledged_by="dr.x").state.status == (
+        "active"
+    )
+    assert start_course(planned, screen_verdict="clear").state.status == "active"
+    with pytest.raises(Conflict):
+        start_course(_active(), screen_verdict="clear")
+    with pytest.raises(InvalidInput):
+        start_course(planned, screen_verdict="fine")
+
+
+def test_manual_pause_and_extension() -> None:
+    t = pause_course(_active(delivered=3), "patient unwell")
+    assert t.state.status == "paused"
+    with pytest.raises(InvalidInput):
+        pause_course(_active(), " ")
+    done = CourseState("completed", 30, 30)
+    ext = change_planned_sessions(done, 36, why="partial response: extend")
+    assert (ext.state.status, ext.state.planned_sessions) == ("active", 36)
+    early = change_planned_sessions(_active(30, 20), 20, why="remission: begin taper")
+    assert early.state.status == "completed"
+    with pytest.raises(InvalidInput):
+        change_planned_sessions(_active(30, 20), 19, why="x")
+
+
+def test_common_side_effects_list() -> None:
+    assert set(common_side_effects()) == {
+        "scalp_discomfort",
+        "headache",
+        "facial_twitching",
+        "lightheadedness",
+    }

@@ -1,0 +1,259 @@
+"""The TMS pathway over HTTP on both databases: tools, screen, ML-PEST, plan with Beam F3,
+calendar, session log (limits, serious adverse event pauses), pause review and a
+decision-point sign-off; the API and the pages."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from web_support import WebClient, add_patient, client, web_app
+
+from trdcare.core.clock import utc_today
+
+FIXTURES = (client, web_app)
+
+NO = {
+    "epilepsy_or_seizure": False,
+    "syncope": False,
+    "head_trauma": False,
+    "hearing_problems": False,
+    "cochlear_implant": False,
+    "pregnancy": False,
+    "metal_in_head_or_spine": False,
+    "implanted_neurostimulator": False,
+    "pacemaker_or_intracardiac_lines": False,
+    "medication_infusion_device": False,
+    "medications": False,
+    "previous_tms": False,
+    "previous_mri": False,
+}
+
+
+def monday_before_today() -> date:
+    today = utc_today()
+    return today - timedelta(days=today.weekday() + 14)
+
+
+class TestTools:
+    def test_f3_matches_the_reference_value(self, client: WebClient) -> None:
+        client.as_role("front_desk")
+        r = client.get(
+            "/api/v1/tms/f3",
+            params={"tragus_tragus_cm": 36, "nasion_inion_cm": 36, "circumference_cm": 57},
+        )
+        assert r.status_code == 200
+        assert (r.json()["x_cm"], r.json()["y_cm"]) == (6.585, 9.5)
+
+    def test_absurd_head_is_refused_naming_the_field(self, client: WebClient) -> None:
+        client.as_role("technician")
+        r = client.get(
+            "/api/v1/tms/f3",
+            params={"tragus_tragus_cm": 3, "nasion_inion_cm": 36, "circumference_cm": 57},
+        )
+        assert r.status_code == 422
+        assert r.json()["errors"][0]["path"] == "tragus_tragus_cm"
+
+    def test_check_and_simulate(self, client: WebClient) -> None:
+        client.as_role("technician")
+        r = client.post(
+            "/api/v1/tms/check",
+            json={
+                "frequency_hz": 10,
+                "intensity_pct_mt": 120,
+                "train_duration_s": 4,
+                "inter_train_interval_s": 26,
+                "trains": 75,
+            },
+        )
+        assert r.status_code == 200
+        assert r.json()["within_limits"] is True and r.json()["pulses"] == 3000
+        sim = client.post("/api/v1/tms/mt/simulate", json={"true_mt_pct_mso": 55, "seed": 1})
+        assert sim.status_code == 200 and sim.json()["pulses"] > 0
+
+    def test_tools_page_and_protocols(self, client: WebClient) -> None:
+        client.as_role("technician", via="session")
+        page = client.get(
+            "/tms/tools",
+            params={
+                "tragus_tragus_cm": 36,
+                "nasion_inion_cm": 36,
+                "circumference_cm": 57,
+                "frequency_hz": 10,
+                "intensity_pct_mt": 120,
+                "train_duration_s": 4,
+                "inter_train_interval_s": 26,
+                "trains": 75,
+                "true_mt": 55,
+                "seed": 1,
+            },
+        )
+        assert page.status_code == 200
+        assert "X = 6.585 cm" in page.text and "Within the limits" in page.text
+        protocols = client.as_role("physician").get("/api/v1/tms/protocols").json()
+        assert {"hf10-left-dlpfc", "itbs-left-dlpfc"} <= {p["id"] for p in protocols}
+        one = client.get("/api/v1/tms/protocols/hf10-left-dlpfc").json()
+        assert one["safety"]["accepted"] is True
+
+
+class TestPathwayApi:
+    def test_full_course(self, client: WebClient) -> None:
+        ref = add_patient(client.engine)
+        client.as_role("technician")
+        r = client.post(f"/api/v1/patients/{ref}/tms/screens", json={"answers": NO})
+        assert r.status_code == 201 and r.json()["verdict"] == "clear"
+        r = client.post(
+            f"/api/v1/patients/{ref}/tms/mt", json={"start_pct_mso": 60, "max_pulses": 4}
+        )
+        assert r.status_code == 200
+        for mep in (True, False, True, False):
+            r = client.post(f"/api/v1/patients/{ref}/tms/mt", json={"mep": mep})
+            assert r.status_code == 200
+        assert r.json()["stopped"] is True
+        # Technicians may not plan.
+        start = monday_before_today()
+        body = {
+            "protocol": "hf10-left-dlpfc",
+            "start": start.isoformat(),
+            "target": {
+                "method": "beam_f3",
+                "tragus_tragus_cm": 36,
+                "nasion_inion_cm": 36,
+                "circumference_cm": 57,
+            },
+        }
+        assert client.post(f"/api/v1/patients/{ref}/tms/plan", json=body).status_code == 403
+        client.as_role("physician")
+        r = client.post(f"/api/v1/patients/{ref}/tms/plan", json=body)
+        assert r.status_code == 201, r.text
+        course = r.json()
+        assert course["status"] == "active" and course["target"]["site"] == "F3"
+        assert course["intensity"]["intensity_pct_mso"] > 0
+        client.as_role("technician")
+        logged = client.post(
+            f"/api/v1/patients/{ref}/tms/sessions", json={"pulses_delivered": 3000}
+        )
+        assert logged.status_code == 201, logged.text
+        assert logged.json()["operator"].endswith("(technician.test)")
+        too_many = client.post(
+            f"/api/v1/patients/{ref}/tms/sessions", json={"pulses_delivered": 3100}
+        )
+        assert too_many.status_code == 422
+        assert too_many.json()["errors"][0]["path"] == "excess_reason"
+        serious = client.post(
+            f"/api/v1/patients/{ref}/tms/sessions",
+            json={
+                "pulses_delivered": 3000,
+                "adverse_events": [{"kind": "syncope", "severity": "moderate"}],
+            },
+        )
+        assert serious.status_code == 201
+        state = client.get(f"/api/v1/patients/{ref}/tms/course").json()
+        assert state["status"] == "paused" and state["delivered"] == 2
+        refused = client.post(
+            f"/api/v1/patients/{ref}/tms/sessions", json={"pulses_delivered": 3000}
+        )
+        assert refused.status_code == 409
+        client.as_role("physician")
+        review = client.post(
+            f"/api/v1/patients/{ref}/tms/pause-review",
+            json={"decision": "resume", "note": "recovered fully, resume"},
+        )
+        assert review.status_code == 200, review.text
+        assert review.json()["decided_by"].endswith("(physician.test)")
+        assert client.get(f"/api/v1/patients/{ref}/tms/course").json()["status"] == "active"
+        sessions = client.get(f"/api/v1/patients/{ref}/tms/sessions").json()
+        assert [s["session_number"] for s in sessions] == [1, 2]
+
+    def test_contraindicated_screen_blocks_the_plan(self, client: WebClient) -> None:
+        ref = add_patient(client.engine)
+        client.as_role("physician")
+        r = client.post(
+            f"/api/v1/patients/{ref}/tms/screens",
+            json={"answers": {**NO, "cochlear_implant": True}},
+        )
+        assert r.json()["verdict"] == "contraindicated"
+        plan = client.post(
+            f"/api/v1/patients/{ref}/tms/plan",
+            json={"protocol": "hf10-left-dlpfc", "start": monday_before_today().isoformat()},
+        )
+        assert plan.status_code == 409
+
+
+class TestPathwayPages:
+    def test_screen_mt_plan_calendar_session_review(self, client: WebClient) -> None:
+        ref = add_patient(client.engine)
+        client.as_role("physician", via="session")
+        assert client.get(f"/patients/{ref}/tms").status_code == 200
+        assert client.get(f"/patients/{ref}/tms/screen").status_code == 200
+        answers = {f"item_{k}": "no" for k in NO}
+        r = client.form(f"/patients/{ref}/tms/screen", {"instrument": "rossi2011", **answers})
+        assert r.status_code == 303
+        missing = client.form(f"/patients/{ref}/tms/screen", {"instrument": "rossi2011"})
+        assert missing.status_code == 422 and "answers.epilepsy_or_seizure" in missing.text
+        assert (
+            client.form(
+                f"/patients/{ref}/tms/mt", {"start_pct_mso": "58", "max_pulses": "3"}
+            ).status_code
+            == 303
+        )
+        page = client.get(f"/patients/{ref}/tms/mt")
+        assert 'id="next-intensity"' in page.text
+        for mep in ("yes", "no", "yes"):
+            assert client.form(f"/patients/{ref}/tms/mt", {"mep": mep}).status_code == 303
+        assert 'id="mt-result"' in client.get(f"/patients/{ref}/tms/mt").text
+        plan_page = client.get(f"/patients/{ref}/tms/plan")
+        assert plan_page.status_code == 200 and "data-f3-preview" in plan_page.text
+        bad = client.form(
+            f"/patients/{ref}/tms/plan",
+            {
+                "protocol": "hf10-left-dlpfc",
+                "start": monday_before_today().isoformat(),
+                "target_method": "beam_f3",
+                "tragus_tragus_cm": "3",
+                "nasion_inion_cm": "36",
+                "circumference_cm": "57",
+                "include_taper": "on",
+            },
+        )
+        assert bad.status_code == 422 and "tragus_tragus_cm" in bad.text
+        ok = client.form(
+            f"/patients/{ref}/tms/plan",
+            {
+                "protocol": "hf10-left-dlpfc",
+                "start": monday_before_today().isoformat(),
+                "target_method": "beam_f3",
+                "tragus_tragus_cm": "36",
+                "nasion_inion_cm": "36",
+                "circumference_cm": "57",
+                "include_taper": "on",
+                "first_session_at": "09:00",
+                "time_zone": "UTC",
+                "closures": "",
+            },
+        )
+        assert ok.status_code == 303, ok.text
+        cal = client.get(f"/patients/{ref}/tms/calendar")
+        assert cal.status_code == 200 and "#1" in cal.text
+        form = client.get(f"/patients/{ref}/tms/session")
+        assert form.status_code == 200 and 'value="3000"' in form.text
+        logged = client.form(
+            f"/patients/{ref}/tms/session",
+            {
+                "session_number": "1",
+                "planned_pulses": "3000",
+                "pulses_delivered": "3000",
+                "side_effects": "headache",
+            },
+        )
+        assert logged.status_code == 303 and logged.headers["location"].endswith("msg=logged")
+        over = client.form(
+            f"/patients/{ref}/tms/session",
+            {"session_number": "2", "planned_pulses": "3000", "pulses_delivered": "3500"},
+        )
+        assert over.status_code == 422 and "excess_reason" in over.text
+        assert "&#10003; #1" in client.get(f"/patients/{ref}/tms/calendar").text
+        assert client.get(f"/patients/{ref}/tms/review").status_code == 200
+        chart = client.get(f"/patients/{ref}")
+        assert chart.status_code == 200 and "session 1 of" in chart.text
+        dash = client.get("/dashboard")
+        assert dash.status_code == 200 and "TMS session 1 of" in dash.text
