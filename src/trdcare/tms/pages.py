@@ -735,6 +735,7 @@ def session_submit(
             "side_effects": [str(v) for v in form.getlist("side_effects")],
             "adverse_events": events,
         }
+        data = {k: v for k, v in data.items() if v is not None}  # the plan fills the gaps
         when_raw = field(form, "delivered_at")
         delivered_at = None
         if when_raw:
