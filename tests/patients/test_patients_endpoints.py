@@ -4,10 +4,10 @@ correct) and pages (list, register, chart, correct), on both databases."""
 from __future__ import annotations
 
 from sqlalchemy import select
-from web_support import WebClient, add_patient, client, web_app
 
 from trdcare.adapters.db.engine import unit_of_work
 from trdcare.adapters.db.models import AuditEvent, Patient
+from web_support import WebClient, add_patient, client, web_app
 
 FIXTURES = (client, web_app)
 

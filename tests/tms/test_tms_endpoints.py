@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from web_support import WebClient, add_patient, client, web_app
-
 from trdcare.core.clock import utc_today
+from web_support import WebClient, add_patient, client, web_app
 
 FIXTURES = (client, web_app)
 

@@ -26,6 +26,7 @@ from trdcare.adapters.web.selfreport import (
 )
 from trdcare.assessments import service as assessment_service
 from trdcare.assessments.domain import SCALE_IDS, get_scale, score
+from trdcare.audit import service as audit
 from trdcare.core.clock import utc_today
 from trdcare.patients import service as patient_service
 from trdcare.patients.endpoints import PatientRef
@@ -260,6 +261,13 @@ def caseload(
     entries = assessment_service.caseload_summary(
         db, principal.actor, scale_id=scale, as_of=utc_today()
     )
+    audit.record(
+        db,
+        principal.actor,
+        "read",
+        "caseload_view",
+        detail={"scale": scale, "patient_refs": [e.patient_ref for e in entries]},
+    )
     return [e.to_dict() for e in entries]
 
 
@@ -327,8 +335,6 @@ def alerts(
     db: Db, principal: Annotated[Principal, Depends(Require("clinical.read"))]
 ) -> list[Alert]:
     rows = account_service.open_alerts(db)
-    from trdcare.audit import service as audit
-
     audit.record(
         db,
         principal.actor,

@@ -241,8 +241,12 @@ def dashboard(
         db,
         principal.actor,
         "read",
-        "self_report_alerts",
-        detail={"count": len(open_alerts), "patient_refs": [ref for _, ref in open_alerts]},
+        "caseload_view",
+        detail={
+            "scale": scale,
+            "patient_refs": [e["patient"] for e in entries],
+            "self_report_alerts": [ref for _, ref in open_alerts],
+        },
     )
     return render(
         request,

@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
-from web_support import SECRET, SETUP, WebClient, add_patient, client, username_for, web_app
 
 from trdcare.accounts import service as account_service
 from trdcare.accounts.domain import PERMISSIONS, ROLES, is_allowed
@@ -28,6 +27,7 @@ from trdcare.adapters.db.models import Patient
 from trdcare.adapters.web.auth import Require
 from trdcare.adapters.web.security import csrf_token
 from trdcare.adapters.web.selfreport import LinkHolder
+from web_support import SECRET, SETUP, WebClient, add_patient, client, username_for, web_app
 
 FIXTURES = (client, web_app)
 

@@ -1,0 +1,371 @@
+"""HTTP load: the web application with 2 workers on loopback, PostgreSQL, the demo clinic.
+
+Starts ``trdcare serve --workers 2`` on a free loopback port against a private schema of
+the PostgreSQL test database, loads the demo clinic (default 2,000 active patients), gives
+a share of them a TMS course, then, in the same run, measures:
+
+* ``mixed``: N concurrent simulated users for a bounded time, each looping over a mixed
+  clinic workload: caseload dashboard page (10 %), patient chart page (40 %), PHQ-9
+  submission (30 %), TMS session log (20 %) — pages with a session cookie, writes through the
+  JSON API with a bearer token, every request audited as in production;
+* ``health``: the same N users on the trivial health endpoint (the reference);
+* ``dashboard``: the caseload dashboard of all active patients, one user, sequentially.
+
+Prints throughput and p50/p95/p99 per part and per request kind, and, last, one JSON line.
+Goals (issue 4): mixed throughput >= 30 % of health; mixed p99 < 150 ms at 32 users;
+dashboard for 2,000 active patients < 200 ms p95.
+
+Run: ``python bench/http_load.py [--quick] [--users 32] [--seconds 20] [--patients 2000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import select, text
+
+from trdcare.accounts import service as account_service
+from trdcare.accounts.schemas import TokenCreate, UserCreate
+from trdcare.adapters.db.engine import make_engine, unit_of_work
+from trdcare.adapters.db.migrate import upgrade
+from trdcare.adapters.db.models import Patient
+from trdcare.core.actor import Actor
+from trdcare.demo.service import load_demo
+
+POSTGRES_URL = os.environ.get(
+    "TRDCARE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+SETUP = Actor(username="system:bench", role="system", source="bench")
+PASSWORD = "a long benchmark passphrase"
+SCREEN_NO = dict.fromkeys(
+    (
+        "epilepsy_or_seizure",
+        "syncope",
+        "head_trauma",
+        "hearing_problems",
+        "cochlear_implant",
+        "pregnancy",
+        "metal_in_head_or_spine",
+        "implanted_neurostimulator",
+        "pacemaker_or_intracardiac_lines",
+        "medication_infusion_device",
+        "medications",
+        "previous_tms",
+        "previous_mri",
+    ),
+    False,
+)
+MIX = (("dashboard", 0.10), ("chart", 0.40), ("phq9", 0.30), ("tms_session", 0.20))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def summary(latencies_s: list[float], seconds: float, errors: int = 0) -> dict[str, float]:
+    ms = [x * 1000 for x in latencies_s]
+    return {
+        "requests": len(ms),
+        "errors": errors,
+        "rps": round(len(ms) / seconds, 1) if seconds else 0.0,
+        "p50_ms": round(pct(ms, 50), 1),
+        "p95_ms": round(pct(ms, 95), 1),
+        "p99_ms": round(pct(ms, 99), 1),
+        "mean_ms": round(statistics.fmean(ms), 1) if ms else float("nan"),
+    }
+
+
+def setup_database(url: str, patients: int, data_dir: Path) -> tuple[list[str], dict[str, str]]:
+    """Migrate, load the demo clinic, create the staff accounts and their API tokens."""
+    engine = make_engine(url)
+    upgrade(engine)
+    t0 = time.perf_counter()
+    with unit_of_work(engine) as session:
+        load_demo(session, seed=7, patients=patients, as_of=date.today())
+    print(f"demo clinic: {patients} patients loaded in {time.perf_counter() - t0:.0f} s")
+    tokens: dict[str, str] = {}
+    with unit_of_work(engine) as session:
+        for name, role in (("bench.doc", "physician"), ("bench.tech", "technician")):
+            user = account_service.create_user(
+                session,
+                SETUP,
+                UserCreate(username=name, display_name=name, role=role, password=PASSWORD),  # type: ignore[arg-type]
+            )
+            _, raw = account_service.create_token(
+                session, SETUP, user, TokenCreate(name="bench", expires_in_days=1)
+            )
+            tokens[role] = raw
+        refs = list(session.scalars(select(Patient.ref).where(Patient.status == "active")))
+    analyze(engine)
+    engine.dispose()
+    return refs, tokens
+
+
+def analyze(engine: Any) -> None:
+    """Refresh the planner statistics after a bulk load (autovacuum would, a little later)."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE"))
+
+
+def start_server(url: str, port: int, data_dir: Path, workers: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "TRDCARE_SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
+        "TRDCARE_DATA_DIR": str(data_dir),
+    }
+    env.pop("TRDCARE_ENV", None)
+    exe = shutil.which("trdcare") or str(Path(sys.executable).with_name("trdcare"))
+    cmd = [
+        exe,
+        "--database-url",
+        url,
+        "serve",
+        "--no-demo",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+    ]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+    proc.terminate()
+    raise SystemExit("server did not start within 60 s")
+
+
+def sign_in(base: str) -> dict[str, str]:
+    """A browser-like session: returns the cookies after signing in as the physician."""
+    with httpx.Client(base_url=base, follow_redirects=False) as client:
+        page = client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token, "no CSRF token on the login page"
+        r = client.post(
+            "/login",
+            data={"csrf_token": token.group(1), "username": "bench.doc", "password": PASSWORD},
+        )
+        assert r.status_code == 303, r.status_code
+        return dict(client.cookies)
+
+
+def plan_courses(base: str, tokens: dict[str, str], refs: list[str]) -> list[str]:
+    """Screen and plan a TMS course (through the API) for each patient in ``refs``."""
+    planned = []
+    start = date.today() - timedelta(days=date.today().weekday() + 7)
+    headers = {"Authorization": f"Bearer {tokens['physician']}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+        for ref in refs:
+            client.post(f"/api/v1/patients/{ref}/tms/screens", json={"answers": SCREEN_NO})
+            r = client.post(
+                f"/api/v1/patients/{ref}/tms/plan",
+                json={"protocol": "hf10-left-dlpfc", "start": start.isoformat(), "mt_pct_mso": 50},
+            )
+            if r.status_code == 201:
+                planned.append(ref)
+    return planned
+
+
+async def run_load(
+    base: str,
+    users: int,
+    seconds: float,
+    kinds: tuple[tuple[str, float], ...],
+    *,
+    cookies: dict[str, str],
+    tokens: dict[str, str],
+    refs: list[str],
+    tms_refs: list[str],
+    seed: int,
+) -> tuple[dict[str, list[float]], dict[str, int], float]:
+    latencies: dict[str, list[float]] = defaultdict(list)
+    errors: dict[str, int] = defaultdict(int)
+    names = [k for k, _ in kinds]
+    weights = [w for _, w in kinds]
+    phq9 = {str(i): 1 for i in range(1, 10)}
+    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        stop_at = time.perf_counter() + seconds
+
+        async def request(kind: str, ref: str, rng: random.Random) -> httpx.Response:
+            if kind == "health":
+                return await client.get("/api/v1/health")
+            if kind == "dashboard":
+                return await client.get("/dashboard", cookies=cookies)
+            if kind == "chart":
+                return await client.get(f"/patients/{ref}", cookies=cookies)
+            if kind == "phq9":
+                return await client.post(
+                    f"/api/v1/patients/{ref}/assessments",
+                    json={"scale": "phq9", "answers": phq9},
+                    headers={"Authorization": f"Bearer {tokens['physician']}"},
+                )
+            return await client.post(
+                f"/api/v1/patients/{rng.choice(tms_refs)}/tms/sessions",
+                json={"pulses_delivered": 3000},
+                headers={"Authorization": f"Bearer {tokens['technician']}"},
+            )
+
+        async def user(n: int) -> None:
+            rng = random.Random(seed * 1000 + n)
+            while time.perf_counter() < stop_at:
+                kind = rng.choices(names, weights)[0]
+                ref = rng.choice(refs)
+                t0 = time.perf_counter()
+                try:
+                    r = await request(kind, ref, rng)
+                except httpx.HTTPError:
+                    errors[kind] += 1  # a timeout or a dropped connection
+                    continue
+                elapsed = time.perf_counter() - t0
+                # A TMS course that has delivered every session answers 409: not an error.
+                if r.status_code >= 400 and not (kind == "tms_session" and r.status_code == 409):
+                    errors[kind] += 1
+                else:
+                    latencies[kind].append(elapsed)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(user(n) for n in range(users)))
+        wall = time.perf_counter() - started
+    return latencies, errors, wall
+
+
+async def dashboard_solo(base: str, cookies: dict[str, str], n: int) -> list[float]:
+    out = []
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        await client.get("/dashboard", cookies=cookies)  # warm-up
+        for _ in range(n):
+            t0 = time.perf_counter()
+            r = await client.get("/dashboard", cookies=cookies)
+            out.append(time.perf_counter() - t0)
+            assert r.status_code == 200, r.status_code
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="300 patients, 8 s per part")
+    parser.add_argument("--users", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--patients", type=int, default=2000)
+    parser.add_argument("--tms-patients", type=int, default=300)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    if args.quick:
+        args.patients, args.seconds, args.tms_patients = 300, 8.0, 60
+
+    schema = f"trdcare_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    url = f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    data_dir = Path(tempfile.mkdtemp(prefix="trdcare-bench-"))
+    proc = None
+    try:
+        refs, tokens = setup_database(url, args.patients, data_dir)
+        port = free_port()
+        proc = start_server(url, port, data_dir, args.workers)
+        base = f"http://127.0.0.1:{port}"
+        cookies = sign_in(base)
+        t0 = time.perf_counter()
+        tms_refs = plan_courses(base, tokens, refs[: args.tms_patients])
+        analyzer = make_engine(url)
+        analyze(analyzer)
+        analyzer.dispose()
+        print(
+            f"TMS courses planned for {len(tms_refs)} patients in {time.perf_counter() - t0:.0f} s"
+        )
+        common = {"cookies": cookies, "tokens": tokens, "refs": refs, "tms_refs": tms_refs}
+        health, health_err, health_wall = asyncio.run(
+            run_load(base, args.users, args.seconds, (("health", 1.0),), seed=1, **common)
+        )
+        mixed, mixed_err, mixed_wall = asyncio.run(
+            run_load(base, args.users, args.seconds, MIX, seed=2, **common)
+        )
+        solo = asyncio.run(dashboard_solo(base, cookies, 30 if args.quick else 60))
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=30)
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+    all_mixed = [x for values in mixed.values() for x in values]
+    result = {
+        "benchmark": "http_load",
+        "backend": "postgresql",
+        "workers": args.workers,
+        "users": args.users,
+        "seconds": args.seconds,
+        "active_patients": len(refs),
+        "health": summary(health["health"], health_wall, sum(health_err.values())),
+        "mixed": summary(all_mixed, mixed_wall, sum(mixed_err.values())),
+        "mixed_by_kind": {k: summary(v, mixed_wall, mixed_err.get(k, 0)) for k, v in mixed.items()},
+        "dashboard_solo": summary(solo, sum(solo)),
+    }
+    result["mixed_vs_health_throughput"] = round(
+        result["mixed"]["rps"] / result["health"]["rps"], 3
+    )
+    result["goals"] = {
+        "mixed_throughput_ge_30pct_of_health": result["mixed_vs_health_throughput"] >= 0.30,
+        "mixed_p99_lt_150ms": result["mixed"]["p99_ms"] < 150,
+        "dashboard_p95_lt_200ms": result["dashboard_solo"]["p95_ms"] < 200,
+    }
+    h, m, d = result["health"], result["mixed"], result["dashboard_solo"]
+    print(
+        f"health:    {h['rps']:8.1f} req/s  p50 {h['p50_ms']} ms  p95 {h['p95_ms']} ms  p99 {h['p99_ms']} ms"
+    )
+    print(
+        f"mixed:     {m['rps']:8.1f} req/s  p50 {m['p50_ms']} ms  p95 {m['p95_ms']} ms  p99 {m['p99_ms']} ms  errors {m['errors']}"
+    )
+    for kind, s in result["mixed_by_kind"].items():
+        print(
+            f"  {kind:12} {s['rps']:8.1f} req/s  p50 {s['p50_ms']} ms  p95 {s['p95_ms']} ms  p99 {s['p99_ms']} ms"
+        )
+    print(
+        f"dashboard ({len(refs)} active patients, 1 user): p50 {d['p50_ms']} ms  p95 {d['p95_ms']} ms  p99 {d['p99_ms']} ms"
+    )
+    print(f"mixed / health throughput: {result['mixed_vs_health_throughput']:.2f}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

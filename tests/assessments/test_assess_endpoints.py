@@ -1,0 +1,191 @@
+"""Assessments over HTTP on both databases: scales and scoring, staff entry, trajectory
+and outcome, the caseload dashboard, and self-report links end to end (single use,
+expiry, a positive suicide item showing crisis resources and raising an alert)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from trdcare.adapters.db.engine import unit_of_work
+from trdcare.adapters.db.models import AuditEvent, SelfReportLink
+from trdcare.adapters.web.security import csrf_token
+from trdcare.core.clock import utc_now
+from web_support import SECRET, WebClient, add_patient, client, web_app
+
+FIXTURES = (client, web_app)
+PHQ9 = {str(i): 1 for i in range(1, 10)}
+
+
+def new_link(client: WebClient, ref: str, scale: str = "phq9") -> tuple[str, str]:
+    client.as_role("front_desk")
+    r = client.post(f"/api/v1/patients/{ref}/self-report-links", json={"scale": scale})
+    assert r.status_code == 201, r.text
+    url = r.json()["url"]
+    return r.json()["ref"], url.rsplit("/r/", 1)[1]
+
+
+class TestScalesAndEntry:
+    def test_score_without_storing(self, client: WebClient) -> None:
+        client.as_role("clinician")
+        scales = client.get("/api/v1/scales").json()
+        assert {s["id"] for s in scales} >= {"phq9", "gad7", "madrs"}
+        r = client.post("/api/v1/score", json={"scale": "phq9", "answers": PHQ9})
+        assert r.json()["total"] == 9 and r.json()["severity"] == "mild"
+        bad = client.post("/api/v1/score", json={"scale": "phq9", "answers": {"9": 7}})
+        assert bad.status_code == 422 and bad.json()["errors"][0]["path"] == "items.9"
+
+    def test_record_list_outcome(self, client: WebClient) -> None:
+        ref = add_patient(client.engine)
+        client.as_role("technician")
+        for days, value in ((21, 2), (0, 1)):
+            r = client.post(
+                f"/api/v1/patients/{ref}/assessments",
+                json={
+                    "scale": "phq9",
+                    "answers": {str(i): value for i in range(1, 10)},
+                    "administered_at": (utc_now() - timedelta(days=days)).isoformat(),
+                },
+            )
+            assert r.status_code == 201, r.text
+        assert r.json()["assessment"]["suicidal_ideation"] is True
+        listed = client.get(f"/api/v1/patients/{ref}/assessments").json()
+        assert listed["total"] == 2 and listed["items"][0]["answers"]["9"] == 2
+        outcome = client.get(f"/api/v1/patients/{ref}/outcome").json()
+        assert outcome["response"] is True and outcome["percent_change"] == -50.0
+        future = client.post(
+            f"/api/v1/patients/{ref}/assessments",
+            json={
+                "scale": "phq9",
+                "answers": PHQ9,
+                "administered_at": (utc_now() + timedelta(days=3)).isoformat(),
+            },
+        )
+        assert future.status_code == 422
+        assert future.json()["errors"][0]["path"] == "administered_at"
+
+    def test_entry_page_and_assessments_page(self, client: WebClient) -> None:
+        ref = add_patient(client.engine)
+        client.as_role("clinician", via="session")
+        assert client.get(f"/patients/{ref}/assessments/new?scale=gad7").status_code == 200
+        bad = client.form(f"/patients/{ref}/assessments/new", {"scale": "phq9", "item_1": "9"})
+        assert bad.status_code == 422 and "items.1" in bad.text
+        answers = {f"item_{k}": v for k, v in PHQ9.items()}
+        r = client.form(f"/patients/{ref}/assessments/new", {"scale": "phq9", **answers})
+        assert r.status_code == 303 and "saved_flagged" in r.headers["location"]
+        page = client.get(r.headers["location"])
+        assert page.status_code == 200 and "<svg" in page.text and "remission" in page.text
+
+
+class TestSelfReport:
+    def test_link_flow_with_suicide_item(self, client: WebClient) -> None:
+        ref = add_patient(client.engine)
+        link_ref, token = new_link(client, ref)
+        client.as_role(None)
+        page = client.get(f"/r/{token}")
+        assert page.status_code == 200
+        assert "Thoughts that you would be better off dead" in page.text
+        assert "Byron" not in page.text and 'data-suicide-min="1"' in page.text
+        assert 'id="crisis-now"' in page.text
+        incomplete = client.post(
+            f"/r/{token}",
+            data={"csrf_token": csrf_token(SECRET, "self_report", link_ref), "item_1": "1"},
+        )
+        assert incomplete.status_code == 422 and "items.2" in incomplete.text
+        answers = {f"item_{k}": "0" for k in PHQ9} | {"item_9": "2"}
+        done = client.post(
+            f"/r/{token}",
+            data={"csrf_token": csrf_token(SECRET, "self_report", link_ref), **answers},
+        )
+        assert done.status_code == 200 and 'id="crisis-resources"' in done.text
+        assert "988" in done.text
+        # Single use.
+        assert client.get(f"/r/{token}").status_code == 404
+        # The alert shows on the dashboard and through the API until acknowledged.
+        client.as_role("clinician", via="session")
+        dash = client.get("/dashboard")
+        assert "Suicide alerts from self-reports" in dash.text and ref in dash.text
+        assert client.form(f"/alerts/{link_ref}/acknowledge").status_code == 303
+        assert "Suicide alerts from self-reports" not in client.get("/dashboard").text
+        client.as_role("clinician")
+        assert client.get("/api/v1/alerts").json() == []
+        with unit_of_work(client.engine) as session:
+            actors = session.scalars(
+                select(AuditEvent.actor).where(AuditEvent.patient_ref == ref)
+            ).all()
+        assert f"patient:{link_ref}" in actors
+
+    def test_link_api_expiry_and_revocation(self, client: WebClient) -> None:
+        ref = add_patient(client.engine)
+        _, token = new_link(client, ref, "gad7")
+        client.as_role(None)
+        form = client.get(f"/api/v1/self-report/{token}").json()
+        assert form["scale"] == "gad7" and len(form["items"]) == 7
+        r = client.post(
+            f"/api/v1/self-report/{token}", json={"answers": {str(i): 0 for i in range(1, 8)}}
+        )
+        assert r.status_code == 200 and r.json() == {
+            "received": True,
+            "suicidal_ideation": False,
+            "crisis": None,
+        }
+        assert client.get(f"/api/v1/self-report/{token}").status_code == 404
+        link_ref, token = new_link(client, ref)
+        with unit_of_work(client.engine) as session:
+            session.execute(
+                update(SelfReportLink)
+                .where(SelfReportLink.ref == link_ref)
+                .values(expires_at=utc_now() - timedelta(minutes=1))
+            )
+        client.as_role(None)
+        assert client.get(f"/api/v1/self-report/{token}").status_code == 404
+        link_ref, token = new_link(client, ref)
+        revoked = client.post(f"/api/v1/patients/{ref}/self-report-links/{link_ref}/revoke")
+        assert revoked.json()["status"] == "revoked"
+        client.as_role(None)
+        assert client.get(f"/r/{token}").status_code == 404
+        assert client.get("/r/" + "x" * 43).status_code == 404
+
+    def test_only_self_report_scales_and_stored_hashed(self, client: WebClient) -> None:
+        ref = add_patient(client.engine)
+        client.as_role("physician")
+        r = client.post(f"/api/v1/patients/{ref}/self-report-links", json={"scale": "madrs"})
+        assert r.status_code == 422 and r.json()["errors"][0]["path"] == "scale"
+        _, token = new_link(client, ref)
+        with unit_of_work(client.engine) as session:
+            stored = session.scalars(select(SelfReportLink.token_hash)).all()
+        assert token not in stored and all(len(h) == 64 for h in stored)
+
+    def test_links_page(self, client: WebClient) -> None:
+        ref = add_patient(client.engine)
+        client.as_role("front_desk", via="session")
+        created = client.form(
+            f"/patients/{ref}/self-report", {"scale": "phq9", "expires_in_hours": "48"}
+        )
+        assert created.status_code == 200
+        url = re.search(r'id="new-link" readonly value="([^"]+)"', created.text)
+        assert url and "/r/" in url.group(1)
+        bad = client.form(
+            f"/patients/{ref}/self-report", {"scale": "phq9", "expires_in_hours": "9999"}
+        )
+        assert bad.status_code == 422 and "expires_in_hours" in bad.text
+
+
+class TestDashboard:
+    def test_caseload_api_and_page(self, client: WebClient) -> None:
+        ref = add_patient(client.engine)
+        client.as_role("physician")
+        client.post(f"/api/v1/patients/{ref}/assessments", json={"scale": "phq9", "answers": PHQ9})
+        rows = client.get("/api/v1/caseload").json()
+        assert rows[0]["patient"] == ref and rows[0]["latest_total"] == 9
+        client.as_role("physician", via="session")
+        for query in (
+            "",
+            "?show=alerts&sort=name",
+            "?scale=gad7&sort=score",
+            "?band=mild&show=in_course",
+        ):
+            assert client.get("/dashboard" + query).status_code == 200
+        assert client.get("/dashboard?sort=bogus").status_code == 422
