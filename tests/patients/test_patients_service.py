@@ -39,6 +39,9 @@ def test_add_find_and_audit(session: Session, actor: Actor) -> None:
     found = service.find_patient(session, actor, "MRN-1")
     assert found.id == patient.id
     assert service.find_patient(session, actor, patient.ref).id == patient.id
+    # Audit events are chained and written when the transaction commits.
+    assert session.scalars(select(AuditEvent.action)).all() == ["create"]
+    session.commit()
     actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions == ["create", "read", "read"]
     details = session.scalars(select(AuditEvent.detail)).all()
@@ -57,6 +60,14 @@ def test_duplicate_mrn_is_refused_without_echoing_it(session: Session, actor: Ac
 def test_future_birth_date_names_the_field(session: Session, actor: Actor) -> None:
     with pytest.raises(InvalidInput, match="birth_date: is in the future"):
         service.add_patient(session, actor, new_patient(birth_date=date(2999, 1, 1)))
+    assert count(session, Patient) == 0
+
+
+def test_rolled_back_work_leaves_no_audit_event(session: Session, actor: Actor) -> None:
+    service.add_patient(session, actor, new_patient())
+    session.rollback()
+    session.commit()
+    assert count(session, AuditEvent) == 0
     assert count(session, Patient) == 0
 
 

@@ -150,6 +150,7 @@ def test_reads_and_writes_are_audited(session: Session, actor: Actor, engine: En
     _clear_screen(session, actor, patient)
     tms_service.plan(session, actor, patient, protocol_key="accelerated-itbs", start=date.today())
     tms_service.status(session, actor, patient)
+    session.commit()  # audit events are chained and written at commit
     entities = [
         (e.action, e.entity)
         for e in session.scalars(select(AuditEvent).order_by(AuditEvent.id))

@@ -28,10 +28,9 @@ class AuditRepository:
         value = self.session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
         return value or GENESIS_HASH
 
-    def add(self, event: AuditEvent) -> AuditEvent:
-        self.session.add(event)
+    def add_all(self, events: list[AuditEvent]) -> None:
+        self.session.add_all(events)
         self.session.flush()
-        return event
 
     def iter_entries(self, batch: int = 5000) -> Iterator[AuditEntry]:
         last_id = 0

@@ -7,8 +7,11 @@ counts and field names only, never patient data.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.models import AuditEvent
@@ -20,6 +23,20 @@ from trdcare.core.clock import utc_now
 ACTIONS = ("read", "create", "update", "retire", "export", "login", "logout", "denied")
 
 
+_PENDING_KEY = "trdcare.audit.pending"
+
+
+@dataclass(frozen=True, slots=True)
+class _PendingEvent:
+    occurred_at: datetime
+    actor: Actor
+    action: str
+    entity: str
+    entity_id: str | None
+    patient_ref: str | None
+    detail: dict[str, Any]
+
+
 def record(
     session: Session,
     actor: Actor,
@@ -29,41 +46,81 @@ def record(
     entity_id: str | int | None = None,
     patient_ref: str | None = None,
     detail: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Append one event to the hash chain (flushes, never commits)."""
+) -> None:
+    """Queue one event; it is chained and written when the transaction commits.
+
+    Writing at commit keeps the chain lock (needed so concurrent writers never fork the
+    chain) for the moment of the commit only, instead of from the first audited read of a
+    request to its end; a rolled-back transaction leaves no event, like its data.
+    """
+    pending: list[_PendingEvent] = session.info.setdefault(_PENDING_KEY, [])
+    pending.append(
+        _PendingEvent(
+            occurred_at=utc_now(),
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=None if entity_id is None else str(entity_id),
+            patient_ref=patient_ref,
+            detail=dict(detail or {}),
+        )
+    )
+
+
+def flush_pending(session: Session) -> int:
+    """Chain and insert the queued events of ``session`` (called before every commit)."""
+    pending: list[_PendingEvent] = session.info.pop(_PENDING_KEY, [])
+    if not pending:
+        return 0
     repo = AuditRepository(session)
     repo.lock_chain()
     prev = repo.last_hash()
-    occurred_at = utc_now()
-    body = dict(detail or {})
-    eid = None if entity_id is None else str(entity_id)
-    digest = entry_hash(
-        prev,
-        occurred_at=occurred_at,
-        actor=actor.username,
-        role=actor.role,
-        source=actor.source,
-        action=action,
-        entity=entity,
-        entity_id=eid,
-        patient_ref=patient_ref,
-        detail=body,
-    )
-    return repo.add(
-        AuditEvent(
-            occurred_at=occurred_at,
-            actor=actor.username,
-            role=actor.role,
-            source=actor.source,
-            action=action,
-            entity=entity,
-            entity_id=eid,
-            patient_ref=patient_ref,
-            detail=body,
-            prev_hash=prev,
-            hash=digest,
+    rows = []
+    for item in pending:
+        digest = entry_hash(
+            prev,
+            occurred_at=item.occurred_at,
+            actor=item.actor.username,
+            role=item.actor.role,
+            source=item.actor.source,
+            action=item.action,
+            entity=item.entity,
+            entity_id=item.entity_id,
+            patient_ref=item.patient_ref,
+            detail=item.detail,
         )
-    )
+        rows.append(
+            AuditEvent(
+                occurred_at=item.occurred_at,
+                actor=item.actor.username,
+                role=item.actor.role,
+                source=item.actor.source,
+                action=item.action,
+                entity=item.entity,
+                entity_id=item.entity_id,
+                patient_ref=item.patient_ref,
+                detail=item.detail,
+                prev_hash=prev,
+                hash=digest,
+            )
+        )
+        prev = digest
+    repo.add_all(rows)
+    return len(rows)
+
+
+def discard_pending(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending_before_commit(session: Session) -> None:
+    flush_pending(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _discard_pending_after_rollback(session: Session) -> None:
+    discard_pending(session)
 
 
 def verify(session: Session) -> tuple[int, ChainBreak | None]:

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from trdcare.adapters.db.engine import refresh_statistics
 from trdcare.adapters.db.models import Patient
 from trdcare.assessments import service as assessment_service
 from trdcare.core.actor import Actor
@@ -88,4 +89,5 @@ def load_demo(session: Session, *, seed: int, patients: int, as_of: date) -> Dem
                 course=course if course and item.on >= course.start_date else None,
             )
             n_assessments += 1
+    refresh_statistics(session)
     return DemoLoad(loaded=True, patients=patients, assessments=n_assessments)

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -49,3 +49,13 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def refresh_statistics(session: Session) -> None:
+    """Update the planner's statistics after a bulk load (PostgreSQL and SQLite ``ANALYZE``).
+
+    Without them PostgreSQL estimates freshly loaded tables at a row or so and picks nested
+    loops for the caseload query.
+    """
+    session.flush()
+    session.execute(text("ANALYZE"))
