@@ -24,6 +24,7 @@ from trdcare.adapters.db.engine import make_engine, unit_of_work
 from trdcare.adapters.db.migrate import is_up_to_date, upgrade
 from trdcare.config import Settings, load_settings
 from trdcare.core.actor import Actor
+from trdcare.core.checks import find_nul_character
 from trdcare.core.errors import DomainError, render_given
 
 P = ParamSpec("P")
@@ -133,6 +134,10 @@ def read_json_file(path: str, field_name: str) -> Any:
     except OSError as exc:
         fail(field_name, f"cannot read file ({exc.strerror})")
     try:
-        return json.loads(text)
+        document = json.loads(text)
     except json.JSONDecodeError as exc:
         fail(field_name, f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
+    nul = find_nul_character(document)
+    if nul is not None:
+        fail(nul or field_name, "contains a NUL character (not allowed in text)")
+    return document

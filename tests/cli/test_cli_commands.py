@@ -106,6 +106,15 @@ class TestNoDatabase:
         assert result.exit_code == 2
         assert "history: malformed JSON" in result.stderr
 
+    def test_stage_refuses_nul_characters(self, tmp_path: Path) -> None:
+        data = json.loads(EXAMPLE_HISTORY.read_text(encoding="utf-8"))
+        data["antidepressant_trials"][0]["drug"] = "sertra\u0000line"
+        bad = tmp_path / "h.json"
+        bad.write_text(json.dumps(data), encoding="utf-8")
+        result = runner.invoke(app, ["stage", "--history", str(bad)])
+        assert result.exit_code == 2
+        assert "antidepressant_trials.0.drug: contains a NUL character" in result.stderr
+
     def test_stage_names_a_bad_date_order(self, tmp_path: Path) -> None:
         data = json.loads(EXAMPLE_HISTORY.read_text(encoding="utf-8"))
         data["antidepressant_trials"][0]["end"] = "2024-01-15"

@@ -90,3 +90,12 @@ def test_issue_collector_prefix() -> None:
     issues.add("onset", "is missing")
     with pytest.raises(InvalidInput, match="episode.onset: is missing"):
         issues.raise_if_any()
+
+
+def test_find_nul_character_names_the_path() -> None:
+    from trdcare.core.checks import find_nul_character
+
+    assert find_nul_character({"a": ["x", {"b": "y"}]}) is None
+    assert find_nul_character({"a": ["x", {"b": "y\x00"}]}) == "a.1.b"
+    assert find_nul_character("\x00") == ""
+    assert find_nul_character({"k\x00": 1}) == "k\x00"

@@ -37,6 +37,16 @@ class TestApi:
         # An MRN in the path is not a ref: refused before any lookup.
         assert client.get("/api/v1/patients/SECRET-MRN").status_code == 422
 
+    def test_nul_characters_are_refused_naming_the_field(self, client: WebClient) -> None:
+        client.as_role("front_desk")
+        bad = client.post("/api/v1/patients", json={**NEW, "given_name": "Gr\x00ace"})
+        assert bad.status_code == 422
+        assert bad.headers["content-type"].startswith("application/problem+json")
+        assert bad.json()["errors"][0]["path"] == "given_name"
+        assert client.get("/api/v1/patients", params={"status": "a\x00"}).status_code == 422
+        with unit_of_work(client.engine) as session:
+            assert session.scalars(select(Patient)).all() == []
+
     def test_errors(self, client: WebClient) -> None:
         client.as_role("physician")
         assert client.get("/api/v1/patients/P-0000000000").status_code == 404

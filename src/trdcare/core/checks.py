@@ -118,3 +118,28 @@ def check_date_order(start_name: str, start: date, end_name: str, end: date | No
             allowed=f"on or after {start.isoformat()}",
             given=end,
         )
+
+
+def find_nul_character(value: object, path: str = "") -> str | None:
+    """Path of the first text holding a NUL character (``\\x00``), or ``None``.
+
+    No clinical text contains one, and PostgreSQL cannot store it in a text column, so input
+    carrying it is refused at the edge with the field named, instead of failing in the
+    database.
+    """
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                return child
+            found = find_nul_character(item, child)
+            if found is not None:
+                return found
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = find_nul_character(item, f"{path}.{index}" if path else str(index))
+            if found is not None:
+                return found
+    return None
