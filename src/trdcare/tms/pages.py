@@ -14,15 +14,11 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from trdcare.adapters.db.models import Patient
 from trdcare.adapters.db.models.tms import (
-    TmsAdverseEvent,
-    TmsCoursePlan,
-    TmsDecisionReview,
     TmsSessionLog,
 )
 from trdcare.adapters.web.auth import Principal, Require, form_data
@@ -133,37 +129,7 @@ def dashboard_rows(db: Session, principal: Principal) -> dict[str, dict[str, Any
     Alerts: ``course_paused`` (review required), ``serious_adverse_event``, and
     ``decision_point_due`` (a decision point reached with no review at or after it).
     """
-    serious = (
-        select(TmsAdverseEvent.plan_id, func.count().label("n"))
-        .where(TmsAdverseEvent.serious.is_(True), TmsAdverseEvent.retired_at.is_(None))
-        .group_by(TmsAdverseEvent.plan_id)
-        .subquery()
-    )
-    reviewed = (
-        select(
-            TmsDecisionReview.plan_id,
-            func.max(TmsDecisionReview.sessions_delivered).label("upto"),
-        )
-        .where(TmsDecisionReview.kind == "decision_point")
-        .group_by(TmsDecisionReview.plan_id)
-        .subquery()
-    )
-    rows = db.execute(
-        select(
-            Patient.ref,
-            TmsCoursePlan.status,
-            TmsCoursePlan.delivered_sessions,
-            TmsCoursePlan.planned_sessions,
-            TmsCoursePlan.review_required,
-            TmsCoursePlan.decision_points,
-            serious.c.n,
-            reviewed.c.upto,
-        )
-        .join(Patient, Patient.id == TmsCoursePlan.patient_id)
-        .join(serious, serious.c.plan_id == TmsCoursePlan.id, isouter=True)
-        .join(reviewed, reviewed.c.plan_id == TmsCoursePlan.id, isouter=True)
-        .where(and_(TmsCoursePlan.status.in_(("planned", "active", "paused"))))
-    ).all()
+    rows = TmsRepository(db).dashboard_rows()
     out: dict[str, dict[str, Any]] = {}
     for ref, status, delivered, planned, review_required, points, n_serious, upto in rows:
         alerts = []

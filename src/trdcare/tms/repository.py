@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from trdcare.adapters.db.models import TreatmentCourse
+from trdcare.adapters.db.models import Patient, TreatmentCourse
 from trdcare.adapters.db.models.tms import (
     TmsAdverseEvent,
     TmsCoursePlan,
@@ -169,3 +170,39 @@ class TmsRepository:
             .order_by(TmsMtSession.measured_on.desc(), TmsMtSession.id.desc())
             .limit(1)
         ).first()
+
+    def dashboard_rows(self) -> list[tuple[Any, ...]]:
+        """Per ongoing plan: ref, status, delivered, planned, review flag, decision points,
+        serious adverse events and the last reviewed decision point, in one query."""
+        serious = (
+            select(TmsAdverseEvent.plan_id, func.count().label("n"))
+            .where(TmsAdverseEvent.serious.is_(True), TmsAdverseEvent.retired_at.is_(None))
+            .group_by(TmsAdverseEvent.plan_id)
+            .subquery()
+        )
+        reviewed = (
+            select(
+                TmsDecisionReview.plan_id,
+                func.max(TmsDecisionReview.sessions_delivered).label("upto"),
+            )
+            .where(TmsDecisionReview.kind == "decision_point")
+            .group_by(TmsDecisionReview.plan_id)
+            .subquery()
+        )
+        rows = self.session.execute(
+            select(
+                Patient.ref,
+                TmsCoursePlan.status,
+                TmsCoursePlan.delivered_sessions,
+                TmsCoursePlan.planned_sessions,
+                TmsCoursePlan.review_required,
+                TmsCoursePlan.decision_points,
+                serious.c.n,
+                reviewed.c.upto,
+            )
+            .join(Patient, Patient.id == TmsCoursePlan.patient_id)
+            .join(serious, serious.c.plan_id == TmsCoursePlan.id, isouter=True)
+            .join(reviewed, reviewed.c.plan_id == TmsCoursePlan.id, isouter=True)
+            .where(TmsCoursePlan.status.in_(("planned", "active", "paused")))
+        ).all()
+        return [tuple(r) for r in rows]
