@@ -12,6 +12,7 @@ from trdcare.assessments.domain import SCALE_IDS, parse_answers
 from trdcare.assessments.domain import score as score_scale
 from trdcare.cli_support import emit_json, fail, get_context, handle_errors
 from trdcare.core.clock import utc_today
+from trdcare.history import service as history_service
 from trdcare.patients import service as patient_service
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
@@ -82,7 +83,7 @@ def assess(
     when = _parse_when(at)
     with cli.session() as session:
         row = patient_service.find_patient(session, cli.actor, patient, purpose="assess")
-        course_row = assessment_service.select_course(session, row, course) if course else None
+        course_row = history_service.find_course(session, row, course) if course else None
         saved, result = assessment_service.record_assessment(
             session,
             cli.actor,

@@ -28,6 +28,7 @@ from trdcare.assessments import service as assessment_service
 from trdcare.assessments.domain import SCALE_IDS, get_scale, score
 from trdcare.audit import service as audit
 from trdcare.core.clock import utc_today
+from trdcare.history import service as history_service
 from trdcare.patients import service as patient_service
 from trdcare.patients.endpoints import PatientRef
 
@@ -215,7 +216,7 @@ def create_assessment(
     body: AssessmentCreate,
 ) -> AssessmentCreated:
     patient = _patient(db, principal, ref, "assessment")
-    course = assessment_service.select_course(db, patient, body.course) if body.course else None
+    course = history_service.find_course(db, patient, body.course) if body.course else None
     row, result = assessment_service.record_assessment(
         db,
         principal.actor,
@@ -300,7 +301,7 @@ def create_link(
     body: SelfReportLinkCreate,
 ) -> SelfReportLinkCreated:
     patient = _patient(db, principal, ref, "self_report_link")
-    course = assessment_service.select_course(db, patient, body.course) if body.course else None
+    course = history_service.find_course(db, patient, body.course) if body.course else None
     link, raw = account_service.create_link(
         db,
         principal.actor,

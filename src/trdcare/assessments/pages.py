@@ -37,6 +37,7 @@ from trdcare.assessments.domain import DEFAULT_CRITERIA, SCALE_IDS, Scale, get_s
 from trdcare.audit import service as audit
 from trdcare.core.clock import utc_today
 from trdcare.core.errors import DomainError
+from trdcare.history import service as history_service
 from trdcare.patients import service as patient_service
 from trdcare.patients.pages import field, form_issues, patient_ref
 
@@ -124,7 +125,7 @@ def trajectory(
 
 
 def _course_start(db: Session, patient: Patient) -> date | None:
-    course = assessment_service.select_course(db, patient, None)
+    course = history_service.find_course(db, patient, None)
     return course.start_date if course else None
 
 
@@ -133,7 +134,7 @@ def chart_panels(db: Session, principal: Principal, patient: Patient) -> list[Pa
     panels = []
     if principal.can("clinical.read"):
         rows = assessment_service.list_assessments(db, principal.actor, patient)
-        course = assessment_service.select_course(db, patient, None)
+        course = history_service.find_course(db, patient, None)
         scale_id = course.primary_scale if course else "phq9"
         chart = trajectory(db, scale_id, rows, patient, course.start_date if course else None)
         outcome = None
@@ -295,7 +296,7 @@ def assessments_page(
 ) -> HTMLResponse:
     patient = _load_patient(db, principal, ref, "assessments")
     rows = assessment_service.list_assessments(db, principal.actor, patient)
-    course = assessment_service.select_course(db, patient, None)
+    course = history_service.find_course(db, patient, None)
     scale_id = scale if scale in TRACKED_SCALES else (course.primary_scale if course else "phq9")
     chart = trajectory(db, scale_id, rows, patient, course.start_date if course else None)
     outcome = None

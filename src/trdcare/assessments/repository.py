@@ -179,23 +179,3 @@ class AssessmentRepository:
             )
             for r in self.session.execute(query)
         ]
-
-    def courses_for_patient(self, patient_id: int) -> list[TreatmentCourse]:
-        return list(
-            self.session.scalars(
-                select(TreatmentCourse)
-                .where(
-                    TreatmentCourse.patient_id == patient_id, TreatmentCourse.retired_at.is_(None)
-                )
-                .order_by(TreatmentCourse.start_date.desc(), TreatmentCourse.id.desc())
-            )
-        )
-
-    def course_by_ref(self, patient_id: int, ref: str) -> TreatmentCourse | None:
-        return self.session.scalar(
-            select(TreatmentCourse).where(
-                TreatmentCourse.patient_id == patient_id,
-                TreatmentCourse.retired_at.is_(None),
-                TreatmentCourse.ref == ref,
-            )
-        )

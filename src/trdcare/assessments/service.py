@@ -29,6 +29,7 @@ from trdcare.audit import service as audit
 from trdcare.core.actor import Actor
 from trdcare.core.clock import ensure_utc, utc_now
 from trdcare.core.errors import InvalidInput, NotFound
+from trdcare.history import service as history_service
 
 # Clock skew tolerated between a device entering an assessment and the server.
 _FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -120,15 +121,7 @@ def assessment_answers(session: Session, rows: list[Assessment]) -> dict[int, di
 def select_course(
     session: Session, patient: Patient, course_ref: str | None
 ) -> TreatmentCourse | None:
-    repo = AssessmentRepository(session)
-    if course_ref:
-        course = repo.course_by_ref(patient.id, course_ref)
-        if course is None:
-            raise NotFound("course: no course with this ref for this patient")
-        return course
-    # The latest course, ongoing or finished: the caseload uses the same course.
-    courses = repo.courses_for_patient(patient.id)
-    return courses[0] if courses else None
+    return history_service.find_course(session, patient, course_ref)
 
 
 def patient_outcome(
@@ -142,7 +135,7 @@ def patient_outcome(
     baseline_sd: float | None = None,
 ) -> tuple[CourseOutcome, TreatmentCourse | None]:
     """Outcome of the patient's course (the given one, else the current one) on one scale."""
-    course = select_course(session, patient, course_ref)
+    course = history_service.find_course(session, patient, course_ref)
     scale = scale_id or (course.primary_scale if course else "phq9")
     get_scale(scale)
     rows = [

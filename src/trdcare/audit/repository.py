@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.models import AuditEvent
@@ -59,16 +59,3 @@ class AuditRepository:
                     hash=row.hash,
                 )
             last_id = rows[-1].id
-
-    def list_for_patient(self, patient_ref: str, limit: int = 200) -> list[AuditEvent]:
-        return list(
-            self.session.scalars(
-                select(AuditEvent)
-                .where(AuditEvent.patient_ref == patient_ref)
-                .order_by(AuditEvent.id.desc())
-                .limit(limit)
-            )
-        )
-
-    def count(self) -> int:
-        return int(self.session.scalar(select(func.count()).select_from(AuditEvent)) or 0)

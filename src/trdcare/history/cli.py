@@ -36,22 +36,14 @@ def render_staging(doc: dict[str, Any]) -> None:
     )
     msm = doc["maudsley"]
     typer.echo(f"Maudsley Staging Method: {msm['total']} ({msm['band']})")
-    for comp in msm.get("components", []):
-        typer.echo(
-            f"  {comp.get('name', comp.get('dimension', ''))}: {comp.get('points')}  {comp.get('reason', comp.get('rule', ''))}"
-        )
+    for comp in msm["components"]:
+        typer.echo(f"  {comp['name']}: {comp['points']}  {comp['rule']}")
     typer.echo(f"Thase-Rush stage: {doc['thase_rush']['stage']}")
     typer.echo(f"MGH-S: {doc['mgh_s']['total']}")
-    unverified = doc.get("unverified") or doc.get("unverified_facts") or []
-    if unverified:
+    if doc["unverified"]:
         typer.echo("Uses UNVERIFIED facts (check before relying on them):")
-        for item in unverified:
-            if isinstance(item, dict):
-                typer.echo(
-                    f"  - {item.get('statement', item)} [{item.get('status', 'UNVERIFIED')}]"
-                )
-            else:
-                typer.echo(f"  - {item}")
+        for fact in doc["unverified"]:
+            typer.echo(f"  - {fact['statement']} [{fact['status']}]")
 
 
 @handle_errors

@@ -44,5 +44,14 @@ class HistoryRepository:
             )
         )
 
+    def course_by_ref(self, patient_id: int, ref: str) -> TreatmentCourse | None:
+        return self.session.scalar(
+            select(TreatmentCourse).where(
+                TreatmentCourse.patient_id == patient_id,
+                TreatmentCourse.retired_at.is_(None),
+                TreatmentCourse.ref == ref,
+            )
+        )
+
     def course_ref_exists(self, ref: str) -> bool:
         return self.session.scalar(select(func.count()).where(TreatmentCourse.ref == ref)) != 0

@@ -297,6 +297,23 @@ def set_course_status(
     audit.record(session, actor, "update", "course", entity_id=course.id, detail={"status": status})
 
 
+def find_course(
+    session: Session, patient: Patient, course_ref: str | None
+) -> TreatmentCourse | None:
+    """The given course of the patient, else the latest one (ongoing or finished), else None.
+
+    The outcome of a patient and the caseload both take the latest course's start as baseline.
+    """
+    repo = HistoryRepository(session)
+    if course_ref:
+        course = repo.course_by_ref(patient.id, course_ref)
+        if course is None:
+            raise NotFound("course: no course with this ref for this patient")
+        return course
+    courses = repo.courses(patient.id)
+    return courses[0] if courses else None
+
+
 def list_courses(session: Session, actor: Actor, patient: Patient) -> list[TreatmentCourse]:
     rows = HistoryRepository(session).courses(patient.id)
     audit.record(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from trdcare.adapters.db.models import Episode, Patient
+from trdcare.adapters.db.models import Patient
 
 
 class PatientRepository:
@@ -41,16 +41,3 @@ class PatientRepository:
             .offset(offset)
         ).all()
         return list(rows), int(total)
-
-    def current_episode(self, patient_id: int) -> Episode | None:
-        return self.session.scalar(
-            select(Episode)
-            .where(Episode.patient_id == patient_id, Episode.retired_at.is_(None))
-            .order_by(Episode.onset.desc(), Episode.id.desc())
-            .limit(1)
-        )
-
-    def add_episode(self, episode: Episode) -> Episode:
-        self.session.add(episode)
-        self.session.flush()
-        return episode
