@@ -189,3 +189,39 @@ class TestDashboard:
         ):
             assert client.get("/dashboard" + query).status_code == 200
         assert client.get("/dashboard?sort=bogus").status_code == 422
+
+    def test_dashboard_pages_over_the_sorted_caseload(self, client: WebClient) -> None:
+        refs = [
+            add_patient(client.engine, mrn=f"MRN-{n}", family_name=name)
+            for n, name in enumerate(("Carver", "Abbot", "Baker"))
+        ]
+        client.as_role("physician")
+        # Only Carver has a recent positive item 9: alerts-first puts them on page 1.
+        client.post(
+            f"/api/v1/patients/{refs[0]}/assessments",
+            json={"scale": "phq9", "answers": {**PHQ9, "9": 2}},
+        )
+        client.as_role("physician", via="session")
+        first = client.get("/dashboard?sort=name&limit=2")
+        assert first.status_code == 200
+        assert first.text.index("Abbot") < first.text.index("Baker")
+        assert "Carver" not in first.text and "1-2 of 3" in first.text
+        assert "offset=2&amp;limit=2" in first.text and "sort=name" in first.text
+        second = client.get("/dashboard?sort=name&limit=2&offset=2")
+        assert "Carver" in second.text and "Abbot" not in second.text
+        assert "3 patients" in second.text
+        alerts_first = client.get("/dashboard?limit=1")
+        assert "Carver" in alerts_first.text and "Abbot" not in alerts_first.text
+        # The audit names the patients shown, not the whole caseload.
+        with unit_of_work(client.engine) as session:
+            views = session.scalars(
+                select(AuditEvent.detail)
+                .where(AuditEvent.entity == "caseload_view")
+                .order_by(AuditEvent.id)
+            ).all()
+        assert [v["patient_refs"] for v in views] == [
+            [refs[1], refs[2]],
+            [refs[0]],
+            [refs[0]],
+        ]
+        assert client.get("/dashboard?limit=0").status_code == 422

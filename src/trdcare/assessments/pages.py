@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -174,13 +175,23 @@ def chart_panels(db: Session, principal: Principal, patient: Patient) -> list[Pa
 
 
 # dashboard --------------------------------------------------------------------------------
+URGENT_ALERTS = frozenset(
+    {"suicidal_ideation", "self_report_suicidal_ideation", "serious_adverse_event"}
+)
 SORTS = {
     "name": lambda e: (e["name"].lower(),),
     "score": lambda e: (-(e["latest_total"] if e["latest_total"] is not None else -1),),
     "change": lambda e: (e["percent_change"] if e["percent_change"] is not None else 1e9,),
-    "alerts": lambda e: (-len(e["alerts"]), e["name"].lower()),
+    # Urgent alerts (suicide items, serious adverse events) outrank any number of others.
+    "alerts": lambda e: (
+        -sum(1 for a in e["alerts"] if a in URGENT_ALERTS),
+        -len(e["alerts"]),
+        e["name"].lower(),
+    ),
     "last": lambda e: (e["latest_on"] or "",),
 }
+# Rows per dashboard page: a screenful a clinician can read (the patient list pages likewise).
+DASHBOARD_PAGE_SIZE = 50
 ALERT_LABELS = {
     "suicidal_ideation": "Suicidal ideation",
     "self_report_suicidal_ideation": "Suicidal ideation (self-report)",
@@ -202,7 +213,14 @@ def dashboard(
         Literal["all", "alerts", "response", "remission", "no_response", "in_course"], Query()
     ] = "all",
     band: Annotated[str | None, Query(max_length=30)] = None,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = DASHBOARD_PAGE_SIZE,
 ) -> HTMLResponse:
+    """The caseload, filtered and sorted over every active patient, shown a page at a time.
+
+    Sorting and filtering see the whole caseload (alerts first by default, so the patients
+    needing attention are on the first page); only the page shown is rendered and audited.
+    """
     entries = [
         e.to_dict()
         for e in assessment_service.caseload_summary(
@@ -235,6 +253,8 @@ def dashboard(
     if band:
         entries = [e for e in entries if e["latest_severity"] == band]
     entries.sort(key=SORTS[sort])
+    counts = {"patients": len(entries), "alerts": sum(1 for e in entries if e["alerts"])}
+    shown = entries[offset : offset + limit]
     bands = [
         b.label for b in get_scale(scale).convention(get_scale(scale).default_convention).bands
     ]
@@ -245,7 +265,8 @@ def dashboard(
         "caseload_view",
         detail={
             "scale": scale,
-            "patient_refs": [e["patient"] for e in entries],
+            "patient_refs": [e["patient"] for e in shown],
+            "offset": offset,
             "self_report_alerts": [ref for _, ref in open_alerts],
         },
     )
@@ -253,7 +274,9 @@ def dashboard(
         request,
         "assessments/dashboard.html",
         {
-            "entries": entries,
+            "entries": shown,
+            "page": {"total": len(entries), "limit": limit, "offset": offset},
+            "query": urlencode({"scale": scale, "show": show, "band": band or "", "sort": sort}),
             "scale": get_scale(scale),
             "scales": [(s, get_scale(s).name) for s in TRACKED_SCALES],
             "sort": sort,
@@ -261,11 +284,9 @@ def dashboard(
             "band": band or "",
             "bands": bands,
             "alert_labels": ALERT_LABELS,
+            "urgent_alerts": URGENT_ALERTS,
             "self_report_alerts": open_alerts,
-            "counts": {
-                "patients": len(entries),
-                "alerts": sum(1 for e in entries if e["alerts"]),
-            },
+            "counts": counts,
         },
     )
 

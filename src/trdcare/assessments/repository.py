@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from trdcare.adapters.db.memo import memoized
 from trdcare.adapters.db.models import Assessment, AssessmentItem, Patient, TreatmentCourse
 
 
@@ -60,19 +61,30 @@ class AssessmentRepository:
         return out
 
     def for_patient(self, patient_id: int, scale_id: str | None = None) -> list[Assessment]:
-        query = select(Assessment).where(
-            Assessment.patient_id == patient_id, Assessment.retired_at.is_(None)
+        everything = memoized(
+            self.session,
+            ("assessments.for_patient", patient_id),
+            lambda: list(
+                self.session.scalars(
+                    select(Assessment)
+                    .where(Assessment.patient_id == patient_id, Assessment.retired_at.is_(None))
+                    .order_by(Assessment.administered_at, Assessment.id)
+                )
+            ),
         )
-        if scale_id:
-            query = query.where(Assessment.scale_id == scale_id)
-        return list(self.session.scalars(query.order_by(Assessment.administered_at, Assessment.id)))
+        return [a for a in everything if a.scale_id == scale_id] if scale_id else everything
 
     def caseload(self, *, scale_id: str, recent_since: date) -> list[CaseloadRow]:
         """One row per active patient, in a single round trip.
 
         Baseline follows the outcome rule of :func:`trdcare.assessments.domain.course_outcome`:
         the last complete assessment on or before the start of the patient's latest course
-        (ongoing or finished), otherwise the first one.
+        (ongoing or finished), otherwise the first one. One ordered pass over the scale's
+        rows numbers each patient's assessments (``rn``), counts them (``n``) and counts
+        those on or before the course start (``n_before``); the latest is then row ``n`` and
+        the baseline row ``n_before`` (or 1). This relies on ``administered_on`` being the
+        date of ``administered_at`` (set together in :func:`record_assessment`), so the rows
+        on or before the start are the first ``n_before`` in time order.
         """
         course = (
             select(
@@ -83,36 +95,22 @@ class AssessmentRepository:
             .group_by(TreatmentCourse.patient_id)
             .cte("course")
         )
-        on_or_before_start = and_(
-            course.c.start_date.is_not(None), Assessment.administered_on <= course.c.start_date
-        )
-        scored = (
+        ranked = (
             select(
                 Assessment.patient_id.label("patient_id"),
-                Assessment.administered_on.label("on"),
                 Assessment.total.label("total"),
                 Assessment.severity.label("severity"),
+                Assessment.administered_on.label("on"),
                 func.row_number()
                 .over(
                     partition_by=Assessment.patient_id,
-                    order_by=(Assessment.administered_at.desc(), Assessment.id.desc()),
+                    order_by=(Assessment.administered_at, Assessment.id),
                 )
-                .label("rank_latest"),
-                # Baseline rank: on/before the course start first (latest of those), else the
-                # earliest assessment overall.
-                func.row_number()
-                .over(
-                    partition_by=Assessment.patient_id,
-                    order_by=(
-                        case((on_or_before_start, 0), else_=1),
-                        case((on_or_before_start, Assessment.administered_at), else_=None).desc(),
-                        case((on_or_before_start, Assessment.id), else_=None).desc(),
-                        Assessment.administered_at,
-                        Assessment.id,
-                    ),
-                )
-                .label("rank_baseline"),
+                .label("rn"),
                 func.count().over(partition_by=Assessment.patient_id).label("n"),
+                func.sum(case((Assessment.administered_on <= course.c.start_date, 1), else_=0))
+                .over(partition_by=Assessment.patient_id)
+                .label("n_before"),
             )
             .join(course, course.c.patient_id == Assessment.patient_id, isouter=True)
             .where(
@@ -120,7 +118,21 @@ class AssessmentRepository:
                 Assessment.complete.is_(True),
                 Assessment.retired_at.is_(None),
             )
-            .cte("scored")
+            .subquery("ranked")
+        )
+        is_latest = ranked.c.rn == ranked.c.n
+        is_baseline = ranked.c.rn == case((ranked.c.n_before > 0, ranked.c.n_before), else_=1)
+        picked = (
+            select(
+                ranked.c.patient_id.label("patient_id"),
+                func.max(case((is_latest, ranked.c.total))).label("latest_total"),
+                func.max(case((is_latest, ranked.c.severity))).label("latest_severity"),
+                func.max(case((is_latest, ranked.c.on))).label("latest_on"),
+                func.max(case((is_baseline, ranked.c.total))).label("baseline_total"),
+                func.max(ranked.c.n).label("n"),
+            )
+            .group_by(ranked.c.patient_id)
+            .subquery("picked")
         )
         alerts = (
             select(Assessment.patient_id.label("patient_id"))
@@ -132,8 +144,6 @@ class AssessmentRepository:
             .group_by(Assessment.patient_id)
             .cte("alerts")
         )
-        latest = scored.alias("latest")
-        baseline = scored.alias("baseline")
         query = (
             select(
                 Patient.id,
@@ -141,24 +151,15 @@ class AssessmentRepository:
                 Patient.given_name,
                 Patient.family_name,
                 course.c.start_date,
-                baseline.c.total,
-                latest.c.total,
-                latest.c.severity,
-                latest.c.on,
-                latest.c.n,
+                picked.c.baseline_total,
+                picked.c.latest_total,
+                picked.c.latest_severity,
+                picked.c.latest_on,
+                picked.c.n,
                 alerts.c.patient_id.is_not(None),
             )
             .join(course, course.c.patient_id == Patient.id, isouter=True)
-            .join(
-                latest,
-                and_(latest.c.patient_id == Patient.id, latest.c.rank_latest == 1),
-                isouter=True,
-            )
-            .join(
-                baseline,
-                and_(baseline.c.patient_id == Patient.id, baseline.c.rank_baseline == 1),
-                isouter=True,
-            )
+            .join(picked, picked.c.patient_id == Patient.id, isouter=True)
             .join(alerts, alerts.c.patient_id == Patient.id, isouter=True)
             .where(Patient.status == "active", Patient.retired_at.is_(None))
             .order_by(Patient.family_name, Patient.given_name, Patient.id)

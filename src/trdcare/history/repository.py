@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from trdcare.adapters.db.memo import memoized
 from trdcare.adapters.db.models import Episode, TreatmentCourse, TreatmentTrial
 
 
@@ -13,11 +14,15 @@ class HistoryRepository:
         self.session = session
 
     def current_episode(self, patient_id: int) -> Episode | None:
-        return self.session.scalar(
-            select(Episode)
-            .where(Episode.patient_id == patient_id, Episode.retired_at.is_(None))
-            .order_by(Episode.onset.desc(), Episode.id.desc())
-            .limit(1)
+        return memoized(
+            self.session,
+            ("history.current_episode", patient_id),
+            lambda: self.session.scalar(
+                select(Episode)
+                .where(Episode.patient_id == patient_id, Episode.retired_at.is_(None))
+                .order_by(Episode.onset.desc(), Episode.id.desc())
+                .limit(1)
+            ),
         )
 
     def add(self, *rows: Episode | TreatmentTrial | TreatmentCourse) -> None:
@@ -34,14 +39,19 @@ class HistoryRepository:
         )
 
     def courses(self, patient_id: int) -> list[TreatmentCourse]:
-        return list(
-            self.session.scalars(
-                select(TreatmentCourse)
-                .where(
-                    TreatmentCourse.patient_id == patient_id, TreatmentCourse.retired_at.is_(None)
+        return memoized(
+            self.session,
+            ("history.courses", patient_id),
+            lambda: list(
+                self.session.scalars(
+                    select(TreatmentCourse)
+                    .where(
+                        TreatmentCourse.patient_id == patient_id,
+                        TreatmentCourse.retired_at.is_(None),
+                    )
+                    .order_by(TreatmentCourse.start_date.desc(), TreatmentCourse.id.desc())
                 )
-                .order_by(TreatmentCourse.start_date.desc(), TreatmentCourse.id.desc())
-            )
+            ),
         )
 
     def course_by_ref(self, patient_id: int, ref: str) -> TreatmentCourse | None:

@@ -212,7 +212,7 @@ def overview(db: Session, principal: Principal, patient: Patient) -> dict[str, A
     """Latest screen, open/latest threshold hunt and the current course (audited reads)."""
     repo = TmsRepository(db)
     screen = repo.latest_screen(patient.id)
-    hunt = repo.open_mt_session(patient.id) or repo.latest_mt(patient.id)
+    hunt = repo.current_mt(patient.id)
     plan = repo.current_plan(patient.id)
     audit.record(
         db,

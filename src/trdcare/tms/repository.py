@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from trdcare.adapters.db.memo import memoized
 from trdcare.adapters.db.models import Patient, TreatmentCourse
 from trdcare.adapters.db.models.tms import (
     TmsAdverseEvent,
@@ -72,17 +73,21 @@ class TmsRepository:
     # -- plans -----------------------------------------------------------------------------
     def current_plan(self, patient_id: int) -> TmsCoursePlan | None:
         """The latest plan whose course is not retired (any status)."""
-        return self.session.scalars(
-            select(TmsCoursePlan)
-            .join(TreatmentCourse, TreatmentCourse.id == TmsCoursePlan.treatment_course_id)
-            .where(
-                TmsCoursePlan.patient_id == patient_id,
-                TmsCoursePlan.retired_at.is_(None),
-                TreatmentCourse.retired_at.is_(None),
-            )
-            .order_by(TmsCoursePlan.start_date.desc(), TmsCoursePlan.id.desc())
-            .limit(1)
-        ).first()
+        return memoized(
+            self.session,
+            ("tms.current_plan", patient_id),
+            lambda: self.session.scalars(
+                select(TmsCoursePlan)
+                .join(TreatmentCourse, TreatmentCourse.id == TmsCoursePlan.treatment_course_id)
+                .where(
+                    TmsCoursePlan.patient_id == patient_id,
+                    TmsCoursePlan.retired_at.is_(None),
+                    TreatmentCourse.retired_at.is_(None),
+                )
+                .order_by(TmsCoursePlan.start_date.desc(), TmsCoursePlan.id.desc())
+                .limit(1)
+            ).first(),
+        )
 
     def plans(self, patient_id: int) -> list[TmsCoursePlan]:
         return list(
@@ -120,12 +125,16 @@ class TmsRepository:
 
     # -- sessions and events ---------------------------------------------------------------
     def session_logs(self, plan_id: int) -> list[TmsSessionLog]:
-        return list(
-            self.session.scalars(
-                select(TmsSessionLog)
-                .where(TmsSessionLog.plan_id == plan_id, TmsSessionLog.retired_at.is_(None))
-                .order_by(TmsSessionLog.session_number)
-            )
+        return memoized(
+            self.session,
+            ("tms.session_logs", plan_id),
+            lambda: list(
+                self.session.scalars(
+                    select(TmsSessionLog)
+                    .where(TmsSessionLog.plan_id == plan_id, TmsSessionLog.retired_at.is_(None))
+                    .order_by(TmsSessionLog.session_number)
+                )
+            ),
         )
 
     def adverse_events(self, plan_id: int) -> list[TmsAdverseEvent]:
@@ -168,6 +177,19 @@ class TmsRepository:
                 TmsMtSession.retired_at.is_(None),
             )
             .order_by(TmsMtSession.measured_on.desc(), TmsMtSession.id.desc())
+            .limit(1)
+        ).first()
+
+    def current_mt(self, patient_id: int) -> TmsMtSession | None:
+        """The open threshold hunt, else the latest finished one (one query)."""
+        return self.session.scalars(
+            select(TmsMtSession)
+            .where(TmsMtSession.patient_id == patient_id, TmsMtSession.retired_at.is_(None))
+            .order_by(
+                TmsMtSession.stopped,
+                case((TmsMtSession.stopped.is_(True), TmsMtSession.measured_on)).desc(),
+                TmsMtSession.id.desc(),
+            )
             .limit(1)
         ).first()
 
