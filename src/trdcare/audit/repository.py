@@ -3,41 +3,73 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.models import AuditEvent
 from trdcare.audit.domain import GENESIS_HASH, AuditEntry
 
-# A fixed advisory-lock key serialises appends on PostgreSQL so two writers never fork the chain.
-_PG_AUDIT_LOCK_KEY = 0x7472_6463  # "trdc"
+# Advisory-lock keys (class, chain) serialise appends to each chain on PostgreSQL, so two
+# writers never fork a chain. Several chains let that many transactions append at once.
+_PG_AUDIT_LOCK_CLASS = 0x7472_6463  # "trdc"
+AUDIT_CHAINS = 8
 
 
 class AuditRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def lock_chain(self) -> None:
-        if self.session.get_bind().dialect.name == "postgresql":
-            self.session.execute(
-                text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK_KEY}
-            )
+    def lock_a_chain(self) -> int:
+        """Take a chain for this transaction; return its number.
 
-    def last_hash(self) -> str:
-        value = self.session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+        PostgreSQL: the first chain, from 0 up, whose lock is free (one statement of
+        non-blocking tries), else wait for chain 0. SQLite: chain 0 (its write transactions
+        are serialised already, see :mod:`trdcare.adapters.web.db`).
+        """
+        if self.session.get_bind().dialect.name != "postgresql":
+            return 0
+        free = self.session.scalar(
+            text(
+                "SELECT chain FROM generate_series(0, :last) AS chain "
+                "WHERE pg_try_advisory_xact_lock(:k, chain) LIMIT 1"
+            ),
+            {"k": _PG_AUDIT_LOCK_CLASS, "last": AUDIT_CHAINS - 1},
+        )
+        if free is not None:
+            return int(free)
+        self.session.execute(
+            text("SELECT pg_advisory_xact_lock(:k, 0)"), {"k": _PG_AUDIT_LOCK_CLASS}
+        )
+        return 0
+
+    def last_hash(self, chain: int) -> str:
+        """The newest hash of ``chain`` (read after taking its lock, in a new statement, so
+        the snapshot includes the previous holder's committed append)."""
+        value = self.session.scalar(
+            select(AuditEvent.hash)
+            .where(AuditEvent.chain == chain)
+            .order_by(AuditEvent.id.desc())
+            .limit(1)
+        )
         return value or GENESIS_HASH
 
-    def add_all(self, events: list[AuditEvent]) -> None:
-        self.session.add_all(events)
-        self.session.flush()
+    def chains(self) -> list[int]:
+        return list(
+            self.session.scalars(select(AuditEvent.chain).distinct().order_by(AuditEvent.chain))
+        )
 
-    def iter_entries(self, batch: int = 5000) -> Iterator[AuditEntry]:
+    def add_all(self, events: list[dict[str, Any]]) -> None:
+        """Insert chained events (plain rows: nothing reads them back in this transaction)."""
+        self.session.execute(insert(AuditEvent), events)
+
+    def iter_entries(self, chain: int, batch: int = 5000) -> Iterator[AuditEntry]:
         last_id = 0
         while True:
             rows = self.session.scalars(
                 select(AuditEvent)
-                .where(AuditEvent.id > last_id)
+                .where(AuditEvent.chain == chain, AuditEvent.id > last_id)
                 .order_by(AuditEvent.id)
                 .limit(batch)
             ).all()

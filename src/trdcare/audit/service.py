@@ -1,4 +1,4 @@
-"""Audit use cases: append an event to the chain, verify the chain.
+"""Audit use cases: append events to the hash chains, verify them.
 
 Every service that reads or writes patient data calls :func:`record`. Details carry ids,
 counts and field names only, never patient data.
@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from trdcare.adapters.db.models import AuditEvent
 from trdcare.audit.domain import AuditEntry, ChainBreak, entry_hash, verify_chain
 from trdcare.audit.repository import AuditRepository
 from trdcare.core.actor import Actor
@@ -72,9 +71,12 @@ def flush_pending(session: Session) -> int:
     pending: list[_PendingEvent] = session.info.pop(_PENDING_KEY, [])
     if not pending:
         return 0
+    # Write the request's own rows first: the chain lock is then held only for the
+    # head read, the event insert and the commit.
+    session.flush()
     repo = AuditRepository(session)
-    repo.lock_chain()
-    prev = repo.last_hash()
+    chain = repo.lock_a_chain()
+    prev = repo.last_hash(chain)
     rows = []
     for item in pending:
         digest = entry_hash(
@@ -90,19 +92,20 @@ def flush_pending(session: Session) -> int:
             detail=item.detail,
         )
         rows.append(
-            AuditEvent(
-                occurred_at=item.occurred_at,
-                actor=item.actor.username,
-                role=item.actor.role,
-                source=item.actor.source,
-                action=item.action,
-                entity=item.entity,
-                entity_id=item.entity_id,
-                patient_ref=item.patient_ref,
-                detail=item.detail,
-                prev_hash=prev,
-                hash=digest,
-            )
+            {
+                "chain": chain,
+                "occurred_at": item.occurred_at,
+                "actor": item.actor.username,
+                "role": item.actor.role,
+                "source": item.actor.source,
+                "action": item.action,
+                "entity": item.entity,
+                "entity_id": item.entity_id,
+                "patient_ref": item.patient_ref,
+                "detail": item.detail,
+                "prev_hash": prev,
+                "hash": digest,
+            }
         )
         prev = digest
     repo.add_all(rows)
@@ -124,15 +127,15 @@ def _discard_pending_after_rollback(session: Session) -> None:
 
 
 def verify(session: Session) -> tuple[int, ChainBreak | None]:
-    """Check the whole chain; return the number of entries read and the first break."""
+    """Check every chain; return the number of entries read and the first break (lowest id)."""
     repo = AuditRepository(session)
     count = 0
 
-    def counted() -> Iterator[AuditEntry]:
+    def counted(chain: int) -> Iterator[AuditEntry]:
         nonlocal count
-        for entry in repo.iter_entries():
+        for entry in repo.iter_entries(chain):
             count += 1
             yield entry
 
-    broken = verify_chain(counted())
-    return count, broken
+    breaks = [b for chain in repo.chains() if (b := verify_chain(counted(chain))) is not None]
+    return count, min(breaks, key=lambda b: b.entry_id, default=None)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String
+from sqlalchemy import BigInteger, Index, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from trdcare.adapters.db.base import Base, JSONType
@@ -13,11 +13,15 @@ class AuditEvent(Base):
     """Append-only, hash-chained record of every read and write of patient data.
 
     ``detail`` never holds patient data (no names, MRNs or answers): ids, counts, field names.
+    Events form several independent chains (``chain``), each linked in ``id`` order, so
+    concurrent requests append in parallel (:mod:`trdcare.audit.repository`).
     """
 
     __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_chain_id", "chain", "id"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    chain: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     occurred_at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(30))
