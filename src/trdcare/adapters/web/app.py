@@ -20,7 +20,8 @@ from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from trdcare import __version__
-from trdcare.adapters.web.db import make_web_engine
+from trdcare.adapters.web.admission import AdmissionLimit
+from trdcare.adapters.web.db import REQUESTS_PER_WORKER, make_web_engine
 from trdcare.adapters.web.nul_guard import NulCharacterGuard
 from trdcare.adapters.web.problems import (
     PROBLEM_RESPONSES,
@@ -101,6 +102,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.add_exception_handler(ValidationError, handle_request_validation)
     app.add_exception_handler(StarletteHTTPException, handle_http_exception)
     # Added last = outermost: the headers also go on the bare 500 answer.
+    app.add_middleware(AdmissionLimit, limit=REQUESTS_PER_WORKER)
     app.add_middleware(NulCharacterGuard)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)

@@ -14,18 +14,25 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.engine import make_engine, unit_of_work
 
+# Requests one worker runs at once (adapters.web.admission) and connections its pool keeps:
+# equal, so an admitted request always gets a connection.
+REQUESTS_PER_WORKER = 20
 
-def make_web_engine(url: str, *, pool_size: int = 10) -> Engine:
+
+def make_web_engine(url: str, *, pool_size: int = REQUESTS_PER_WORKER) -> Engine:
     """An engine that never puts statement parameters (patient data) in error messages."""
+    pool = {"pool_size": pool_size, "max_overflow": 0}
     if url.startswith("sqlite"):
-        engine = make_engine(url, hide_parameters=True)
+        in_memory = make_url(url).database in (None, "", ":memory:")
+        engine = make_engine(url, hide_parameters=True, **({} if in_memory else pool))
         _immediate_transactions(engine)
         return engine
-    return make_engine(url, hide_parameters=True, pool_size=pool_size, max_overflow=pool_size)
+    return make_engine(url, hide_parameters=True, **pool)
 
 
 def _immediate_transactions(engine: Engine) -> None:

@@ -61,6 +61,9 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates ship inside the package and change only with a new version (a restart):
+        # no file check on every render.
+        auto_reload=False,
     )
     env.filters["dt"] = _format_datetime
     env.filters["d"] = _format_date
