@@ -9,7 +9,8 @@ a share of them a TMS course, then, in the same run, measures:
   submission (30 %), TMS session log (20 %) — pages with a session cookie, writes through the
   JSON API with a bearer token, every request audited as in production;
 * ``health``: the same N users on the trivial health endpoint (the reference);
-* ``dashboard``: the caseload dashboard of all active patients, one user, sequentially.
+* ``dashboard``: the caseload dashboard over all active patients (sorted and filtered over
+  all of them; its first page of 50 rows rendered), one user, sequentially.
 
 Prints throughput and p50/p95/p99 per part and per request kind, and, last, one JSON line.
 Goals (issue 4): mixed throughput >= 30 % of health; mixed p99 < 150 ms at 32 users;
