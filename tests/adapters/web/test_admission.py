@@ -10,7 +10,6 @@ from sqlalchemy.pool import QueuePool
 from starlette.types import Receive, Scope, Send
 
 from trdcare.adapters.web.admission import AdmissionLimit
-from trdcare.adapters.web.db import REQUESTS_PER_WORKER
 from web_support import web_app  # noqa: F401 - fixture
 
 
@@ -51,6 +50,23 @@ def test_a_burst_is_admitted_a_few_at_a_time_and_all_answered() -> None:
     assert inner.most_inside == 3
 
 
+def test_paths_without_database_work_are_not_held() -> None:
+    inner = SlowApp()
+    app = AdmissionLimit(inner, limit=1, exempt_prefixes=("/api/v1/health",))
+
+    async def burst() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with (
+            httpx.AsyncClient(transport=transport, base_url="http://t") as client,
+            anyio.create_task_group() as group,
+        ):
+            for _ in range(5):
+                group.start_soon(client.get, "/api/v1/health")
+
+    anyio.run(burst)
+    assert inner.most_inside == 5
+
+
 def test_the_limit_must_be_positive() -> None:
     with pytest.raises(ValueError, match="limit: must be at least 1"):
         AdmissionLimit(SlowApp(), limit=0)
@@ -59,8 +75,9 @@ def test_the_limit_must_be_positive() -> None:
 def test_the_app_admits_no_more_requests_than_its_pool_has_connections(
     web_app: FastAPI,  # noqa: F811 - the fixture
 ) -> None:
+    per_worker = web_app.state.settings.requests_per_worker
     limits = [m.kwargs["limit"] for m in web_app.user_middleware if m.cls is AdmissionLimit]
-    assert limits == [REQUESTS_PER_WORKER]
+    assert limits == [per_worker]
     pool = web_app.state.engine.pool
     assert isinstance(pool, QueuePool)
-    assert pool.size() == REQUESTS_PER_WORKER and pool._max_overflow == 0
+    assert pool.size() == per_worker and pool._max_overflow == 0

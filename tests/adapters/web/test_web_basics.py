@@ -247,6 +247,15 @@ class TestSettings:
         monkeypatch.setenv("TRDCARE_SESSION_IDLE_MINUTES", "0")
         with pytest.raises(ConfigurationError, match="TRDCARE_SESSION_IDLE_MINUTES"):
             load_web_settings(data_dir=str(tmp_path))
+        monkeypatch.delenv("TRDCARE_SESSION_IDLE_MINUTES")
+        monkeypatch.setenv("TRDCARE_REQUESTS_PER_WORKER", "65")
+        with pytest.raises(
+            ConfigurationError,
+            match=r"TRDCARE_REQUESTS_PER_WORKER: out of range \(allowed: 1 to 64",
+        ):
+            load_web_settings(data_dir=str(tmp_path))
+        monkeypatch.setenv("TRDCARE_REQUESTS_PER_WORKER", "8")
+        assert load_web_settings(data_dir=str(tmp_path)).requests_per_worker == 8
 
     def test_access_log_redacts_link_tokens(self) -> None:
         assert redact("/r/abcDEF123?x=1") == "/r/[redacted]?x=1"

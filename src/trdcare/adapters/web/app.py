@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from trdcare import __version__
 from trdcare.adapters.web.admission import AdmissionLimit
-from trdcare.adapters.web.db import REQUESTS_PER_WORKER, make_web_engine
+from trdcare.adapters.web.db import make_web_engine
 from trdcare.adapters.web.nul_guard import NulCharacterGuard
 from trdcare.adapters.web.problems import (
     PROBLEM_RESPONSES,
@@ -66,7 +66,7 @@ def _page_routers() -> list[APIRouter]:
 def create_app(settings: WebSettings | None = None) -> FastAPI:
     """Build the app (settings from the environment unless given)."""
     settings = settings or load_web_settings()
-    engine = make_web_engine(settings.database_url)
+    engine = make_web_engine(settings.database_url, pool_size=settings.requests_per_worker)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -102,7 +102,11 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.add_exception_handler(ValidationError, handle_request_validation)
     app.add_exception_handler(StarletteHTTPException, handle_http_exception)
     # Added last = outermost: the headers also go on the bare 500 answer.
-    app.add_middleware(AdmissionLimit, limit=REQUESTS_PER_WORKER)
+    app.add_middleware(
+        AdmissionLimit,
+        limit=settings.requests_per_worker,
+        exempt_prefixes=(f"{API_PREFIX}/health", "/static/"),
+    )
     app.add_middleware(NulCharacterGuard)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)

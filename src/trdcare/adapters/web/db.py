@@ -19,13 +19,13 @@ from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.engine import make_engine, unit_of_work
 
-# Requests one worker runs at once (adapters.web.admission) and connections its pool keeps:
-# equal, so an admitted request always gets a connection.
-REQUESTS_PER_WORKER = 20
 
+def make_web_engine(url: str, *, pool_size: int) -> Engine:
+    """An engine that never puts statement parameters (patient data) in error messages.
 
-def make_web_engine(url: str, *, pool_size: int = REQUESTS_PER_WORKER) -> Engine:
-    """An engine that never puts statement parameters (patient data) in error messages."""
+    ``pool_size`` is the number of requests a worker runs at once (see
+    :mod:`trdcare.adapters.web.admission`), so an admitted request always gets a connection.
+    """
     pool = {"pool_size": pool_size, "max_overflow": 0}
     if url.startswith("sqlite"):
         in_memory = make_url(url).database in (None, "", ":memory:")

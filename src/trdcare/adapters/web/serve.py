@@ -77,7 +77,7 @@ def prepare(
     from trdcare.adapters.db.migrate import is_up_to_date, upgrade
     from trdcare.adapters.web.db import make_web_engine
 
-    engine = make_web_engine(settings.database_url)
+    engine = make_web_engine(settings.database_url, pool_size=1)
     try:
         if not is_up_to_date(engine):
             if settings.base.is_sqlite:
