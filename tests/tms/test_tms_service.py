@@ -20,6 +20,7 @@ from trdcare.patients import service as patient_service
 from trdcare.patients.schemas import PatientCreate
 from trdcare.tms import service as tms_service
 from trdcare.tms.domain import PhysicianOverride, questionnaire
+from trdcare.tms.repository import TmsRepository
 
 TMS_TABLES = {
     "tms_screens",
@@ -207,3 +208,35 @@ def test_saved_custom_protocol_override_is_reused_when_planning(
     )
     assert plan_row.approval["basis"] == "override"
     assert plan_row.protocol_origin == "custom"
+
+
+def test_current_mt_is_the_open_hunt_else_the_latest_finished(
+    session: Session, actor: Actor
+) -> None:
+    patient = _patient(session, actor, "MT-ORDER")
+    stamp = {
+        "created_at": datetime(2026, 1, 1, tzinfo=UTC),
+        "created_by": "t",
+        "updated_at": datetime(2026, 1, 1, tzinfo=UTC),
+        "updated_by": "t",
+    }
+
+    def hunt(on: date, *, stopped: bool) -> TmsMtSession:
+        row = TmsMtSession(
+            patient_id=patient.id, method="ml_pest", measured_on=on, stopped=stopped, **stamp
+        )
+        session.add(row)
+        session.flush()
+        return row
+
+    repo = TmsRepository(session)
+    assert repo.current_mt(patient.id) is None
+    later = hunt(date(2026, 3, 1), stopped=True)
+    hunt(date(2026, 2, 1), stopped=True)  # entered after, measured earlier
+    assert repo.current_mt(patient.id) is later
+    older_open = hunt(date(2026, 1, 1), stopped=False)
+    newer_open = hunt(date(2025, 12, 1), stopped=False)
+    assert repo.current_mt(patient.id) is newer_open  # the newest open hunt, whatever its date
+    newer_open.retired_at, newer_open.retired_by = datetime(2026, 4, 1, tzinfo=UTC), "t"
+    session.flush()
+    assert repo.current_mt(patient.id) is older_open
