@@ -207,6 +207,11 @@ class TestDashboard:
         assert first.text.index("Abbot") < first.text.index("Baker")
         assert "Carver" not in first.text and "1-2 of 3" in first.text
         assert "offset=2&amp;limit=2" in first.text and "sort=name" in first.text
+        # Column headers sort the whole caseload on the server, keeping the filters.
+        assert 'href="/dashboard?scale=phq9&amp;show=all&amp;band=&amp;sort=score&amp;limit=2"' in (
+            first.text
+        )
+        assert 'aria-sort="ascending"><a href="/dashboard?scale=phq9' in first.text
         second = client.get("/dashboard?sort=name&limit=2&offset=2")
         assert "Carver" in second.text and "Abbot" not in second.text
         assert "3 patients" in second.text

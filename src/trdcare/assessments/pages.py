@@ -277,6 +277,15 @@ def dashboard(
             "entries": shown,
             "page": {"total": len(entries), "limit": limit, "offset": offset},
             "query": urlencode({"scale": scale, "show": show, "band": band or "", "sort": sort}),
+            # Column headers sort the whole caseload (a click in the browser would sort only
+            # the page on screen).
+            "sort_urls": {
+                key: "/dashboard?"
+                + urlencode(
+                    {"scale": scale, "show": show, "band": band or "", "sort": key, "limit": limit}
+                )
+                for key in SORTS
+            },
             "scale": get_scale(scale),
             "scales": [(s, get_scale(s).name) for s in TRACKED_SCALES],
             "sort": sort,
