@@ -178,17 +178,27 @@ def chart_panels(db: Session, principal: Principal, patient: Patient) -> list[Pa
 URGENT_ALERTS = frozenset(
     {"suicidal_ideation", "self_report_suicidal_ideation", "serious_adverse_event"}
 )
-SORTS = {
-    "name": lambda e: (e["name"].lower(),),
-    "score": lambda e: (-(e["latest_total"] if e["latest_total"] is not None else -1),),
-    "change": lambda e: (e["percent_change"] if e["percent_change"] is not None else 1e9,),
-    # Urgent alerts (suicide items, serious adverse events) outrank any number of others.
-    "alerts": lambda e: (
-        -sum(1 for a in e["alerts"] if a in URGENT_ALERTS),
-        -len(e["alerts"]),
-        e["name"].lower(),
+# Sort key -> (the order it shows, for aria-sort; the row key).
+SORTS: dict[str, tuple[str, Callable[[dict[str, Any]], tuple[Any, ...]]]] = {
+    "name": ("ascending", lambda e: (e["name"].lower(),)),
+    "score": (
+        "descending",
+        lambda e: (-(e["latest_total"] if e["latest_total"] is not None else -1),),
     ),
-    "last": lambda e: (e["latest_on"] or "",),
+    "change": (
+        "ascending",
+        lambda e: (e["percent_change"] if e["percent_change"] is not None else 1e9,),
+    ),
+    # Urgent alerts (suicide items, serious adverse events) outrank any number of others.
+    "alerts": (
+        "descending",
+        lambda e: (
+            -sum(1 for a in e["alerts"] if a in URGENT_ALERTS),
+            -len(e["alerts"]),
+            e["name"].lower(),
+        ),
+    ),
+    "last": ("ascending", lambda e: (e["latest_on"] or "",)),
 }
 # Rows per dashboard page: a screenful a clinician can read (the patient list pages likewise).
 DASHBOARD_PAGE_SIZE = 50
@@ -252,8 +262,9 @@ def dashboard(
         entries = [e for e in entries if e.get("course")]
     if band:
         entries = [e for e in entries if e["latest_severity"] == band]
-    entries.sort(key=SORTS[sort])
+    entries.sort(key=SORTS[sort][1])
     counts = {"patients": len(entries), "alerts": sum(1 for e in entries if e["alerts"])}
+    filters = {"scale": scale, "show": show, "band": band or ""}
     shown = entries[offset : offset + limit]
     bands = [
         b.label for b in get_scale(scale).convention(get_scale(scale).default_convention).bands
@@ -276,15 +287,15 @@ def dashboard(
         {
             "entries": shown,
             "page": {"total": len(entries), "limit": limit, "offset": offset},
-            "query": urlencode({"scale": scale, "show": show, "band": band or "", "sort": sort}),
+            "query": urlencode({**filters, "sort": sort}),
             # Column headers sort the whole caseload (a click in the browser would sort only
-            # the page on screen).
-            "sort_urls": {
-                key: "/dashboard?"
-                + urlencode(
-                    {"scale": scale, "show": show, "band": band or "", "sort": key, "limit": limit}
+            # the page on screen): key -> (URL, aria-sort).
+            "sort_heads": {
+                key: (
+                    "/dashboard?" + urlencode({**filters, "sort": key, "limit": limit}),
+                    order if key == sort else "none",
                 )
-                for key in SORTS
+                for key, (order, _) in SORTS.items()
             },
             "scale": get_scale(scale),
             "scales": [(s, get_scale(s).name) for s in TRACKED_SCALES],
