@@ -56,18 +56,28 @@ class CliContext:
 
     def ensure_schema(self) -> None:
         """SQLite (embedded) is migrated on first use; a server database must be upgraded."""
-        if is_up_to_date(self.engine):
-            return
-        if self.settings.is_sqlite:
+        if not is_up_to_date(self.engine):
+            if not self.settings.is_sqlite:
+                fail("database", "schema is not up to date; run `trdcare db upgrade` first")
             upgrade(self.engine)
-            return
-        fail("database", "schema is not up to date; run `trdcare db upgrade` first")
+        rebuild_stale_read_models(self.engine)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         self.ensure_schema()
         with unit_of_work(self.engine) as session:
             yield session
+
+
+READ_MODEL_ACTOR = Actor(username="system:read-models", role="system", source="job")
+
+
+def rebuild_stale_read_models(engine: Engine) -> bool:
+    """Rebuild the read models filled by other rules than this code's (after an upgrade)."""
+    from trdcare.assessments.service import ensure_caseload_scores
+
+    with unit_of_work(engine) as session:
+        return ensure_caseload_scores(session, READ_MODEL_ACTOR)
 
 
 def get_context(ctx: typer.Context) -> CliContext:

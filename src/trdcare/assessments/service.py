@@ -6,11 +6,13 @@ outcome rules are the pure domain's (:mod:`trdcare.assessments.domain`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import chain
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.models import Assessment, Patient, TreatmentCourse
@@ -24,7 +26,7 @@ from trdcare.assessments.domain import (
     quick_summary,
     score,
 )
-from trdcare.assessments.repository import AssessmentRepository
+from trdcare.assessments.repository import AssessmentRepository, CaseloadScoreRow
 from trdcare.audit import service as audit
 from trdcare.core.actor import Actor
 from trdcare.core.clock import ensure_utc, utc_now
@@ -205,24 +207,23 @@ def caseload_summary(
     alert_window_days: int = DEFAULT_ALERT_WINDOW_DAYS,
     overdue_after_days: int = DEFAULT_OVERDUE_AFTER_DAYS,
 ) -> list[CaseloadEntry]:
-    """Every active patient with latest score and band, change, response/remission and alerts."""
+    """Every active patient with latest score and band, change, response/remission and alerts.
+
+    Read from the caseload read model (this transaction's own changes included).
+    """
     get_scale(scale_id)
+    refresh_pending(session)
     rows = AssessmentRepository(session).caseload(
         scale_id=scale_id, recent_since=as_of - timedelta(days=alert_window_days)
     )
+    overdue_before = as_of - timedelta(days=overdue_after_days)
     out = []
     for row in rows:
-        percent_change: float | None = None
-        response = remission = False
-        if row.baseline_total is not None and row.latest_total is not None:
-            percent_change, response, remission = quick_summary(
-                scale_id, row.baseline_total, row.latest_total
-            )
-        alerts = []
+        alerts: tuple[str, ...] = ()
         if row.recent_suicidal_ideation:
-            alerts.append("suicidal_ideation")
-        if row.latest_on is None or (as_of - row.latest_on).days > overdue_after_days:
-            alerts.append("assessment_overdue")
+            alerts = ("suicidal_ideation",)
+        if row.latest_on is None or row.latest_on < overdue_before:
+            alerts += ("assessment_overdue",)
         out.append(
             CaseloadEntry(
                 patient_ref=row.patient_ref,
@@ -232,14 +233,113 @@ def caseload_summary(
                 latest_severity=row.latest_severity,
                 latest_on=row.latest_on,
                 baseline_total=row.baseline_total,
-                percent_change=percent_change,
-                response=response,
-                remission=remission,
-                assessments=row.assessments,
-                alerts=tuple(alerts),
+                percent_change=row.percent_change,
+                response=bool(row.response),
+                remission=bool(row.remission),
+                assessments=row.assessments or 0,
+                alerts=alerts,
             )
         )
     audit.record(
         session, actor, "read", "caseload", detail={"scale": scale_id, "patients": len(out)}
     )
     return out
+
+
+# The caseload read model --------------------------------------------------------------------
+# ``caseload_scores`` holds, per patient and scale, what the caseload lists; it is derived from
+# the assessments and courses and refreshed, for the patients whose rows changed, in the same
+# transaction (just before it commits, or before a caseload read in it).
+CASELOAD_READ_MODEL = "caseload_scores"
+# Raise when the rules that fill caseload_scores change: `trdcare db upgrade` (and `trdcare
+# serve` on SQLite) then rebuild it from the records.
+CASELOAD_RULES_VERSION = 1
+_CHANGED_KEY = "trdcare.caseload_changed_patients"
+_ID_CHUNK = 1000
+
+
+def _stored_rows(found: list[CaseloadScoreRow]) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for row in found:
+        percent_change: float | None = None
+        response = remission = False
+        if row.baseline_total is not None and row.latest_total is not None:
+            percent_change, response, remission = quick_summary(
+                row.scale_id, row.baseline_total, row.latest_total
+            )
+        rows.append(
+            {
+                **row._asdict(),
+                "percent_change": percent_change,
+                "response": response,
+                "remission": remission,
+            }
+        )
+    return rows
+
+
+def refresh_caseload_scores(session: Session, patient_ids: Collection[int]) -> None:
+    """Recompute the caseload rows of these patients from their records."""
+    repo = AssessmentRepository(session)
+    ordered = sorted(patient_ids)
+    for i in range(0, len(ordered), _ID_CHUNK):
+        chunk = ordered[i : i + _ID_CHUNK]
+        repo.lock_patients(chunk)
+        repo.replace_caseload_scores(chunk, _stored_rows(repo.caseload_scores(chunk)))
+
+
+def rebuild_caseload_scores(session: Session, actor: Actor) -> int:
+    """Recompute every caseload row, record the rules' version; return the number of rows."""
+    refresh_pending(session)
+    repo = AssessmentRepository(session)
+    rows = _stored_rows(repo.caseload_scores(None))
+    repo.replace_caseload_scores(None, rows)
+    repo.set_read_model_version(CASELOAD_READ_MODEL, CASELOAD_RULES_VERSION, utc_now())
+    audit.record(
+        session,
+        actor,
+        "rebuild",
+        CASELOAD_READ_MODEL,
+        detail={"rows": len(rows), "rules_version": CASELOAD_RULES_VERSION},
+    )
+    return len(rows)
+
+
+def ensure_caseload_scores(session: Session, actor: Actor) -> bool:
+    """Rebuild the read model if other rules (or none yet) filled it; True if rebuilt."""
+    stored = AssessmentRepository(session).read_model_version(CASELOAD_READ_MODEL)
+    if stored == CASELOAD_RULES_VERSION:
+        return False
+    rebuild_caseload_scores(session, actor)
+    return True
+
+
+def refresh_pending(session: Session) -> None:
+    """Bring the caseload rows of the patients changed in this transaction up to date."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    changed = session.info.pop(_CHANGED_KEY, None)
+    if changed:
+        refresh_caseload_scores(session, changed)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_changed_patients(session: Session, _flush_context: Any) -> None:
+    changed = {
+        row.patient_id
+        for row in chain(session.new, session.dirty, session.deleted)
+        if isinstance(row, Assessment | TreatmentCourse)
+    }
+    if changed:
+        session.info.setdefault(_CHANGED_KEY, set()).update(changed)
+
+
+# Before the audit log's own before-commit step, so the chain lock is not held meanwhile.
+@event.listens_for(Session, "before_commit", insert=True)
+def _refresh_before_commit(session: Session) -> None:
+    refresh_pending(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_CHANGED_KEY, None)

@@ -8,7 +8,12 @@ import typer
 
 from trdcare.adapters.db.migrate import current_revisions, head_revisions
 from trdcare.adapters.db.migrate import upgrade as run_upgrade
-from trdcare.cli_support import emit_json, get_context, handle_errors
+from trdcare.cli_support import (
+    emit_json,
+    get_context,
+    handle_errors,
+    rebuild_stale_read_models,
+)
 
 app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 
@@ -18,17 +23,27 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document."
 @app.command("upgrade")
 @handle_errors
 def upgrade(ctx: typer.Context, json_out: JsonOpt = False) -> None:
-    """Create or migrate the database schema to the newest revision."""
+    """Create or migrate the database schema to the newest revision; rebuild stale read models."""
     cli = get_context(ctx)
     before = list(current_revisions(cli.engine))
     run_upgrade(cli.engine)
     after = list(current_revisions(cli.engine))
+    rebuilt = rebuild_stale_read_models(cli.engine)
     backend = cli.engine.dialect.name
     if json_out:
-        emit_json({"backend": backend, "from_revision": before, "to_revision": after})
+        emit_json(
+            {
+                "backend": backend,
+                "from_revision": before,
+                "to_revision": after,
+                "read_models_rebuilt": rebuilt,
+            }
+        )
     else:
         was = ", ".join(before) or "empty"
         typer.echo(f"database ({backend}) at revision {', '.join(after)} (was {was})")
+        if rebuilt:
+            typer.echo("caseload read model rebuilt from the assessments")
 
 
 @app.command("status")

@@ -22,7 +22,7 @@ from trdcare.accounts import service as account_service
 from trdcare.adapters.db.engine import unit_of_work
 from trdcare.adapters.web.logs import log_config
 from trdcare.adapters.web.settings import ConfigurationError, WebSettings, load_web_settings
-from trdcare.cli_support import fail, get_context, handle_errors
+from trdcare.cli_support import fail, get_context, handle_errors, rebuild_stale_read_models
 from trdcare.config import ENV_DATA_DIR, ENV_DATABASE_URL
 from trdcare.core.actor import Actor
 from trdcare.core.clock import utc_today
@@ -84,6 +84,7 @@ def prepare(
                 upgrade(engine)
             else:
                 fail("database", "schema is not up to date; run `trdcare db upgrade` first")
+        rebuild_stale_read_models(engine)
         if not demo or settings.production:
             return []
         from trdcare.demo.service import demo_state, load_demo

@@ -8,7 +8,12 @@ from trdcare.adapters.db.models.accounts_web import (
     SelfReportLink,
     WebSession,
 )
-from trdcare.adapters.db.models.assessments import Assessment, AssessmentItem
+from trdcare.adapters.db.models.assessments import (
+    Assessment,
+    AssessmentItem,
+    CaseloadScore,
+    ReadModel,
+)
 from trdcare.adapters.db.models.audit import AuditEvent
 from trdcare.adapters.db.models.history import TreatmentCourse, TreatmentTrial
 from trdcare.adapters.db.models.patients import Episode, Patient
@@ -30,9 +35,11 @@ __all__ = [
     "AssessmentItem",
     "AuditEvent",
     "Base",
+    "CaseloadScore",
     "Episode",
     "LoginThrottle",
     "Patient",
+    "ReadModel",
     "RecordVersion",
     "SelfReportLink",
     "TmsAdverseEvent",

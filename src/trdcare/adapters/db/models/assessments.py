@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from trdcare.adapters.db.base import Base, JSONType, Retirable, Stamped
@@ -35,6 +35,13 @@ class Assessment(Stamped, Retirable, Base):
 
     __table_args__ = (
         Index("ix_assessments_patient_scale_on", "patient_id", "scale_id", "administered_on"),
+        # The caseload's suicidal-ideation alerts read only the few flagged rows.
+        Index(
+            "ix_assessments_suicidal_ideation_on",
+            "administered_on",
+            postgresql_where=suicidal_ideation.is_(true()),
+            sqlite_where=suicidal_ideation.is_(true()),
+        ),
     )
 
 
@@ -46,3 +53,38 @@ class AssessmentItem(Base):
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), primary_key=True)
     item_key: Mapped[str] = mapped_column(String(20), primary_key=True)
     value: Mapped[int] = mapped_column(Integer)
+
+
+class CaseloadScore(Base):
+    """Read model of the caseload: per patient and scale, what the dashboard lists.
+
+    Derived only from ``assessments`` and ``treatment_courses`` (never entered) by
+    :func:`trdcare.assessments.service.refresh_caseload_scores`, in the transaction that
+    changed them, so the dashboard reads one row per patient instead of every assessment.
+    ``read_models`` records which version of the rules filled it.
+    """
+
+    __tablename__ = "caseload_scores"
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), primary_key=True)
+    scale_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    assessments: Mapped[int] = mapped_column(Integer)
+    baseline_total: Mapped[int | None] = mapped_column(Integer)
+    latest_total: Mapped[int | None] = mapped_column(Integer)
+    latest_severity: Mapped[str | None] = mapped_column(String(30))
+    latest_on: Mapped[date | None] = mapped_column(Date)
+    percent_change: Mapped[float | None] = mapped_column(Float)
+    response: Mapped[bool] = mapped_column(Boolean)
+    remission: Mapped[bool] = mapped_column(Boolean)
+
+    __table_args__ = (Index("ix_caseload_scores_scale", "scale_id"),)
+
+
+class ReadModel(Base):
+    """Which version of its rules filled each read model (rebuilt when the code's differs)."""
+
+    __tablename__ = "read_models"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    rebuilt_at: Mapped[datetime]
