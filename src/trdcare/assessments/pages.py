@@ -35,6 +35,7 @@ from trdcare.adapters.web.selfreport import (
 from trdcare.adapters.web.templating import render
 from trdcare.assessments import service as assessment_service
 from trdcare.assessments.domain import DEFAULT_CRITERIA, SCALE_IDS, Scale, get_scale
+from trdcare.assessments.service import CaseloadEntry
 from trdcare.audit import service as audit
 from trdcare.core.clock import utc_today
 from trdcare.core.errors import DomainError
@@ -178,27 +179,27 @@ def chart_panels(db: Session, principal: Principal, patient: Patient) -> list[Pa
 URGENT_ALERTS = frozenset(
     {"suicidal_ideation", "self_report_suicidal_ideation", "serious_adverse_event"}
 )
-# Sort key -> (the order it shows, for aria-sort; the row key).
-SORTS: dict[str, tuple[str, Callable[[dict[str, Any]], tuple[Any, ...]]]] = {
-    "name": ("ascending", lambda e: (e["name"].lower(),)),
+# Sort key -> (the order it shows, for aria-sort; the row key of (entry, alerts)).
+SORTS: dict[str, tuple[str, Callable[[tuple[CaseloadEntry, list[str]]], tuple[Any, ...]]]] = {
+    "name": ("ascending", lambda r: (r[0].name.lower(),)),
     "score": (
         "descending",
-        lambda e: (-(e["latest_total"] if e["latest_total"] is not None else -1),),
+        lambda r: (-(r[0].latest_total if r[0].latest_total is not None else -1),),
     ),
     "change": (
         "ascending",
-        lambda e: (e["percent_change"] if e["percent_change"] is not None else 1e9,),
+        lambda r: (r[0].percent_change if r[0].percent_change is not None else 1e9,),
     ),
     # Urgent alerts (suicide items, serious adverse events) outrank any number of others.
     "alerts": (
         "descending",
-        lambda e: (
-            -sum(1 for a in e["alerts"] if a in URGENT_ALERTS),
-            -len(e["alerts"]),
-            e["name"].lower(),
+        lambda r: (
+            -sum(1 for a in r[1] if a in URGENT_ALERTS),
+            -len(r[1]),
+            r[0].name.lower(),
         ),
     ),
-    "last": ("ascending", lambda e: (e["latest_on"] or "",)),
+    "last": ("ascending", lambda r: (r[0].latest_on or date.min,)),
 }
 # Rows per dashboard page: a screenful a clinician can read (the patient list pages likewise).
 DASHBOARD_PAGE_SIZE = 50
@@ -231,12 +232,9 @@ def dashboard(
     Sorting and filtering see the whole caseload (alerts first by default, so the patients
     needing attention are on the first page); only the page shown is rendered and audited.
     """
-    entries = [
-        e.to_dict()
-        for e in assessment_service.caseload_summary(
-            db, principal.actor, scale_id=scale, as_of=utc_today()
-        )
-    ]
+    caseload = assessment_service.caseload_summary(
+        db, principal.actor, scale_id=scale, as_of=utc_today()
+    )
     extras: dict[str, dict[str, Any]] = {}
     for provider in DASHBOARD_PROVIDERS:
         for ref, extra in provider(db, principal).items():
@@ -246,26 +244,34 @@ def dashboard(
     open_alerts = account_service.open_alerts(db)
     for _link, ref in open_alerts:
         extras.setdefault(ref, {"alerts": []})["alerts"].append("self_report_suicidal_ideation")
-    for entry in entries:
-        extra = extras.get(entry["patient"], {})
-        entry["alerts"] = sorted(set(entry["alerts"]) | set(extra.get("alerts", [])))
-        entry["course"] = extra.get("course")
+    # (entry, its alerts): dictionaries are built for the page shown only.
+    rows: list[tuple[CaseloadEntry, list[str]]] = []
+    for entry in caseload:
+        extra = extras.get(entry.patient_ref)
+        alerts = sorted(entry.alerts if extra is None else set(entry.alerts) | set(extra["alerts"]))
+        rows.append((entry, alerts))
     if show == "alerts":
-        entries = [e for e in entries if e["alerts"]]
+        rows = [r for r in rows if r[1]]
     elif show == "response":
-        entries = [e for e in entries if e["response"]]
+        rows = [r for r in rows if r[0].response]
     elif show == "remission":
-        entries = [e for e in entries if e["remission"]]
+        rows = [r for r in rows if r[0].remission]
     elif show == "no_response":
-        entries = [e for e in entries if e["latest_total"] is not None and not e["response"]]
+        rows = [r for r in rows if r[0].latest_total is not None and not r[0].response]
     elif show == "in_course":
-        entries = [e for e in entries if e.get("course")]
+        rows = [r for r in rows if extras.get(r[0].patient_ref, {}).get("course")]
     if band:
-        entries = [e for e in entries if e["latest_severity"] == band]
-    entries.sort(key=SORTS[sort][1])
-    counts = {"patients": len(entries), "alerts": sum(1 for e in entries if e["alerts"])}
+        rows = [r for r in rows if r[0].latest_severity == band]
+    rows.sort(key=SORTS[sort][1])
+    entries = []
+    for entry, alerts in rows[offset : offset + limit]:
+        doc = entry.to_dict()
+        doc["alerts"] = alerts
+        doc["course"] = extras.get(entry.patient_ref, {}).get("course")
+        entries.append(doc)
+    counts = {"patients": len(rows), "alerts": sum(1 for r in rows if r[1])}
     filters = {"scale": scale, "show": show, "band": band or ""}
-    shown = entries[offset : offset + limit]
+    shown = entries
     bands = [
         b.label for b in get_scale(scale).convention(get_scale(scale).default_convention).bands
     ]
@@ -286,7 +292,7 @@ def dashboard(
         "assessments/dashboard.html",
         {
             "entries": shown,
-            "page": {"total": len(entries), "limit": limit, "offset": offset},
+            "page": {"total": len(rows), "limit": limit, "offset": offset},
             "query": urlencode({**filters, "sort": sort}),
             # Column headers sort the whole caseload (a click in the browser would sort only
             # the page on screen): key -> (URL, aria-sort).

@@ -225,4 +225,4 @@ class AssessmentRepository:
             .order_by(Patient.family_name, Patient.given_name, Patient.id)
         )
         # Core, not ORM, execution: plain tuples for the 2,000-row page without ORM loading.
-        return list(map(CaseloadRow._make, self.session.connection().execute(query)))
+        return list(map(CaseloadRow._make, self.session.connection().execute(query).all()))

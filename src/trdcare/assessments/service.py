@@ -7,10 +7,9 @@ outcome rules are the pure domain's (:mod:`trdcare.assessments.domain`).
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import chain
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -166,8 +165,9 @@ def patient_outcome(
     return outcome, course
 
 
-@dataclass(frozen=True)
-class CaseloadEntry:
+class CaseloadEntry(NamedTuple):
+    """One caseload row (a tuple: the dashboard builds one per active patient per view)."""
+
     patient_ref: str
     name: str
     scale_id: str
@@ -179,7 +179,7 @@ class CaseloadEntry:
     response: bool
     remission: bool
     assessments: int
-    alerts: tuple[str, ...] = field(default=())
+    alerts: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {

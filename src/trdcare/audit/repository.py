@@ -61,8 +61,12 @@ class AuditRepository:
         )
 
     def add_all(self, events: list[dict[str, Any]]) -> None:
-        """Insert chained events (plain rows: nothing reads them back in this transaction)."""
-        self.session.execute(insert(AuditEvent), events)
+        """Insert chained events (plain rows: nothing reads them back in this transaction).
+
+        Core executemany on the table, in order (ids follow the chain's links): one batch,
+        where an ORM bulk insert splits the events into batches by which columns are None.
+        """
+        self.session.execute(insert(AuditEvent.__table__), events)
 
     def iter_entries(self, chain: int, batch: int = 5000) -> Iterator[AuditEntry]:
         last_id = 0
