@@ -59,9 +59,9 @@ def stored(session: Session) -> list[tuple[Any, ...]]:
 
 
 def rebuilt(session: Session) -> list[tuple[Any, ...]]:
-    found = AssessmentRepository(session).caseload_scores(None)
+    found = AssessmentRepository(session).scored_administrations(None)
     names = [c.name for c in CaseloadScore.__table__.columns]
-    return [tuple(row[n] for n in names) for row in service._stored_rows(found)]
+    return [tuple(row[n] for n in names) for row in service.caseload_rows(found)]
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

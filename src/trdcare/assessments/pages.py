@@ -247,8 +247,8 @@ def dashboard(
     # (entry, its alerts): dictionaries are built for the page shown only.
     rows: list[tuple[CaseloadEntry, list[str]]] = []
     for entry in caseload:
-        extra = extras.get(entry.patient_ref)
-        alerts = sorted(entry.alerts if extra is None else set(entry.alerts) | set(extra["alerts"]))
+        more = extras.get(entry.patient_ref)
+        alerts = sorted(entry.alerts if more is None else set(entry.alerts) | set(more["alerts"]))
         rows.append((entry, alerts))
     if show == "alerts":
         rows = [r for r in rows if r[1]]

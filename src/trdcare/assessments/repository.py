@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import and_, case, delete, func, insert, select
+from sqlalchemy import and_, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.memo import memoized
@@ -20,16 +20,15 @@ from trdcare.adapters.db.models import (
 )
 
 
-class CaseloadScoreRow(NamedTuple):
-    """Per patient and scale, computed from the records: what the read model stores."""
+class ScoredAdministration(NamedTuple):
+    """A complete administration, as the caseload read model is computed from."""
 
     patient_id: int
     scale_id: str
-    assessments: int
-    baseline_total: int | None
-    latest_total: int | None
-    latest_severity: str | None
-    latest_on: date | None
+    administered_on: date
+    total: int | None
+    severity: str | None
+    course_start: date | None
 
 
 class CaseloadRow(NamedTuple):
@@ -93,64 +92,40 @@ class AssessmentRepository:
         )
         return [a for a in everything if a.scale_id == scale_id] if scale_id else everything
 
-    def caseload_scores(self, patient_ids: Collection[int] | None = None) -> list[CaseloadScoreRow]:
-        """Baseline and latest complete assessment per patient and scale, from the records.
+    def scored_administrations(
+        self, patient_ids: Collection[int] | None = None
+    ) -> list[ScoredAdministration]:
+        """Every complete, current administration with its patient's latest course start.
 
-        ``patient_ids`` None: every patient. Baseline follows the outcome rule of
-        :func:`trdcare.assessments.domain.course_outcome`: the last complete assessment on or
-        before the start of the patient's latest course (ongoing or finished), otherwise the
-        first one. One ordered pass over the rows numbers each patient's assessments of a
-        scale (``rn``), counts them (``n``) and counts those on or before the course start
-        (``n_before``); the latest is then row ``n`` and the baseline row ``n_before`` (or 1).
-        This relies on ``administered_on`` being the date of ``administered_at`` (set
-        together in :func:`record_assessment`), so the rows on or before the start are the
-        first ``n_before`` in time order.
+        ``patient_ids`` None: every patient. Ordered by patient, scale and time (then entry),
+        the order :func:`trdcare.assessments.domain.caseload_figures` reads them in.
         """
         course_query = select(
             TreatmentCourse.patient_id.label("patient_id"),
             func.max(TreatmentCourse.start_date).label("start_date"),
         ).where(TreatmentCourse.retired_at.is_(None))
-        rows_query = select(
-            Assessment.patient_id.label("patient_id"),
-            Assessment.scale_id.label("scale_id"),
-            Assessment.total.label("total"),
-            Assessment.severity.label("severity"),
-            Assessment.administered_on.label("on"),
+        query = select(
+            Assessment.patient_id,
+            Assessment.scale_id,
+            Assessment.administered_on,
+            Assessment.total,
+            Assessment.severity,
         ).where(Assessment.complete.is_(True), Assessment.retired_at.is_(None))
         if patient_ids is not None:
             course_query = course_query.where(TreatmentCourse.patient_id.in_(patient_ids))
-            rows_query = rows_query.where(Assessment.patient_id.in_(patient_ids))
+            query = query.where(Assessment.patient_id.in_(patient_ids))
         course = course_query.group_by(TreatmentCourse.patient_id).subquery("course")
-        per_scale = (Assessment.patient_id, Assessment.scale_id)
-        ranked = (
-            rows_query.add_columns(
-                func.row_number()
-                .over(partition_by=per_scale, order_by=(Assessment.administered_at, Assessment.id))
-                .label("rn"),
-                func.count().over(partition_by=per_scale).label("n"),
-                func.sum(case((Assessment.administered_on <= course.c.start_date, 1), else_=0))
-                .over(partition_by=per_scale)
-                .label("n_before"),
-            )
-            .join(course, course.c.patient_id == Assessment.patient_id, isouter=True)
-            .subquery("ranked")
-        )
-        is_latest = ranked.c.rn == ranked.c.n
-        is_baseline = ranked.c.rn == case((ranked.c.n_before > 0, ranked.c.n_before), else_=1)
         query = (
-            select(
-                ranked.c.patient_id,
-                ranked.c.scale_id,
-                func.max(ranked.c.n),
-                func.max(case((is_baseline, ranked.c.total))),
-                func.max(case((is_latest, ranked.c.total))),
-                func.max(case((is_latest, ranked.c.severity))),
-                func.max(case((is_latest, ranked.c.on))),
+            query.add_columns(course.c.start_date)
+            .join(course, course.c.patient_id == Assessment.patient_id, isouter=True)
+            .order_by(
+                Assessment.patient_id,
+                Assessment.scale_id,
+                Assessment.administered_at,
+                Assessment.id,
             )
-            .group_by(ranked.c.patient_id, ranked.c.scale_id)
-            .order_by(ranked.c.patient_id, ranked.c.scale_id)
         )
-        return [CaseloadScoreRow(*row) for row in self.session.execute(query)]
+        return list(map(ScoredAdministration._make, self.session.connection().execute(query).all()))
 
     def lock_patients(self, patient_ids: Collection[int]) -> None:
         """Row locks on the patients (PostgreSQL; in id order, so two writers cannot deadlock).
@@ -178,7 +153,9 @@ class AssessmentRepository:
             remove = remove.where(CaseloadScore.patient_id.in_(patient_ids))
         self.session.execute(remove)
         if rows:
-            self.session.execute(insert(CaseloadScore), list(rows))
+            self.session.execute(
+                insert(CaseloadScore).execution_options(render_nulls=True), list(rows)
+            )
 
     def read_model_version(self, name: str) -> int | None:
         return self.session.scalar(select(ReadModel.version).where(ReadModel.name == name))

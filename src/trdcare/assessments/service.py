@@ -7,8 +7,9 @@ outcome rules are the pure domain's (:mod:`trdcare.assessments.domain`).
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import asdict
 from datetime import date, datetime, timedelta
-from itertools import chain
+from itertools import chain, groupby
 from typing import Any, NamedTuple
 
 from sqlalchemy import event
@@ -20,12 +21,12 @@ from trdcare.assessments.domain import (
     CourseOutcome,
     ScaleResult,
     ScorePoint,
+    caseload_figures,
     course_outcome,
     get_scale,
-    quick_summary,
     score,
 )
-from trdcare.assessments.repository import AssessmentRepository, CaseloadScoreRow
+from trdcare.assessments.repository import AssessmentRepository, ScoredAdministration
 from trdcare.audit import service as audit
 from trdcare.core.actor import Actor
 from trdcare.core.clock import ensure_utc, utc_now
@@ -258,23 +259,17 @@ _CHANGED_KEY = "trdcare.caseload_changed_patients"
 _ID_CHUNK = 1000
 
 
-def _stored_rows(found: list[CaseloadScoreRow]) -> list[dict[str, object]]:
+def caseload_rows(found: list[ScoredAdministration]) -> list[dict[str, object]]:
+    """The read model's rows from the administrations (ordered by patient, scale, time)."""
     rows: list[dict[str, object]] = []
-    for row in found:
-        percent_change: float | None = None
-        response = remission = False
-        if row.baseline_total is not None and row.latest_total is not None:
-            percent_change, response, remission = quick_summary(
-                row.scale_id, row.baseline_total, row.latest_total
-            )
-        rows.append(
-            {
-                **row._asdict(),
-                "percent_change": percent_change,
-                "response": response,
-                "remission": remission,
-            }
+    for (patient_id, scale_id), group in groupby(found, key=lambda a: (a.patient_id, a.scale_id)):
+        given = list(group)
+        figures = caseload_figures(
+            scale_id,
+            [(a.administered_on, a.total, a.severity) for a in given],
+            course_start=given[0].course_start,
         )
+        rows.append({"patient_id": patient_id, "scale_id": scale_id, **asdict(figures)})
     return rows
 
 
@@ -285,14 +280,14 @@ def refresh_caseload_scores(session: Session, patient_ids: Collection[int]) -> N
     for i in range(0, len(ordered), _ID_CHUNK):
         chunk = ordered[i : i + _ID_CHUNK]
         repo.lock_patients(chunk)
-        repo.replace_caseload_scores(chunk, _stored_rows(repo.caseload_scores(chunk)))
+        repo.replace_caseload_scores(chunk, caseload_rows(repo.scored_administrations(chunk)))
 
 
 def rebuild_caseload_scores(session: Session, actor: Actor) -> int:
     """Recompute every caseload row, record the rules' version; return the number of rows."""
     refresh_pending(session)
     repo = AssessmentRepository(session)
-    rows = _stored_rows(repo.caseload_scores(None))
+    rows = caseload_rows(repo.scored_administrations(None))
     repo.replace_caseload_scores(None, rows)
     repo.set_read_model_version(CASELOAD_READ_MODEL, CASELOAD_RULES_VERSION, utc_now())
     audit.record(

@@ -63,10 +63,10 @@ class AuditRepository:
     def add_all(self, events: list[dict[str, Any]]) -> None:
         """Insert chained events (plain rows: nothing reads them back in this transaction).
 
-        Core executemany on the table, in order (ids follow the chain's links): one batch,
-        where an ORM bulk insert splits the events into batches by which columns are None.
+        One executemany, in order (ids follow the chain's links): ``render_nulls`` keeps the
+        ORM bulk insert from splitting the events into batches by which columns are None.
         """
-        self.session.execute(insert(AuditEvent.__table__), events)
+        self.session.execute(insert(AuditEvent).execution_options(render_nulls=True), events)
 
     def iter_entries(self, chain: int, batch: int = 5000) -> Iterator[AuditEntry]:
         last_id = 0

@@ -531,6 +531,78 @@ def quick_summary(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class CaseloadFigures:
+    """What the caseload lists for one patient and scale."""
+
+    assessments: int
+    baseline_total: int | None
+    latest_total: int | None
+    latest_severity: str | None
+    latest_on: date | None
+    percent_change: float | None
+    response: bool
+    remission: bool
+
+
+def caseload_figures(
+    scale_id: str,
+    administrations: Sequence[tuple[date, int | None, str | None]],
+    *,
+    course_start: date | None = None,
+    criteria: OutcomeCriteria = DEFAULT_CRITERIA,
+) -> CaseloadFigures:
+    """Baseline, latest and change of one patient's complete administrations of a scale.
+
+    The baseline rule of :func:`course_outcome` (and it agrees with it): the last
+    administration on or before ``course_start``, otherwise the first one.
+
+    Parameters
+    ----------
+    scale_id : str
+        The scale.
+    administrations : sequence of (date, total, severity)
+        In the order they were given (time, then entry); totals are None for a scale
+        without one.
+    course_start : date, optional
+        Start of the patient's latest treatment course.
+    criteria : OutcomeCriteria
+        Response and remission rules (:data:`DEFAULT_CRITERIA`).
+
+    Raises
+    ------
+    InvalidInput
+        No administrations (``administrations``); see :func:`quick_summary`.
+    """
+    if not administrations:
+        raise InvalidInput.single(
+            "administrations", "needs at least one", allowed="1 or more", given=0
+        )
+    baseline = 0
+    if course_start is not None:
+        for index, (on, _, _) in enumerate(administrations):
+            if on <= course_start:
+                baseline = index
+    latest_on, latest_total, latest_severity = administrations[-1]
+    baseline_total = administrations[baseline][1]
+    percent: float | None = None
+    response = remission = False
+    if baseline_total is not None and latest_total is not None:
+        percent, response, remission = quick_summary(
+            scale_id, baseline_total, latest_total, criteria=criteria
+        )
+    return CaseloadFigures(
+        assessments=len(administrations),
+        baseline_total=baseline_total,
+        latest_total=latest_total,
+        latest_severity=latest_severity,
+        latest_on=latest_on,
+        percent_change=percent,
+        response=response,
+        remission=remission,
+    )
+
+
 def _validate_points(
     scale: Scale,
     points: Sequence[ScorePoint],
