@@ -35,7 +35,7 @@ from trdcare.adapters.web.selfreport import (
 from trdcare.adapters.web.templating import render
 from trdcare.assessments import service as assessment_service
 from trdcare.assessments.domain import DEFAULT_CRITERIA, SCALE_IDS, Scale, get_scale
-from trdcare.assessments.service import CaseloadEntry
+from trdcare.assessments.service import OtherAlerts
 from trdcare.audit import service as audit
 from trdcare.core.clock import utc_today
 from trdcare.core.errors import DomainError
@@ -176,30 +176,14 @@ def chart_panels(db: Session, principal: Principal, patient: Patient) -> list[Pa
 
 
 # dashboard --------------------------------------------------------------------------------
-URGENT_ALERTS = frozenset(
-    {"suicidal_ideation", "self_report_suicidal_ideation", "serious_adverse_event"}
-)
-# Sort key -> (the order it shows, for aria-sort; the row key of (entry, alerts)).
-SORTS: dict[str, tuple[str, Callable[[tuple[CaseloadEntry, list[str]]], tuple[Any, ...]]]] = {
-    "name": ("ascending", lambda r: (r[0].name.lower(),)),
-    "score": (
-        "descending",
-        lambda r: (-(r[0].latest_total if r[0].latest_total is not None else -1),),
-    ),
-    "change": (
-        "ascending",
-        lambda r: (r[0].percent_change if r[0].percent_change is not None else 1e9,),
-    ),
-    # Urgent alerts (suicide items, serious adverse events) outrank any number of others.
-    "alerts": (
-        "descending",
-        lambda r: (
-            -sum(1 for a in r[1] if a in URGENT_ALERTS),
-            -len(r[1]),
-            r[0].name.lower(),
-        ),
-    ),
-    "last": ("ascending", lambda r: (r[0].latest_on or date.min,)),
+URGENT_ALERTS = assessment_service.URGENT_ALERTS
+# Sort key -> the order it shows (for aria-sort); the database sorts (caseload_page).
+SORTS: dict[str, str] = {
+    "name": "ascending",
+    "score": "descending",
+    "change": "ascending",
+    "alerts": "descending",
+    "last": "ascending",
 }
 # Rows per dashboard page: a screenful a clinician can read (the patient list pages likewise).
 DASHBOARD_PAGE_SIZE = 50
@@ -232,9 +216,6 @@ def dashboard(
     Sorting and filtering see the whole caseload (alerts first by default, so the patients
     needing attention are on the first page); only the page shown is rendered and audited.
     """
-    caseload = assessment_service.caseload_summary(
-        db, principal.actor, scale_id=scale, as_of=utc_today()
-    )
     extras: dict[str, dict[str, Any]] = {}
     for provider in DASHBOARD_PROVIDERS:
         for ref, extra in provider(db, principal).items():
@@ -244,32 +225,29 @@ def dashboard(
     open_alerts = account_service.open_alerts(db)
     for _link, ref in open_alerts:
         extras.setdefault(ref, {"alerts": []})["alerts"].append("self_report_suicidal_ideation")
-    # (entry, its alerts): dictionaries are built for the page shown only.
-    rows: list[tuple[CaseloadEntry, list[str]]] = []
-    for entry in caseload:
-        more = extras.get(entry.patient_ref)
-        alerts = sorted(entry.alerts if more is None else set(entry.alerts) | set(more["alerts"]))
-        rows.append((entry, alerts))
-    if show == "alerts":
-        rows = [r for r in rows if r[1]]
-    elif show == "response":
-        rows = [r for r in rows if r[0].response]
-    elif show == "remission":
-        rows = [r for r in rows if r[0].remission]
-    elif show == "no_response":
-        rows = [r for r in rows if r[0].latest_total is not None and not r[0].response]
-    elif show == "in_course":
-        rows = [r for r in rows if extras.get(r[0].patient_ref, {}).get("course")]
-    if band:
-        rows = [r for r in rows if r[0].latest_severity == band]
-    rows.sort(key=SORTS[sort][1])
+    page = assessment_service.caseload_page(
+        db,
+        principal.actor,
+        scale_id=scale,
+        as_of=utc_today(),
+        other_alerts={
+            ref: OtherAlerts(frozenset(extra["alerts"]), bool(extra.get("course")))
+            for ref, extra in extras.items()
+        },
+        show=show,
+        band=band,
+        sort=sort,
+        offset=offset,
+        limit=limit,
+    )
     entries = []
-    for entry, alerts in rows[offset : offset + limit]:
+    for entry in page.entries:
+        extra = extras.get(entry.patient_ref, {})
         doc = entry.to_dict()
-        doc["alerts"] = alerts
-        doc["course"] = extras.get(entry.patient_ref, {}).get("course")
+        doc["alerts"] = sorted(set(entry.alerts) | set(extra.get("alerts", ())))
+        doc["course"] = extra.get("course")
         entries.append(doc)
-    counts = {"patients": len(rows), "alerts": sum(1 for r in rows if r[1])}
+    counts = {"patients": page.total, "alerts": page.with_alerts}
     filters = {"scale": scale, "show": show, "band": band or ""}
     shown = entries
     bands = [
@@ -292,7 +270,7 @@ def dashboard(
         "assessments/dashboard.html",
         {
             "entries": shown,
-            "page": {"total": len(rows), "limit": limit, "offset": offset},
+            "page": {"total": page.total, "limit": limit, "offset": offset},
             "query": urlencode({**filters, "sort": sort}),
             # Column headers sort the whole caseload (a click in the browser would sort only
             # the page on screen): key -> (URL, aria-sort).
@@ -301,7 +279,7 @@ def dashboard(
                     "/dashboard?" + urlencode({**filters, "sort": key, "limit": limit}),
                     order if key == sort else "none",
                 )
-                for key, (order, _) in SORTS.items()
+                for key, order in SORTS.items()
             },
             "scale": get_scale(scale),
             "scales": [(s, get_scale(s).name) for s in TRACKED_SCALES],

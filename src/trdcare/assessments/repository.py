@@ -4,9 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    Select,
+    String,
+    Subquery,
+    and_,
+    case,
+    column,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.memo import memoized
@@ -164,8 +179,8 @@ class AssessmentRepository:
         self.session.execute(delete(ReadModel).where(ReadModel.name == name))
         self.session.execute(insert(ReadModel).values(name=name, version=version, rebuilt_at=at))
 
-    def caseload(self, *, scale_id: str, recent_since: date) -> list[CaseloadRow]:
-        """One row per active patient (by name) from the caseload read model, one round trip."""
+    def _caseload_query(self, *, scale_id: str, recent_since: date) -> Select[Any]:
+        """Active patients with their stored caseload figures and the recent-ideation flag."""
         alerts = (
             select(Assessment.patient_id.label("patient_id"))
             .where(
@@ -177,9 +192,9 @@ class AssessmentRepository:
             .subquery("alerts")
         )
         score = CaseloadScore
-        query = (
+        return (
             select(
-                Patient.ref,
+                Patient.ref.label("patient_ref"),
                 Patient.given_name,
                 Patient.family_name,
                 score.baseline_total,
@@ -190,7 +205,7 @@ class AssessmentRepository:
                 score.percent_change,
                 score.response,
                 score.remission,
-                alerts.c.patient_id.is_not(None),
+                alerts.c.patient_id.is_not(None).label("recent_suicidal_ideation"),
             )
             .join(
                 score,
@@ -199,7 +214,116 @@ class AssessmentRepository:
             )
             .join(alerts, alerts.c.patient_id == Patient.id, isouter=True)
             .where(Patient.status == "active", Patient.retired_at.is_(None))
-            .order_by(Patient.family_name, Patient.given_name, Patient.id)
+        )
+
+    def caseload(self, *, scale_id: str, recent_since: date) -> list[CaseloadRow]:
+        """One row per active patient (by name) from the caseload read model, one round trip."""
+        query = self._caseload_query(scale_id=scale_id, recent_since=recent_since).order_by(
+            Patient.family_name, Patient.given_name, Patient.id
         )
         # Core, not ORM, execution: plain tuples for the 2,000-row page without ORM loading.
         return list(map(CaseloadRow._make, self.session.connection().execute(query).all()))
+
+    def caseload_page(
+        self,
+        *,
+        scale_id: str,
+        recent_since: date,
+        overdue_before: date,
+        other_alerts_json: str,
+        show: str,
+        band: str | None,
+        sort: str,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[CaseloadRow], int, int]:
+        """One page of the caseload, filtered and sorted over every active patient in SQL.
+
+        ``other_alerts_json``: other rooms' alerts as a JSON list of ``{"ref", "urgent",
+        "alerts", "in_course"}`` (counts of distinct alert kinds per patient); one parameter,
+        so the statement's text, and its compiled form, stay the same from view to view.
+        Returns the page's rows, the number of patients that pass the filter and the number
+        of those with any alert.
+        """
+        base = self._caseload_query(scale_id=scale_id, recent_since=recent_since).subquery("base")
+        other = self._other_alerts(other_alerts_json)
+        own_urgent = case((base.c.recent_suicidal_ideation, 1), else_=0)
+        overdue = case(
+            (or_(base.c.latest_on.is_(None), base.c.latest_on < overdue_before), 1), else_=0
+        )
+        urgent = own_urgent + func.coalesce(other.c.urgent, 0)
+        alert_count = own_urgent + overdue + func.coalesce(other.c.alerts, 0)
+        by_name = (
+            func.lower(base.c.family_name),
+            func.lower(base.c.given_name),
+            base.c.patient_ref,
+        )
+        sorts: dict[str, tuple[Any, ...]] = {
+            "name": (),
+            "score": (func.coalesce(base.c.latest_total, -1).desc(),),
+            "change": (func.coalesce(base.c.percent_change, 1e9),),
+            # Urgent alerts (suicide items, serious adverse events) outrank any number of others.
+            "alerts": (urgent.desc(), alert_count.desc()),
+            "last": (base.c.latest_on.is_not(None), base.c.latest_on),
+        }
+        filters: dict[str, Any] = {
+            "all": None,
+            "alerts": alert_count > 0,
+            "response": base.c.response.is_(True),
+            "remission": base.c.remission.is_(True),
+            "no_response": and_(
+                base.c.latest_total.is_not(None), func.coalesce(base.c.response, False).is_(False)
+            ),
+            "in_course": other.c.in_course.is_(True),
+        }
+        query = (
+            select(
+                *(base.c[name] for name in CaseloadRow._fields),
+                func.count().over().label("total"),
+                func.sum(case((alert_count > 0, 1), else_=0)).over().label("with_alerts"),
+            )
+            .join(other, other.c.ref == base.c.patient_ref, isouter=True)
+            .order_by(*sorts[sort], *by_name)
+            .offset(offset)
+            .limit(limit)
+        )
+        if filters[show] is not None:
+            query = query.where(filters[show])
+        if band:
+            query = query.where(base.c.latest_severity == band)
+        found = self.session.connection().execute(query).all()
+        if not found:
+            counted = query.with_only_columns(
+                func.count(), func.sum(case((alert_count > 0, 1), else_=0))
+            ).order_by(None)
+            total, with_alerts = (
+                self.session.connection().execute(counted.offset(None).limit(None)).one()
+            )
+            return [], int(total or 0), int(with_alerts or 0)
+        rows = [CaseloadRow._make(row[: len(CaseloadRow._fields)]) for row in found]
+        return rows, int(found[0].total), int(found[0].with_alerts or 0)
+
+    def _other_alerts(self, other_alerts_json: str) -> Subquery:
+        """The JSON list of other rooms' alerts as a table (ref, urgent, alerts, in_course)."""
+        columns = (
+            column("ref", String),
+            column("urgent", Integer),
+            column("alerts", Integer),
+            column("in_course", Boolean),
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            sql = (
+                "SELECT ref, urgent, alerts, in_course FROM jsonb_to_recordset("
+                "CAST(:other_alerts AS jsonb)) AS x(ref text, urgent int, alerts int, "
+                "in_course boolean)"
+            )
+        else:
+            sql = (
+                "SELECT json_extract(value, '$.ref') AS ref, "
+                "json_extract(value, '$.urgent') AS urgent, "
+                "json_extract(value, '$.alerts') AS alerts, "
+                "json_extract(value, '$.in_course') AS in_course FROM json_each(:other_alerts)"
+            )
+        return (
+            text(sql).bindparams(other_alerts=other_alerts_json).columns(*columns).subquery("other")
+        )

@@ -6,6 +6,7 @@ outcome rules are the pure domain's (:mod:`trdcare.assessments.domain`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
@@ -26,11 +27,11 @@ from trdcare.assessments.domain import (
     get_scale,
     score,
 )
-from trdcare.assessments.repository import AssessmentRepository, ScoredAdministration
+from trdcare.assessments.repository import AssessmentRepository, CaseloadRow, ScoredAdministration
 from trdcare.audit import service as audit
 from trdcare.core.actor import Actor
 from trdcare.core.clock import ensure_utc, utc_now
-from trdcare.core.errors import InvalidInput, NotFound
+from trdcare.core.errors import InvalidInput, IssueCollector, NotFound
 from trdcare.history import service as history_service
 
 # Clock skew tolerated between a device entering an assessment and the server.
@@ -199,6 +200,28 @@ class CaseloadEntry(NamedTuple):
         }
 
 
+def _caseload_entry(row: CaseloadRow, scale_id: str, overdue_before: date) -> CaseloadEntry:
+    alerts: tuple[str, ...] = ()
+    if row.recent_suicidal_ideation:
+        alerts = ("suicidal_ideation",)
+    if row.latest_on is None or row.latest_on < overdue_before:
+        alerts += ("assessment_overdue",)
+    return CaseloadEntry(
+        patient_ref=row.patient_ref,
+        name=f"{row.family_name}, {row.given_name}",
+        scale_id=scale_id,
+        latest_total=row.latest_total,
+        latest_severity=row.latest_severity,
+        latest_on=row.latest_on,
+        baseline_total=row.baseline_total,
+        percent_change=row.percent_change,
+        response=bool(row.response),
+        remission=bool(row.remission),
+        assessments=row.assessments or 0,
+        alerts=alerts,
+    )
+
+
 def caseload_summary(
     session: Session,
     actor: Actor,
@@ -218,33 +241,104 @@ def caseload_summary(
         scale_id=scale_id, recent_since=as_of - timedelta(days=alert_window_days)
     )
     overdue_before = as_of - timedelta(days=overdue_after_days)
-    out = []
-    for row in rows:
-        alerts: tuple[str, ...] = ()
-        if row.recent_suicidal_ideation:
-            alerts = ("suicidal_ideation",)
-        if row.latest_on is None or row.latest_on < overdue_before:
-            alerts += ("assessment_overdue",)
-        out.append(
-            CaseloadEntry(
-                patient_ref=row.patient_ref,
-                name=f"{row.family_name}, {row.given_name}",
-                scale_id=scale_id,
-                latest_total=row.latest_total,
-                latest_severity=row.latest_severity,
-                latest_on=row.latest_on,
-                baseline_total=row.baseline_total,
-                percent_change=row.percent_change,
-                response=bool(row.response),
-                remission=bool(row.remission),
-                assessments=row.assessments or 0,
-                alerts=alerts,
-            )
-        )
+    out = [_caseload_entry(row, scale_id, overdue_before) for row in rows]
     audit.record(
         session, actor, "read", "caseload", detail={"scale": scale_id, "patients": len(out)}
     )
     return out
+
+
+# Alerts that outrank any number of others on the caseload (the assessments room's own
+# suicidal-ideation alert among them).
+URGENT_ALERTS = frozenset(
+    {"suicidal_ideation", "self_report_suicidal_ideation", "serious_adverse_event"}
+)
+CASELOAD_SORTS = ("alerts", "name", "score", "change", "last")
+CASELOAD_FILTERS = ("all", "alerts", "response", "remission", "no_response", "in_course")
+
+
+class OtherAlerts(NamedTuple):
+    """Another room's contribution to a patient's caseload row."""
+
+    kinds: frozenset[str]
+    in_course: bool = False
+
+
+class CaseloadPage(NamedTuple):
+    entries: list[CaseloadEntry]
+    total: int
+    with_alerts: int
+
+
+def caseload_page(
+    session: Session,
+    actor: Actor,
+    *,
+    scale_id: str,
+    as_of: date,
+    other_alerts: Mapping[str, OtherAlerts],
+    show: str = "all",
+    band: str | None = None,
+    sort: str = "alerts",
+    offset: int = 0,
+    limit: int = 50,
+    alert_window_days: int = DEFAULT_ALERT_WINDOW_DAYS,
+    overdue_after_days: int = DEFAULT_OVERDUE_AFTER_DAYS,
+) -> CaseloadPage:
+    """One page of the caseload, filtered and sorted over every active patient.
+
+    The database filters, sorts and counts all of them and returns the page only. Sorts:
+    ``alerts`` (urgent alerts first, then by number of alerts), ``name``, ``score`` (latest,
+    highest first), ``change`` (since baseline, most improved first), ``last`` (longest
+    unassessed first); ties by name. ``other_alerts`` (patient ref -> alert kinds from other
+    rooms, and whether in a course) count with the patient's own alerts. Each entry's
+    ``alerts`` are its own (suicidal ideation, overdue); the caller shows the others.
+    """
+    get_scale(scale_id)
+    issues = IssueCollector()
+    for name, value, allowed in (
+        ("sort", sort, CASELOAD_SORTS),
+        ("show", show, CASELOAD_FILTERS),
+    ):
+        if value not in allowed:
+            issues.add(name, "unknown value", allowed=", ".join(allowed), given=value)
+    if offset < 0:
+        issues.add("offset", "is negative", allowed="0 or more", given=offset)
+    if limit < 1:
+        issues.add("limit", "is too small", allowed="1 or more", given=limit)
+    issues.raise_if_any()
+    refresh_pending(session)
+    overdue_before = as_of - timedelta(days=overdue_after_days)
+    other = [
+        {
+            "ref": ref,
+            "urgent": len(extra.kinds & URGENT_ALERTS),
+            "alerts": len(extra.kinds),
+            "in_course": extra.in_course,
+        }
+        for ref, extra in other_alerts.items()
+    ]
+    rows, total, with_alerts = AssessmentRepository(session).caseload_page(
+        scale_id=scale_id,
+        recent_since=as_of - timedelta(days=alert_window_days),
+        overdue_before=overdue_before,
+        other_alerts_json=json.dumps(other),
+        show=show,
+        band=band,
+        sort=sort,
+        offset=offset,
+        limit=limit,
+    )
+    audit.record(
+        session,
+        actor,
+        "read",
+        "caseload",
+        detail={"scale": scale_id, "patients": total, "shown": len(rows), "offset": offset},
+    )
+    return CaseloadPage(
+        [_caseload_entry(r, scale_id, overdue_before) for r in rows], total, with_alerts
+    )
 
 
 # The caseload read model --------------------------------------------------------------------
