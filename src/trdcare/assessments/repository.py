@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
+    BindParameter,
     Boolean,
     Integer,
     Select,
     String,
     Subquery,
+    Table,
     and_,
+    bindparam,
     case,
     column,
     delete,
@@ -33,6 +37,46 @@ from trdcare.adapters.db.models import (
     ReadModel,
     TreatmentCourse,
 )
+
+# Statements of the caseload refresh, which runs in every write to a patient's assessments:
+# built once, so a refresh neither rebuilds them nor recomputes their cache keys.
+_CASELOAD_SCORES = cast(Table, CaseloadScore.__table__)
+_SOME_PATIENTS: BindParameter[list[int]] = bindparam("patient_ids", expanding=True)
+_LOCK_PATIENTS = (
+    select(Patient.id)
+    .where(Patient.id.in_(_SOME_PATIENTS))
+    .order_by(Patient.id)
+    .with_for_update(key_share=True)
+)
+_DELETE_CASELOAD_SCORES = delete(_CASELOAD_SCORES).where(
+    _CASELOAD_SCORES.c.patient_id.in_(_SOME_PATIENTS)
+)
+
+
+@functools.cache
+def _scored_administrations(*, some: bool) -> Select[Any]:
+    course_query = select(
+        TreatmentCourse.patient_id.label("patient_id"),
+        func.max(TreatmentCourse.start_date).label("start_date"),
+    ).where(TreatmentCourse.retired_at.is_(None))
+    query = select(
+        Assessment.patient_id,
+        Assessment.scale_id,
+        Assessment.administered_on,
+        Assessment.total,
+        Assessment.severity,
+    ).where(Assessment.complete.is_(True), Assessment.retired_at.is_(None))
+    if some:
+        course_query = course_query.where(TreatmentCourse.patient_id.in_(_SOME_PATIENTS))
+        query = query.where(Assessment.patient_id.in_(_SOME_PATIENTS))
+    course = course_query.group_by(TreatmentCourse.patient_id).subquery("course")
+    return (
+        query.add_columns(course.c.start_date)
+        .join(course, course.c.patient_id == Assessment.patient_id, isouter=True)
+        .order_by(
+            Assessment.patient_id, Assessment.scale_id, Assessment.administered_at, Assessment.id
+        )
+    )
 
 
 class ScoredAdministration(NamedTuple):
@@ -115,32 +159,11 @@ class AssessmentRepository:
         ``patient_ids`` None: every patient. Ordered by patient, scale and time (then entry),
         the order :func:`trdcare.assessments.domain.caseload_figures` reads them in.
         """
-        course_query = select(
-            TreatmentCourse.patient_id.label("patient_id"),
-            func.max(TreatmentCourse.start_date).label("start_date"),
-        ).where(TreatmentCourse.retired_at.is_(None))
-        query = select(
-            Assessment.patient_id,
-            Assessment.scale_id,
-            Assessment.administered_on,
-            Assessment.total,
-            Assessment.severity,
-        ).where(Assessment.complete.is_(True), Assessment.retired_at.is_(None))
-        if patient_ids is not None:
-            course_query = course_query.where(TreatmentCourse.patient_id.in_(patient_ids))
-            query = query.where(Assessment.patient_id.in_(patient_ids))
-        course = course_query.group_by(TreatmentCourse.patient_id).subquery("course")
-        query = (
-            query.add_columns(course.c.start_date)
-            .join(course, course.c.patient_id == Assessment.patient_id, isouter=True)
-            .order_by(
-                Assessment.patient_id,
-                Assessment.scale_id,
-                Assessment.administered_at,
-                Assessment.id,
-            )
+        params = {} if patient_ids is None else {"patient_ids": list(patient_ids)}
+        found = self.session.connection().execute(
+            _scored_administrations(some=patient_ids is not None), params
         )
-        return list(map(ScoredAdministration._make, self.session.connection().execute(query).all()))
+        return list(map(ScoredAdministration._make, found.all()))
 
     def lock_patients(self, patient_ids: Collection[int]) -> None:
         """Row locks on the patients (PostgreSQL; in id order, so two writers cannot deadlock).
@@ -152,25 +175,22 @@ class AssessmentRepository:
         each inserted an assessment for the patient would deadlock on each other's).
         SQLite has one writer at a time and ignores the clause.
         """
-        self.session.execute(
-            select(Patient.id)
-            .where(Patient.id.in_(sorted(patient_ids)))
-            .order_by(Patient.id)
-            .with_for_update(key_share=True)
-        ).all()
+        self.session.connection().execute(_LOCK_PATIENTS, {"patient_ids": sorted(patient_ids)})
 
     def replace_caseload_scores(
         self, patient_ids: Collection[int] | None, rows: Sequence[dict[str, object]]
     ) -> None:
-        """Replace the stored caseload rows of ``patient_ids`` (None: of everyone)."""
-        remove = delete(CaseloadScore)
-        if patient_ids is not None:
-            remove = remove.where(CaseloadScore.patient_id.in_(patient_ids))
-        self.session.execute(remove)
+        """Replace the stored caseload rows of ``patient_ids`` (None: of everyone).
+
+        Core statements: the ORM's per-request memo holds no caseload rows to forget.
+        """
+        connection = self.session.connection()
+        if patient_ids is None:
+            connection.execute(delete(_CASELOAD_SCORES))
+        else:
+            connection.execute(_DELETE_CASELOAD_SCORES, {"patient_ids": list(patient_ids)})
         if rows:
-            self.session.execute(
-                insert(CaseloadScore).execution_options(render_nulls=True), list(rows)
-            )
+            connection.execute(insert(_CASELOAD_SCORES), list(rows))
 
     def read_model_version(self, name: str) -> int | None:
         return self.session.scalar(select(ReadModel.version).where(ReadModel.name == name))
