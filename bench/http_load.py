@@ -9,10 +9,15 @@ a share of them a TMS course, then, in the same run, measures:
   submission (30 %), TMS session log (20 %) — pages with a session cookie, writes through the
   JSON API with a bearer token, every request audited as in production;
 * ``health``: the same N users on the trivial health endpoint (the reference);
+  the two alternate in ``--rounds`` slices (health, mixed, health, mixed...) so that a drift
+  in the machine's speed during the run falls on both alike;
 * ``dashboard``: the caseload dashboard over all active patients (sorted and filtered over
   all of them; its first page of 50 rows rendered), one user, sequentially.
 
-Prints throughput and p50/p95/p99 per part and per request kind, and, last, one JSON line.
+Prints throughput and p50/p95/p99 per part and per request kind, the CPU time per request
+spent by the server's workers, by PostgreSQL and by this load client (from /proc, Linux),
+and, last, one JSON line. The client runs on the same cores: on the health endpoint it is
+the bottleneck, which the CPU figures show.
 Goals (issue 4): mixed throughput >= 30 % of health; mixed p99 < 150 ms at 32 users;
 dashboard for 2,000 active patients < 200 ms p95.
 
@@ -171,6 +176,50 @@ def start_server(url: str, port: int, data_dir: Path, workers: int) -> subproces
     raise SystemExit("server did not start within 60 s")
 
 
+def _process_tree(root: int) -> set[int]:
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
+                    parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, grew = {root}, True
+    while grew:
+        grew = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    return tree
+
+
+def cpu_seconds(server_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the server's processes, PostgreSQL's and this process."""
+    out = {"server": 0.0, "postgres": 0.0, "client": time.process_time()}
+    if not os.path.isdir("/proc"):
+        return out
+    tick = os.sysconf("SC_CLK_TCK")
+    server = _process_tree(server_pid)
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read()
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used = (int(fields[11]) + int(fields[12])) / tick
+        if int(entry) in server:
+            out["server"] += used
+        elif cmdline.startswith(b"postgres"):
+            out["postgres"] += used
+    return out
+
+
 def sign_in(base: str) -> dict[str, str]:
     """A browser-like session: returns the cookies after signing in as the physician."""
     with httpx.Client(base_url=base, follow_redirects=False) as client:
@@ -286,7 +335,12 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=2000)
     parser.add_argument("--tms-patients", type=int, default=300)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="alternating health/mixed slices per part"
+    )
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error(f"--rounds must be 1 or more, got {args.rounds}")
     if args.quick:
         args.patients, args.seconds, args.tms_patients = 300, 8.0, 60
 
@@ -298,6 +352,15 @@ def main() -> None:
     url = f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
     data_dir = Path(tempfile.mkdtemp(prefix="trdcare-bench-"))
     proc = None
+    parts: dict[str, dict[str, Any]] = {
+        part: {
+            "wall": 0.0,
+            "latencies": {},
+            "errors": {},
+            "cpu": {"server": 0.0, "postgres": 0.0, "client": 0.0},
+        }
+        for part in ("health", "mixed")
+    }
     try:
         refs, tokens = setup_database(url, args.patients, data_dir)
         port = free_port()
@@ -313,12 +376,21 @@ def main() -> None:
             f"TMS courses planned for {len(tms_refs)} patients in {time.perf_counter() - t0:.0f} s"
         )
         common = {"cookies": cookies, "tokens": tokens, "refs": refs, "tms_refs": tms_refs}
-        health, health_err, health_wall = asyncio.run(
-            run_load(base, args.users, args.seconds, (("health", 1.0),), seed=1, **common)
-        )
-        mixed, mixed_err, mixed_wall = asyncio.run(
-            run_load(base, args.users, args.seconds, MIX, seed=2, **common)
-        )
+        slice_s = args.seconds / args.rounds
+        for n in range(args.rounds):
+            for k, (part, kinds) in enumerate((("health", (("health", 1.0),)), ("mixed", MIX))):
+                before = cpu_seconds(proc.pid)
+                latencies, errors, wall = asyncio.run(
+                    run_load(base, args.users, slice_s, kinds, seed=n * 2 + k, **common)
+                )
+                after = cpu_seconds(proc.pid)
+                parts[part]["wall"] += wall
+                for kind, values in latencies.items():
+                    parts[part]["latencies"].setdefault(kind, []).extend(values)
+                for kind, count in errors.items():
+                    parts[part]["errors"][kind] = parts[part]["errors"].get(kind, 0) + count
+                for key in before:
+                    parts[part]["cpu"][key] += after[key] - before[key]
         solo = asyncio.run(dashboard_solo(base, cookies, 30 if args.quick else 60))
     finally:
         if proc is not None:
@@ -329,18 +401,32 @@ def main() -> None:
         admin.dispose()
         shutil.rmtree(data_dir, ignore_errors=True)
 
+    health, mixed = parts["health"]["latencies"], parts["mixed"]["latencies"]
     all_mixed = [x for values in mixed.values() for x in values]
-    result = {
+    health_wall, mixed_wall = parts["health"]["wall"], parts["mixed"]["wall"]
+    result: dict[str, Any] = {
         "benchmark": "http_load",
         "backend": "postgresql",
         "workers": args.workers,
         "users": args.users,
         "seconds": args.seconds,
+        "rounds": args.rounds,
         "active_patients": len(refs),
-        "health": summary(health["health"], health_wall, sum(health_err.values())),
-        "mixed": summary(all_mixed, mixed_wall, sum(mixed_err.values())),
-        "mixed_by_kind": {k: summary(v, mixed_wall, mixed_err.get(k, 0)) for k, v in mixed.items()},
+        "health": summary(
+            health.get("health", []), health_wall, sum(parts["health"]["errors"].values())
+        ),
+        "mixed": summary(all_mixed, mixed_wall, sum(parts["mixed"]["errors"].values())),
+        "mixed_by_kind": {
+            k: summary(v, mixed_wall, parts["mixed"]["errors"].get(k, 0)) for k, v in mixed.items()
+        },
         "dashboard_solo": summary(solo, sum(solo)),
+    }
+    result["cpu_ms_per_request"] = {
+        part: {
+            who: round(1000 * used / max(1, result[part]["requests"]), 2)
+            for who, used in parts[part]["cpu"].items()
+        }
+        for part in ("health", "mixed")
     }
     result["mixed_vs_health_throughput"] = round(
         result["mixed"]["rps"] / result["health"]["rps"], 3
@@ -364,6 +450,11 @@ def main() -> None:
     print(
         f"dashboard ({len(refs)} active patients, 1 user): p50 {d['p50_ms']} ms  p95 {d['p95_ms']} ms  p99 {d['p99_ms']} ms"
     )
+    for part, cpu in result["cpu_ms_per_request"].items():
+        print(
+            f"CPU per {part} request: server {cpu['server']} ms, PostgreSQL {cpu['postgres']} ms,"
+            f" load client {cpu['client']} ms"
+        )
     print(f"mixed / health throughput: {result['mixed_vs_health_throughput']:.2f}")
     print(json.dumps(result))
 

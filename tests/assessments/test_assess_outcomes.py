@@ -7,12 +7,15 @@ import math
 from datetime import date, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trdcare.assessments.domain import (
     DEFAULT,
     CourseOutcome,
     OutcomeCriteria,
     ScorePoint,
+    caseload_figures,
     course_outcome,
     quick_summary,
     reliable_change_index,
@@ -375,3 +378,33 @@ def test_course_outcome_to_dict_is_json_ready():
     assert document["reliable_change"]["category"] == "reliable_improvement"
     assert document["remission_rule"]["value"] == 5
     assert document["explanation"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    days=st.lists(st.integers(min_value=0, max_value=120), min_size=1, max_size=10),
+    totals=st.lists(st.integers(min_value=0, max_value=27), min_size=10, max_size=10),
+    start_day=st.one_of(st.none(), st.integers(min_value=-10, max_value=130)),
+)
+def test_caseload_figures_agree_with_course_outcome(
+    days: list[int], totals: list[int], start_day: int | None
+) -> None:
+    """The caseload's figures follow the outcome rules (dates in order, as entered)."""
+    ordered = sorted(days)
+    points = [ScorePoint(D0 + timedelta(days=d), t) for d, t in zip(ordered, totals, strict=False)]
+    course_start = None if start_day is None else D0 + timedelta(days=start_day)
+    figures = caseload_figures(
+        "phq9", [(p.on, p.total, "band") for p in points], course_start=course_start
+    )
+    doc = course_outcome("phq9", points, course_start=course_start).to_dict()
+    assert figures.assessments == len(points)
+    assert (figures.baseline_total, figures.latest_total) == (
+        doc["baseline"]["total"],
+        doc["latest"]["total"],
+    )
+    assert (figures.response, figures.remission) == (doc["response"], doc["remission"])
+
+
+def test_caseload_figures_need_an_administration() -> None:
+    with pytest.raises(InvalidInput, match="administrations"):
+        caseload_figures("phq9", [])
