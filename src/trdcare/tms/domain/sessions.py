@@ -31,11 +31,14 @@ COURSE_STATUSES: tuple[CourseStatus, ...] = ("planned", "active", "paused", "com
 Severity = Literal["mild", "moderate", "severe"]
 SEVERITIES: tuple[Severity, ...] = ("mild", "moderate", "severe")
 
+# The largest count a session record stores (an SQL INTEGER): a storage limit, not a clinical
+# one; the safety checks judge the numbers below it.
+STORED_COUNT_MAX = 2**31 - 1
 SESSION_LIMITS: Mapping[str, Interval] = {
-    "session_number": Interval(1, None, integer=True),
-    "planned_pulses": Interval(1, None, integer=True),
-    "pulses_delivered": Interval(0, None, integer=True),
-    "trains_delivered": Interval(0, None, integer=True),
+    "session_number": Interval(1, STORED_COUNT_MAX, integer=True),
+    "planned_pulses": Interval(1, STORED_COUNT_MAX, integer=True),
+    "pulses_delivered": Interval(0, STORED_COUNT_MAX, integer=True),
+    "trains_delivered": Interval(0, STORED_COUNT_MAX, integer=True),
     "intensity_pct_mso": Interval(0, 100, closed="right", unit="%MSO"),
     "mt_pct_mso": Interval(1, 100, unit="%MSO"),
 }
