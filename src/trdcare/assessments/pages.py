@@ -249,7 +249,6 @@ def dashboard(
         entries.append(doc)
     counts = {"patients": page.total, "alerts": page.with_alerts}
     filters = {"scale": scale, "show": show, "band": band or ""}
-    shown = entries
     bands = [
         b.label for b in get_scale(scale).convention(get_scale(scale).default_convention).bands
     ]
@@ -260,7 +259,7 @@ def dashboard(
         "caseload_view",
         detail={
             "scale": scale,
-            "patient_refs": [e["patient"] for e in shown],
+            "patient_refs": [e["patient"] for e in entries],
             "offset": offset,
             "self_report_alerts": [ref for _, ref in open_alerts],
         },
@@ -269,7 +268,7 @@ def dashboard(
         request,
         "assessments/dashboard.html",
         {
-            "entries": shown,
+            "entries": entries,
             "page": {"total": page.total, "limit": limit, "offset": offset},
             "query": urlencode({**filters, "sort": sort}),
             # Column headers sort the whole caseload (a click in the browser would sort only

@@ -105,6 +105,7 @@ class CaseloadRow(NamedTuple):
     response: bool | None
     remission: bool | None
     recent_suicidal_ideation: bool
+    assessment_overdue: bool
 
 
 class AssessmentRepository:
@@ -199,8 +200,13 @@ class AssessmentRepository:
         self.session.execute(delete(ReadModel).where(ReadModel.name == name))
         self.session.execute(insert(ReadModel).values(name=name, version=version, rebuilt_at=at))
 
-    def _caseload_query(self, *, scale_id: str, recent_since: date) -> Select[Any]:
-        """Active patients with their stored caseload figures and the recent-ideation flag."""
+    def _caseload_query(
+        self, *, scale_id: str, recent_since: date, overdue_before: date
+    ) -> Select[Any]:
+        """Active patients with their stored caseload figures and their own alert flags.
+
+        Overdue: never assessed on the scale, or last assessed before ``overdue_before``.
+        """
         alerts = (
             select(Assessment.patient_id.label("patient_id"))
             .where(
@@ -226,6 +232,9 @@ class AssessmentRepository:
                 score.response,
                 score.remission,
                 alerts.c.patient_id.is_not(None).label("recent_suicidal_ideation"),
+                or_(score.latest_on.is_(None), score.latest_on < overdue_before).label(
+                    "assessment_overdue"
+                ),
             )
             .join(
                 score,
@@ -236,11 +245,13 @@ class AssessmentRepository:
             .where(Patient.status == "active", Patient.retired_at.is_(None))
         )
 
-    def caseload(self, *, scale_id: str, recent_since: date) -> list[CaseloadRow]:
+    def caseload(
+        self, *, scale_id: str, recent_since: date, overdue_before: date
+    ) -> list[CaseloadRow]:
         """One row per active patient (by name) from the caseload read model, one round trip."""
-        query = self._caseload_query(scale_id=scale_id, recent_since=recent_since).order_by(
-            Patient.family_name, Patient.given_name, Patient.id
-        )
+        query = self._caseload_query(
+            scale_id=scale_id, recent_since=recent_since, overdue_before=overdue_before
+        ).order_by(Patient.family_name, Patient.given_name, Patient.id)
         # Core, not ORM, execution: plain tuples for the 2,000-row page without ORM loading.
         return list(map(CaseloadRow._make, self.session.connection().execute(query).all()))
 
@@ -265,14 +276,15 @@ class AssessmentRepository:
         Returns the page's rows, the number of patients that pass the filter and the number
         of those with any alert.
         """
-        base = self._caseload_query(scale_id=scale_id, recent_since=recent_since).subquery("base")
+        base = self._caseload_query(
+            scale_id=scale_id, recent_since=recent_since, overdue_before=overdue_before
+        ).subquery("base")
         other = self._other_alerts(other_alerts_json)
         own_urgent = case((base.c.recent_suicidal_ideation, 1), else_=0)
-        overdue = case(
-            (or_(base.c.latest_on.is_(None), base.c.latest_on < overdue_before), 1), else_=0
-        )
+        overdue = case((base.c.assessment_overdue, 1), else_=0)
         urgent = own_urgent + func.coalesce(other.c.urgent, 0)
         alert_count = own_urgent + overdue + func.coalesce(other.c.alerts, 0)
+        has_alert = case((alert_count > 0, 1), else_=0)
         by_name = (
             func.lower(base.c.family_name),
             func.lower(base.c.given_name),
@@ -300,7 +312,7 @@ class AssessmentRepository:
             select(
                 *(base.c[name] for name in CaseloadRow._fields),
                 func.count().over().label("total"),
-                func.sum(case((alert_count > 0, 1), else_=0)).over().label("with_alerts"),
+                func.sum(has_alert).over().label("with_alerts"),
             )
             .join(other, other.c.ref == base.c.patient_ref, isouter=True)
             .order_by(*sorts[sort], *by_name)
@@ -313,9 +325,7 @@ class AssessmentRepository:
             query = query.where(base.c.latest_severity == band)
         found = self.session.connection().execute(query).all()
         if not found:
-            counted = query.with_only_columns(
-                func.count(), func.sum(case((alert_count > 0, 1), else_=0))
-            ).order_by(None)
+            counted = query.with_only_columns(func.count(), func.sum(has_alert)).order_by(None)
             total, with_alerts = (
                 self.session.connection().execute(counted.offset(None).limit(None)).one()
             )

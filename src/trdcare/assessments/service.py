@@ -200,11 +200,11 @@ class CaseloadEntry(NamedTuple):
         }
 
 
-def _caseload_entry(row: CaseloadRow, scale_id: str, overdue_before: date) -> CaseloadEntry:
+def _caseload_entry(row: CaseloadRow, scale_id: str) -> CaseloadEntry:
     alerts: tuple[str, ...] = ()
     if row.recent_suicidal_ideation:
         alerts = ("suicidal_ideation",)
-    if row.latest_on is None or row.latest_on < overdue_before:
+    if row.assessment_overdue:
         alerts += ("assessment_overdue",)
     return CaseloadEntry(
         patient_ref=row.patient_ref,
@@ -238,10 +238,11 @@ def caseload_summary(
     get_scale(scale_id)
     refresh_pending(session)
     rows = AssessmentRepository(session).caseload(
-        scale_id=scale_id, recent_since=as_of - timedelta(days=alert_window_days)
+        scale_id=scale_id,
+        recent_since=as_of - timedelta(days=alert_window_days),
+        overdue_before=as_of - timedelta(days=overdue_after_days),
     )
-    overdue_before = as_of - timedelta(days=overdue_after_days)
-    out = [_caseload_entry(row, scale_id, overdue_before) for row in rows]
+    out = [_caseload_entry(row, scale_id) for row in rows]
     audit.record(
         session, actor, "read", "caseload", detail={"scale": scale_id, "patients": len(out)}
     )
@@ -308,7 +309,6 @@ def caseload_page(
         issues.add("limit", "is too small", allowed="1 or more", given=limit)
     issues.raise_if_any()
     refresh_pending(session)
-    overdue_before = as_of - timedelta(days=overdue_after_days)
     other = [
         {
             "ref": ref,
@@ -321,7 +321,7 @@ def caseload_page(
     rows, total, with_alerts = AssessmentRepository(session).caseload_page(
         scale_id=scale_id,
         recent_since=as_of - timedelta(days=alert_window_days),
-        overdue_before=overdue_before,
+        overdue_before=as_of - timedelta(days=overdue_after_days),
         other_alerts_json=json.dumps(other),
         show=show,
         band=band,
@@ -336,9 +336,7 @@ def caseload_page(
         "caseload",
         detail={"scale": scale_id, "patients": total, "shown": len(rows), "offset": offset},
     )
-    return CaseloadPage(
-        [_caseload_entry(r, scale_id, overdue_before) for r in rows], total, with_alerts
-    )
+    return CaseloadPage([_caseload_entry(r, scale_id) for r in rows], total, with_alerts)
 
 
 # The caseload read model --------------------------------------------------------------------

@@ -360,8 +360,9 @@ def _mt_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     repo = TmsRepository(db)
-    hunt = repo.open_mt_session(patient.id)
-    latest = None if hunt is not None else repo.latest_mt(patient.id)
+    current = repo.current_mt(patient.id)  # the open hunt, else the latest finished one
+    hunt = current if current is not None and not current.stopped else None
+    latest = current if current is not None and current.stopped else None
     audit.record(
         db,
         principal.actor,
