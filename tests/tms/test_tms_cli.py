@@ -428,6 +428,38 @@ class TestCourseOnBothDatabases:
             last = ok(url, "tms", "session", ref, "--pulses", "3000", "--operator", "tech.one")
         assert last["course"]["state"]["status"] == "completed"
         bad(url, "completed", "tms", "session", ref, "--pulses", "3000", "--operator", "t")
+        # A seizure reported after the course: recorded against it, the course stays completed.
+        events_before = count(engine, TmsAdverseEvent)
+        today = date.today().isoformat()
+        tomorrow = (date.today() + timedelta(days=1)).isoformat()
+        bad(
+            url,
+            "occurred_on",
+            "tms",
+            "adverse-event",
+            ref,
+            "--on",
+            tomorrow,
+            "--event",
+            "seizure:severe",
+        )
+        bad(
+            url,
+            "on",
+            "tms",
+            "adverse-event",
+            ref,
+            "--on",
+            "last night",
+            "--event",
+            "seizure:severe",
+        )
+        assert count(engine, TmsAdverseEvent) == events_before
+        after = ok(url, "tms", "adverse-event", ref, "--on", today, "--event", "seizure:severe")
+        assert after["course"]["state"]["status"] == "completed"
+        assert after["course"]["reasons"][0]["rule"] == "serious_adverse_event_after_course"
+        assert after["adverse_events"][0]["occurred_on"] == today
+        assert count(engine, TmsAdverseEvent) == events_before + 1
         assert count(engine, TmsDecisionReview) == 3
         assert ok(url, "audit", "verify")["intact"] is True
 

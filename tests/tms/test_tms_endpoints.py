@@ -178,6 +178,135 @@ class TestPathwayApi:
         assert plan.status_code == 409
 
 
+def _active_course(client: WebClient) -> str:
+    """A patient with a clear screen and an active course (1 session delivered)."""
+    ref = add_patient(client.engine)
+    client.as_role("physician")
+    assert (
+        client.post(f"/api/v1/patients/{ref}/tms/screens", json={"answers": NO}).status_code == 201
+    )
+    plan = client.post(
+        f"/api/v1/patients/{ref}/tms/plan",
+        json={
+            "protocol": "hf10-left-dlpfc",
+            "start": monday_before_today().isoformat(),
+            "mt_pct_mso": 50,
+        },
+    )
+    assert plan.status_code == 201, plan.text
+    logged = client.post(f"/api/v1/patients/{ref}/tms/sessions", json={"pulses_delivered": 3000})
+    assert logged.status_code == 201
+    return ref
+
+
+class TestAdverseEventsOutsideASession:
+    def test_a_serious_report_pauses_the_course_and_alerts(self, client: WebClient) -> None:
+        ref = _active_course(client)
+        client.as_role("clinician")  # a nurse takes the call; she cannot log sessions
+        mild = client.post(
+            f"/api/v1/patients/{ref}/tms/adverse-events",
+            json={
+                "occurred_on": utc_today().isoformat(),
+                "adverse_events": [
+                    {"kind": "other", "severity": "mild", "description": "neck ache"}
+                ],
+            },
+        )
+        assert mild.status_code == 201, mild.text
+        assert mild.json()["course"]["state"]["status"] == "active"
+        yesterday = (utc_today() - timedelta(days=1)).isoformat()
+        r = client.post(
+            f"/api/v1/patients/{ref}/tms/adverse-events",
+            json={
+                "occurred_on": yesterday,
+                "adverse_events": [{"kind": "seizure", "severity": "severe"}],
+            },
+        )
+        assert r.status_code == 201, r.text
+        body = r.json()
+        assert body["adverse_events"][0]["serious"] is True
+        assert body["adverse_events"][0]["occurred_on"] == yesterday
+        assert body["course"]["reasons"][0]["rule"] == "serious_adverse_event_pause"
+        client.as_role("physician")
+        course = client.get(f"/api/v1/patients/{ref}/tms/course").json()
+        assert course["status"] == "paused" and course["review_required"]
+        events = course["adverse_events"]
+        assert [(e["session_number"], e["occurred_on"], e["kind"]) for e in events] == [
+            (None, utc_today().isoformat(), "other"),
+            (None, yesterday, "seizure"),
+        ]
+        refused = client.post(
+            f"/api/v1/patients/{ref}/tms/sessions", json={"pulses_delivered": 3000}
+        )
+        assert refused.status_code == 409
+        client.as_role("physician", via="session")
+        dashboard = client.get("/dashboard", params={"filter": "alerts"})
+        assert ref in dashboard.text and "serious adverse event" in dashboard.text.lower()
+
+    def test_bad_reports_are_refused_and_nothing_is_written(self, client: WebClient) -> None:
+        ref = _active_course(client)
+        client.as_role("technician")
+        tomorrow = (utc_today() + timedelta(days=1)).isoformat()
+        r = client.post(
+            f"/api/v1/patients/{ref}/tms/adverse-events",
+            json={
+                "occurred_on": tomorrow,
+                "adverse_events": [
+                    {"kind": "seizure", "severity": "severe"},
+                    {"kind": "syncope", "severity": "mild", "serious": False},
+                ],
+            },
+        )
+        assert r.status_code == 422
+        assert {e["path"] for e in r.json()["errors"]} == {
+            "occurred_on",
+            "adverse_events.1.serious",
+        }
+        empty = client.post(
+            f"/api/v1/patients/{ref}/tms/adverse-events",
+            json={"occurred_on": utc_today().isoformat(), "adverse_events": []},
+        )
+        assert empty.status_code == 422
+        course = client.get(f"/api/v1/patients/{ref}/tms/course").json()
+        assert course["status"] == "active" and course["adverse_events"] == []
+        # Front desk staff do not record clinical events.
+        client.as_role("front_desk")
+        denied = client.post(
+            f"/api/v1/patients/{ref}/tms/adverse-events",
+            json={
+                "occurred_on": utc_today().isoformat(),
+                "adverse_events": [{"kind": "seizure", "severity": "severe"}],
+            },
+        )
+        assert denied.status_code == 403
+
+    def test_the_page(self, client: WebClient) -> None:
+        ref = _active_course(client)
+        client.as_role("clinician", via="session")
+        tms = client.get(f"/patients/{ref}/tms")
+        assert f"/patients/{ref}/tms/adverse-event" in tms.text
+        form = client.get(f"/patients/{ref}/tms/adverse-event")
+        assert form.status_code == 200 and 'name="occurred_on"' in form.text
+        bad = client.form(
+            f"/patients/{ref}/tms/adverse-event",
+            {"occurred_on": "yesterday", "ae_0_kind": "seizure", "ae_0_severity": "severe"},
+        )
+        assert bad.status_code == 422 and "not a date" in bad.text
+        ok = client.form(
+            f"/patients/{ref}/tms/adverse-event",
+            {
+                "occurred_on": utc_today().isoformat(),
+                "ae_0_kind": "syncope",
+                "ae_0_severity": "moderate",
+                "ae_0_description": "fainted at home",
+            },
+        )
+        assert ok.status_code == 303 and ok.headers["location"].endswith("msg=ae_paused")
+        page = client.get(ok.headers["location"])
+        assert "PAUSED" in page.text and "outside a session" in page.text
+        assert "fainted at home" in page.text
+
+
 class TestPathwayPages:
     def test_screen_mt_plan_calendar_session_review(self, client: WebClient) -> None:
         ref = add_patient(client.engine)

@@ -639,3 +639,34 @@ def mt(
         typer.echo(
             f"next pulse at {doc['next_intensity_pct_mso']:g}% MSO (pulse {doc['pulses_used'] + 1})"
         )
+
+
+@app.command("adverse-event")
+@handle_errors
+def adverse_event_cmd(
+    ctx: typer.Context,
+    patient: PatientArg,
+    occurred_on: Annotated[str, typer.Option("--on", help="the day it happened (YYYY-MM-DD)")],
+    adverse_event: Annotated[
+        list[str],
+        typer.Option("--event", help="KIND:SEVERITY[:serious|not-serious][:description]"),
+    ],
+    json_out: JsonOpt = False,
+) -> None:
+    """Report adverse events outside a session (a serious one pauses the course)."""
+    data = {"occurred_on": _date(occurred_on, "on"), "adverse_events": _adverse(adverse_event)}
+    cli = get_context(ctx)
+    with cli.session() as session:
+        row = patient_service.find_patient(session, cli.actor, patient, purpose="tms_adverse_event")
+        rows, transition = tms_service.report_adverse_event(session, cli.actor, row, data)
+        doc = {
+            "patient": row.ref,
+            "adverse_events": [tms_service.adverse_event_to_dict(r) for r in rows],
+            "course": transition.to_dict(),
+        }
+    if json_out:
+        emit_json(doc)
+        return
+    st = transition.state
+    typer.echo(f"{len(rows)} adverse event(s) recorded; course {st.status}")
+    _fmt_reasons([r.to_dict() for r in transition.reasons])

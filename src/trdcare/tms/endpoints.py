@@ -138,6 +138,11 @@ class AdverseEventIn(_In):
     description: str = Field(default="", max_length=1000)
 
 
+class AdverseEventReportIn(_In):
+    occurred_on: date = Field(description="The day the events happened (not in the future)")
+    adverse_events: list[AdverseEventIn] = Field(min_length=1, max_length=10)
+
+
 class SessionIn(_In):
     session_number: int | None = Field(default=None, description="Default: the next one")
     planned_pulses: int | None = Field(default=None, description="Default: the protocol's")
@@ -471,6 +476,27 @@ def log_session(
         db, principal.actor, patient, data, delivered_at=body.delivered_at
     )
     return tms_service.session_to_dict(entry, transition)
+
+
+@router.post(
+    "/patients/{ref}/tms/adverse-events",
+    status_code=201,
+    summary="Report adverse events outside a session (a serious one pauses the course)",
+)
+def report_adverse_event(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("tms.adverse_event"))],
+    ref: PatientRef,
+    body: AdverseEventReportIn,
+) -> dict[str, Any]:
+    patient = _patient(db, principal, ref, "tms_adverse_event")
+    rows, transition = tms_service.report_adverse_event(
+        db, principal.actor, patient, body.model_dump()
+    )
+    return {
+        "adverse_events": [tms_service.adverse_event_to_dict(r) for r in rows],
+        "course": transition.to_dict(),
+    }
 
 
 @router.get("/patients/{ref}/tms/sessions", summary="Delivered sessions of the current course")

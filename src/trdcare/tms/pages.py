@@ -62,6 +62,9 @@ MESSAGES = {
     "logged": "Session logged.",
     "paused": "Session logged. A serious adverse event PAUSED the course: a physician review "
     "is needed before the next session.",
+    "ae_recorded": "Adverse event recorded.",
+    "ae_paused": "Adverse event recorded. It is serious: the course is PAUSED until a physician "
+    "reviews it.",
     "reviewed": "Review recorded.",
     "decided": "Decision recorded and signed.",
 }
@@ -599,6 +602,24 @@ def calendar_page(
     )
 
 
+def _form_adverse_events(form: FormData) -> list[dict[str, Any]]:
+    """The filled adverse-event rows of a form (a row without a kind is left empty)."""
+    events = []
+    for i in range(AE_ROWS):
+        kind = field(form, f"ae_{i}_kind")
+        if not kind:
+            continue
+        events.append(
+            {
+                "kind": kind,
+                "severity": field(form, f"ae_{i}_severity"),
+                "serious": True if field(form, f"ae_{i}_serious") == "on" else None,
+                "description": field(form, f"ae_{i}_description"),
+            }
+        )
+    return events
+
+
 # session log ------------------------------------------------------------------------------
 def _session_page(
     request: Request,
@@ -669,20 +690,7 @@ def session_submit(
     patient = _patient(db, principal, ref, "tms_session")
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
     try:
-        events = []
-        for i in range(AE_ROWS):
-            kind = field(form, f"ae_{i}_kind")
-            if not kind:
-                continue
-            serious_raw = field(form, f"ae_{i}_serious")
-            events.append(
-                {
-                    "kind": kind,
-                    "severity": field(form, f"ae_{i}_severity"),
-                    "serious": True if serious_raw == "on" else None,
-                    "description": field(form, f"ae_{i}_description"),
-                }
-            )
+        events = _form_adverse_events(form)
         data: dict[str, Any] = {
             "session_number": _int(form, "session_number"),
             "planned_pulses": _int(form, "planned_pulses"),
@@ -724,6 +732,77 @@ def session_submit(
             request, db, principal, patient, values=values, errors=form_issues(exc), status_code=422
         )
     message = "paused" if transition.state.status == "paused" else "logged"
+    return RedirectResponse(f"/patients/{patient.ref}/tms?msg={message}", status_code=303)
+
+
+# adverse events outside a session ----------------------------------------------------------
+def _adverse_event_page(
+    request: Request,
+    db: Session,
+    principal: Principal,
+    patient: Patient,
+    *,
+    values: dict[str, str] | None = None,
+    errors: list[ProblemIssue] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    today = utc_now().astimezone(ZoneInfo(request.app.state.settings.timezone)).date()
+    return render(
+        request,
+        "tms/adverse_event.html",
+        {
+            "patient": patient,
+            "tms": overview(db, principal, patient),
+            "values": {"occurred_on": today.isoformat(), **(values or {})},
+            "errors": errors or [],
+            "today": today.isoformat(),
+            "ae_kinds": [(k, v.label) for k, v in adverse_event_kinds().items()],
+            "ae_rows": range(AE_ROWS),
+            "operator": who(principal),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/patients/{ref}/tms/adverse-event", response_class=HTMLResponse)
+def adverse_event_form(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("tms.adverse_event"))],
+    ref: str,
+) -> HTMLResponse:
+    patient = _patient(db, principal, ref, "tms_adverse_event")
+    return _adverse_event_page(request, db, principal, patient)
+
+
+@router.post("/patients/{ref}/tms/adverse-event", response_class=HTMLResponse)
+def adverse_event_submit(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("tms.adverse_event"))],
+    ref: str,
+    form: Form,
+) -> Response:
+    patient = _patient(db, principal, ref, "tms_adverse_event")
+    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    try:
+        _, transition = tms_service.report_adverse_event(
+            db,
+            principal.actor,
+            patient,
+            {
+                "occurred_on": _date(form, "occurred_on"),
+                "adverse_events": _form_adverse_events(form),
+            },
+        )
+    except DomainError as exc:
+        db.rollback()
+        patient = _patient(db, principal, ref, "tms_adverse_event")
+        return _adverse_event_page(
+            request, db, principal, patient, values=values, errors=form_issues(exc), status_code=422
+        )
+    paused = any(r.rule == "serious_adverse_event_pause" for r in transition.reasons)
+    message = "ae_paused" if paused else "ae_recorded"
     return RedirectResponse(f"/patients/{patient.ref}/tms?msg={message}", status_code=303)
 
 

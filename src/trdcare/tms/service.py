@@ -49,6 +49,7 @@ from trdcare.tms.domain import (
     RecordedFinding,
     ScreenResult,
     Transition,
+    adverse_event_report,
     approve_protocol,
     course_progress,
     custom_protocol,
@@ -59,6 +60,7 @@ from trdcare.tms.domain import (
     protocol_from_dict,
     record_session,
     replan_remaining,
+    report_adverse_events,
     review_decision_point,
     review_pause,
     session_log,
@@ -545,14 +547,7 @@ def status(
         "decision_points": row.decision_points,
         "sessions": [s.to_dict() for s in cplan.sessions],
         "adverse_events": [
-            {
-                "session_log_id": e.session_log_id,
-                "kind": e.kind,
-                "severity": e.severity,
-                "serious": e.serious,
-                "description": e.description,
-            }
-            for e in events
+            adverse_event_to_dict(e, {lg.id: lg.session_number for lg in logs}) for e in events
         ],
         "reviews": [review_to_dict(r) for r in reviews],
     }
@@ -645,6 +640,75 @@ def log_session(
         detail={"session": log.session_number, "adverse_events": len(events), "status": row.status},
     )
     return entry, transition
+
+
+def report_adverse_event(
+    session: Session, actor: Actor, patient: Patient, data: Mapping[str, Any]
+) -> tuple[list[TmsAdverseEvent], Transition]:
+    """Record adverse events that happened outside a session, against the current course.
+
+    A serious one pauses an active course until a physician review (as in a session log);
+    see :func:`trdcare.tms.domain.sessions.report_adverse_events` for every case.
+
+    Raises
+    ------
+    NotFound
+        The patient has no TMS course.
+    InvalidInput
+        See :func:`trdcare.tms.domain.sessions.adverse_event_report`.
+    """
+    row = _require_plan(session, patient)
+    report = adverse_event_report(data, today=utc_today())
+    transition = report_adverse_events(_state(row), report)
+    rows = []
+    for ev in report.events:
+        e = TmsAdverseEvent(
+            session_log_id=None,
+            occurred_on=report.occurred_on,
+            plan_id=row.id,
+            kind=ev.kind,
+            severity=ev.severity,
+            serious=ev.serious,
+            description=ev.description,
+        )
+        stamp_new(e, actor)
+        rows.append(e)
+    TmsRepository(session).add_all(rows)
+    if transition.state != _state(row):
+        _apply_state(
+            session, actor, row, transition, f"adverse event reported ({report.occurred_on})"
+        )
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "create",
+        "tms_adverse_event",
+        entity_id=rows[0].id,
+        patient_ref=patient.ref,
+        detail={
+            "adverse_events": len(rows),
+            "serious": report.serious,
+            "status": row.status,
+        },
+    )
+    return rows, transition
+
+
+def adverse_event_to_dict(
+    e: TmsAdverseEvent, session_numbers: Mapping[int, int] | None = None
+) -> dict[str, Any]:
+    """One adverse event as the API shows it: with its session's number, or its date."""
+    numbers = session_numbers or {}
+    return {
+        "id": e.id,
+        "session_number": numbers.get(e.session_log_id) if e.session_log_id else None,
+        "occurred_on": e.occurred_on.isoformat() if e.occurred_on else None,
+        "kind": e.kind,
+        "severity": e.severity,
+        "serious": e.serious,
+        "description": e.description,
+    }
 
 
 def session_to_dict(entry: TmsSessionLog, transition: Transition) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -11,10 +12,12 @@ from trdcare.tms.domain.sessions import (
     CourseState,
     PhysicianReview,
     adverse_event,
+    adverse_event_report,
     change_planned_sessions,
     common_side_effects,
     pause_course,
     record_session,
+    report_adverse_events,
     review_pause,
     session_log,
     start_course,
@@ -187,3 +190,74 @@ def test_common_side_effects_list() -> None:
         "facial_twitching",
         "lightheadedness",
     }
+
+
+TODAY = date(2026, 12, 2)
+
+
+def _report(*events: dict[str, Any], on: date = TODAY) -> Any:
+    return adverse_event_report({"occurred_on": on, "adverse_events": list(events)}, today=TODAY)
+
+
+class TestAdverseEventsOutsideASession:
+    def test_a_serious_event_pauses_an_active_course(self) -> None:
+        report = _report({"kind": "syncope", "severity": "moderate"}, on=TODAY - timedelta(1))
+        assert report.events[0].serious  # a syncope is always serious
+        t = report_adverse_events(_active(delivered=4), report)
+        assert t.state.status == "paused" and t.state.review_required
+        assert t.state.delivered_sessions == 4
+        assert "2026-12-01" in (t.state.pause_reason or "")
+        assert [r.rule for r in t.reasons] == ["serious_adverse_event_pause"]
+        assert any(s.status == "VERIFIED" for s in t.reasons[0].sources)
+
+    def test_a_non_serious_event_changes_nothing_but_says_so(self) -> None:
+        state = _active(delivered=4)
+        t = report_adverse_events(
+            state, _report({"kind": "other", "severity": "mild", "description": "neck stiffness"})
+        )
+        assert t.state == state
+        assert [r.rule for r in t.reasons] == ["adverse_event_recorded"]
+
+    def test_a_paused_course_stays_paused(self) -> None:
+        paused = pause_course(_active(delivered=3), "patient unwell").state
+        t = report_adverse_events(paused, _report({"kind": "seizure", "severity": "severe"}))
+        assert t.state.status == "paused" and t.state.pause_reason == "patient unwell"
+        assert [r.rule for r in t.reasons] == ["serious_adverse_event_while_paused"]
+
+    @pytest.mark.parametrize("status", ["completed", "stopped"])
+    def test_after_the_course_it_is_recorded_and_flagged(self, status: str) -> None:
+        state = CourseState(status, 30, 30)  # type: ignore[arg-type]
+        t = report_adverse_events(state, _report({"kind": "seizure", "severity": "severe"}))
+        assert t.state == state
+        assert t.reasons[0].rule == "serious_adverse_event_after_course"
+        assert "tell the responsible physician" in t.reasons[0].finding
+
+    def test_bad_reports_name_every_field(self) -> None:
+        with pytest.raises(InvalidInput) as exc:
+            adverse_event_report(
+                {
+                    "occurred_on": TODAY + timedelta(1),
+                    "adverse_events": [
+                        {"kind": "dizzy", "severity": "mild"},
+                        {"kind": "syncope", "severity": "moderate", "serious": False},
+                    ],
+                },
+                today=TODAY,
+            )
+        paths = {i.path for i in exc.value.issues}
+        assert paths == {"occurred_on", "adverse_events.0.kind", "adverse_events.1.serious"}
+
+    @pytest.mark.parametrize(
+        "events", [[], [{"kind": "other", "severity": "mild", "description": "x"}] * 11]
+    )
+    def test_one_to_ten_events(self, events: list[dict[str, Any]]) -> None:
+        with pytest.raises(InvalidInput) as exc:
+            adverse_event_report({"occurred_on": TODAY, "adverse_events": events}, today=TODAY)
+        assert [i.path for i in exc.value.issues] == ["adverse_events"]
+
+    def test_the_date_is_required(self) -> None:
+        with pytest.raises(InvalidInput) as exc:
+            adverse_event_report(
+                {"adverse_events": [{"kind": "seizure", "severity": "severe"}]}, today=TODAY
+            )
+        assert [i.path for i in exc.value.issues] == ["occurred_on"]

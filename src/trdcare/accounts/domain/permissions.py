@@ -104,6 +104,12 @@ _TABLE: tuple[Permission, ...] = (
         "technician",
     ),
     _p(
+        "tms.adverse_event",
+        "Report a TMS adverse event that happened outside a session (a serious one pauses the "
+        "course)",
+        *sorted(_CLINICAL),
+    ),
+    _p(
         "tms.review",
         "Review decision points, sign off, resume a paused course",
         "physician",

@@ -5,7 +5,8 @@ and, for ``caution``, a physician's acknowledgement), then ``active``; a serious
 event (a seizure or syncope is always serious) ``paused`` it until a physician review
 resumes or stops it; it is ``completed`` when the last planned session is delivered.
 Sessions are refused on a course that is not active, and pulses above the planned number
-need a reason.
+need a reason. Adverse events that happen outside a session (between sessions, during the
+motor-threshold hunt, after the course) are reported on their own and follow the same rule.
 
 References
 ----------
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from functools import cache
 from typing import Any, Literal, TypeGuard, cast
 
@@ -205,6 +207,31 @@ def _is_int(v: object) -> TypeGuard[int]:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
+def _adverse_events(raws: Sequence[object], issues: IssueCollector) -> list[AdverseEvent]:
+    """Validate ``adverse_events.<i>`` entries (mappings or built events) into ``issues``."""
+    events: list[AdverseEvent] = []
+    for i, raw in enumerate(raws):
+        if isinstance(raw, AdverseEvent):
+            events.append(raw)
+            continue
+        if not isinstance(raw, Mapping):
+            issues.add(f"adverse_events.{i}", "must be an object", given=raw)
+            continue
+        try:
+            events.append(
+                adverse_event(
+                    str(raw.get("kind")),
+                    str(raw.get("severity")),
+                    serious=cast("bool | None", raw.get("serious")),
+                    description=str(raw.get("description", "") or ""),
+                    path=f"adverse_events.{i}",
+                )
+            )
+        except InvalidInput as exc:
+            issues.extend(exc.issues)
+    return events
+
+
 def session_log(data: Mapping[str, Any]) -> SessionLog:
     """Validate a session log (every issue collected, raised once).
 
@@ -251,26 +278,7 @@ def session_log(data: Mapping[str, Any]) -> SessionLog:
                 allowed=", ".join(known),
                 given=e,
             )
-    events: list[AdverseEvent] = []
-    for i, raw in enumerate(data.get("adverse_events", ()) or ()):
-        if isinstance(raw, AdverseEvent):
-            events.append(raw)
-            continue
-        if not isinstance(raw, Mapping):
-            issues.add(f"adverse_events.{i}", "must be an object", given=raw)
-            continue
-        try:
-            events.append(
-                adverse_event(
-                    str(raw.get("kind")),
-                    str(raw.get("severity")),
-                    serious=cast("bool | None", raw.get("serious")),
-                    description=str(raw.get("description", "") or ""),
-                    path=f"adverse_events.{i}",
-                )
-            )
-        except InvalidInput as exc:
-            issues.extend(exc.issues)
+    events = _adverse_events(data.get("adverse_events", ()) or (), issues)
     interruptions = tuple(str(x) for x in data.get("interruptions", ()) or ())
     for i, text in enumerate(interruptions):
         if not text.strip():
@@ -451,6 +459,126 @@ def record_session(state: CourseState, log: SessionLog) -> Transition:
             )
         )
     return Transition(new, tuple(reasons))
+
+
+@dataclass(frozen=True, slots=True)
+class AdverseEventReport:
+    """Adverse events that happened outside a logged session: between sessions (at home,
+    the night after), during the motor-threshold hunt, or after the course ended."""
+
+    occurred_on: date
+    events: tuple[AdverseEvent, ...]
+
+    @property
+    def serious(self) -> bool:
+        return any(e.serious for e in self.events)
+
+    def to_dict(self) -> JSONDict:
+        return {
+            "occurred_on": self.occurred_on.isoformat(),
+            "adverse_events": [e.to_dict() for e in self.events],
+            "serious": self.serious,
+        }
+
+
+#: At most this many events in one report (the session log's own limit).
+MAX_EVENTS_PER_REPORT = 10
+
+
+def adverse_event_report(data: Mapping[str, Any], *, today: date) -> AdverseEventReport:
+    """Validate a report of adverse events outside a session (every issue collected).
+
+    Raises
+    ------
+    InvalidInput
+        ``occurred_on`` missing, not a date or after ``today``; no event or more than
+        :data:`MAX_EVENTS_PER_REPORT`; an invalid event (see :func:`adverse_event`).
+    """
+    issues = IssueCollector()
+    occurred_on = data.get("occurred_on")
+    if not isinstance(occurred_on, date):
+        issues.add("occurred_on", "is required", allowed="a date", given=occurred_on)
+    elif occurred_on > today:
+        issues.add(
+            "occurred_on",
+            "is in the future",
+            allowed=f"on or before {today.isoformat()}",
+            given=occurred_on.isoformat(),
+        )
+    raws = data.get("adverse_events") or ()
+    if not isinstance(raws, Sequence) or isinstance(raws, str):
+        issues.add("adverse_events", "must be a list", given=raws)
+        raws = ()
+    elif not 1 <= len(raws) <= MAX_EVENTS_PER_REPORT:
+        issues.add(
+            "adverse_events",
+            "wrong number of events",
+            allowed=f"1 to {MAX_EVENTS_PER_REPORT}",
+            given=len(raws),
+        )
+    events = _adverse_events(raws, issues)
+    issues.raise_if_any()
+    return AdverseEventReport(cast(date, occurred_on), tuple(events))
+
+
+def report_adverse_events(state: CourseState, report: AdverseEventReport) -> Transition:
+    """Apply adverse events reported outside a session to the course.
+
+    A serious event pauses an active course until a physician review, exactly as one
+    logged with a session does [2]_; a paused course stays paused (its review now has
+    this event to weigh too). A completed or stopped course does not change: the event is
+    recorded against it, and the reason says a physician must be told. A non-serious
+    event changes nothing. Every case returns a reason, so the record says what it did.
+    """
+    kinds = ", ".join(e.kind for e in report.events)
+    when = report.occurred_on.isoformat()
+    inputs: JSONDict = {"status": state.status, **report.to_dict()}
+    serious = [e for e in report.events if e.serious]
+    if not serious:
+        return Transition(
+            state,
+            (
+                Reason(
+                    rule="adverse_event_recorded",
+                    finding=f"adverse event on {when} recorded ({kinds}); not serious: "
+                    "the course continues",
+                    inputs=inputs,
+                    sources=(_design("issue #3 item 6"),),
+                ),
+            ),
+        )
+    serious_kinds = ", ".join(e.kind for e in serious)
+    srcs = (
+        *(adverse_event_kinds()[e.kind].source for e in serious),
+        source("taylor2021", "VERIFIED", where="tms.md §2.2", tag="[V]"),
+    )
+    if state.status in ("planned", "active"):
+        new = replace(
+            state,
+            status="paused",
+            review_required=True,
+            pause_reason=f"serious adverse event on {when}, outside a session: {serious_kinds}",
+        )
+        finding = (
+            f"serious adverse event on {when} ({serious_kinds}): the course is paused and a "
+            "physician must review it before the next session"
+        )
+        rule = "serious_adverse_event_pause"
+    elif state.status == "paused":
+        new = replace(state, review_required=True)
+        finding = (
+            f"serious adverse event on {when} ({serious_kinds}): the course stays paused; "
+            "the physician's review must weigh this event too"
+        )
+        rule = "serious_adverse_event_while_paused"
+    else:
+        new = state
+        finding = (
+            f"serious adverse event on {when} ({serious_kinds}) after the course was "
+            f"{state.status}: recorded; tell the responsible physician"
+        )
+        rule = "serious_adverse_event_after_course"
+    return Transition(new, (Reason(rule=rule, finding=finding, inputs=inputs, sources=srcs),))
 
 
 ReviewDecision = Literal["resume", "stop"]

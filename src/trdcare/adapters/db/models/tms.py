@@ -11,7 +11,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from trdcare.adapters.db.base import Base, JSONType, Retirable, Stamped
@@ -152,12 +162,21 @@ class TmsSessionLog(Stamped, Retirable, Base):
 
 
 class TmsAdverseEvent(Stamped, Retirable, Base):
-    """An adverse event of a session (a seizure or syncope is always serious)."""
+    """An adverse event of a course (a seizure or syncope is always serious): logged with a
+    session (``session_log_id``), or reported on its own (``occurred_on``, no session)."""
 
     __tablename__ = "tms_adverse_events"
+    __table_args__ = (
+        CheckConstraint(
+            "session_log_id IS NOT NULL OR occurred_on IS NOT NULL", name="session_or_date"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_log_id: Mapped[int] = mapped_column(ForeignKey("tms_session_logs.id"), index=True)
+    session_log_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tms_session_logs.id"), index=True, default=None
+    )
+    occurred_on: Mapped[date | None] = mapped_column(Date, default=None)
     plan_id: Mapped[int] = mapped_column(ForeignKey("tms_course_plans.id"))
     kind: Mapped[str] = mapped_column(String(30))
     severity: Mapped[str] = mapped_column(String(20))
