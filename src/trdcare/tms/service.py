@@ -36,6 +36,7 @@ from trdcare.core.errors import Conflict, InvalidInput, NotFound
 from trdcare.core.ids import new_ref
 from trdcare.history import service as history_service
 from trdcare.tms.domain import (
+    AdverseEvent,
     CoursePlan,
     CourseState,
     DecisionReview,
@@ -614,18 +615,7 @@ def log_session(
     )
     stamp_new(entry, actor)
     repo.add(entry)
-    events = []
-    for ev in log.adverse_events:
-        e = TmsAdverseEvent(
-            session_log_id=entry.id,
-            plan_id=row.id,
-            kind=ev.kind,
-            severity=ev.severity,
-            serious=ev.serious,
-            description=ev.description,
-        )
-        stamp_new(e, actor)
-        events.append(e)
+    events = _adverse_event_rows(actor, row.id, log.adverse_events, session_log_id=entry.id)
     if events:
         repo.add_all(events)
     _apply_state(session, actor, row, transition, f"session {log.session_number} delivered")
@@ -640,6 +630,30 @@ def log_session(
         detail={"session": log.session_number, "adverse_events": len(events), "status": row.status},
     )
     return entry, transition
+
+
+def _adverse_event_rows(
+    actor: Actor,
+    plan_id: int,
+    events: Sequence[AdverseEvent],
+    *,
+    session_log_id: int | None = None,
+    occurred_on: date | None = None,
+) -> list[TmsAdverseEvent]:
+    rows = []
+    for ev in events:
+        e = TmsAdverseEvent(
+            session_log_id=session_log_id,
+            occurred_on=occurred_on,
+            plan_id=plan_id,
+            kind=ev.kind,
+            severity=ev.severity,
+            serious=ev.serious,
+            description=ev.description,
+        )
+        stamp_new(e, actor)
+        rows.append(e)
+    return rows
 
 
 def report_adverse_event(
@@ -660,19 +674,7 @@ def report_adverse_event(
     row = _require_plan(session, patient)
     report = adverse_event_report(data, today=utc_today())
     transition = report_adverse_events(_state(row), report)
-    rows = []
-    for ev in report.events:
-        e = TmsAdverseEvent(
-            session_log_id=None,
-            occurred_on=report.occurred_on,
-            plan_id=row.id,
-            kind=ev.kind,
-            severity=ev.severity,
-            serious=ev.serious,
-            description=ev.description,
-        )
-        stamp_new(e, actor)
-        rows.append(e)
+    rows = _adverse_event_rows(actor, row.id, report.events, occurred_on=report.occurred_on)
     TmsRepository(session).add_all(rows)
     if transition.state != _state(row):
         _apply_state(
