@@ -4,7 +4,7 @@ decision-point sign-off; the API and the pages."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from trdcare.core.clock import utc_today
 from web_support import WebClient, add_patient, client, web_app
@@ -305,6 +305,33 @@ class TestAdverseEventsOutsideASession:
         page = client.get(ok.headers["location"])
         assert "PAUSED" in page.text and "outside a session" in page.text
         assert "fainted at home" in page.text
+
+
+class TestSessionTiming:
+    def test_a_second_session_in_a_day_is_kept_and_flagged(self, client: WebClient) -> None:
+        ref = _active_course(client)  # session 1 was given just now
+        client.as_role("technician")
+        again = client.post(f"/api/v1/patients/{ref}/tms/sessions", json={"pulses_delivered": 3000})
+        assert again.status_code == 201, again.text
+        (flag,) = again.json()["timing_flags"]
+        assert flag.startswith("session 2 on ") and flag.endswith("the protocol gives 1 a day")
+        reasons = again.json()["course"]["reasons"]
+        assert [r["rule"] for r in reasons] == ["session_timing"]
+        assert reasons[0]["sources"][0]["status"] == "VERIFIED"
+        early = (datetime.combine(monday_before_today(), time(9)) - timedelta(days=3)).isoformat()
+        before_start = client.post(
+            f"/api/v1/patients/{ref}/tms/sessions",
+            json={"pulses_delivered": 3000, "delivered_at": early + "+00:00"},
+        )
+        assert before_start.status_code == 201
+        flags = before_start.json()["timing_flags"]
+        assert any("before the course's start date" in f for f in flags)
+        assert any("before a session already logged" in f for f in flags)
+        listed = client.get(f"/api/v1/patients/{ref}/tms/sessions").json()
+        assert [len(s["timing_flags"]) for s in listed] == [0, 1, 2]
+        client.as_role("technician", via="session")
+        page = client.get(f"/patients/{ref}/tms")
+        assert page.text.count('class="badge warn">timing') == 3
 
 
 class TestPathwayPages:

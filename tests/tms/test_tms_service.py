@@ -65,7 +65,7 @@ def test_migration_creates_and_drops_the_tms_tables(
 ) -> None:
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('mig') / 'm.sqlite3'}")
     upgrade(engine)
-    assert "0005_tms_adverse_event_reports" in head_revisions(engine)
+    assert "0006_tms_session_timing_flags" in head_revisions(engine)
     assert set(inspect(engine).get_table_names()) >= TMS_TABLES
     command.downgrade(alembic_config(engine), "0001_foundation")
     assert not TMS_TABLES & set(inspect(engine).get_table_names())

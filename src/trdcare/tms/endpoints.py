@@ -535,6 +535,7 @@ def sessions(
             "mt_rechecked": lg.mt_rechecked,
             "interruptions": lg.interruptions,
             "side_effects": lg.side_effects,
+            "timing_flags": lg.timing_flags,
         }
         for lg in logs
     ]

@@ -60,6 +60,8 @@ MESSAGES = {
     "acknowledged": "Caution acknowledged by the physician.",
     "planned": "Course planned; the calendar is below.",
     "logged": "Session logged.",
+    "logged_timing": "Session logged. Its timing departs from the course (see the flag in the "
+    "session list): check the date and time, and the course calendar.",
     "paused": "Session logged. A serious adverse event PAUSED the course: a physician review "
     "is needed before the next session.",
     "ae_recorded": "Adverse event recorded.",
@@ -731,7 +733,12 @@ def session_submit(
         return _session_page(
             request, db, principal, patient, values=values, errors=form_issues(exc), status_code=422
         )
-    message = "paused" if transition.state.status == "paused" else "logged"
+    if transition.state.status == "paused":
+        message = "paused"
+    elif any(r.rule == "session_timing" for r in transition.reasons):
+        message = "logged_timing"
+    else:
+        message = "logged"
     return RedirectResponse(f"/patients/{patient.ref}/tms?msg={message}", status_code=303)
 
 

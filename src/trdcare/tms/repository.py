@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -135,6 +136,16 @@ class TmsRepository:
                     .order_by(TmsSessionLog.session_number)
                 )
             ),
+        )
+
+    def delivery_times(self, plan_id: int) -> list[datetime]:
+        """When each logged session of the plan was given."""
+        return list(
+            self.session.scalars(
+                select(TmsSessionLog.delivered_at).where(
+                    TmsSessionLog.plan_id == plan_id, TmsSessionLog.retired_at.is_(None)
+                )
+            )
         )
 
     def adverse_events(self, plan_id: int) -> list[TmsAdverseEvent]:

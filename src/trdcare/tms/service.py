@@ -65,6 +65,7 @@ from trdcare.tms.domain import (
     review_decision_point,
     review_pause,
     session_log,
+    session_timing_flags,
     start_course,
     treatment_intensity,
 )
@@ -583,7 +584,6 @@ def log_session(
     if values.get("intensity_pct_mso") is None and row.intensity:
         values["intensity_pct_mso"] = row.intensity.get("intensity_pct_mso")
     log = session_log(values)
-    transition = record_session(_state(row), log)
     when = ensure_utc(delivered_at) if delivered_at else utc_now()
     if when > utc_now() + timedelta(minutes=5):
         raise InvalidInput.single(
@@ -592,6 +592,14 @@ def log_session(
             allowed=f"on or before {utc_now().isoformat()}",
             given=when.isoformat(),
         )
+    flags = session_timing_flags(
+        when,
+        repo.delivery_times(row.id),
+        protocol=protocol,
+        start_date=row.start_date,
+        time_zone=_tz(row.time_zone),
+    )
+    transition = record_session(_state(row), log, timing_flags=flags, protocol=protocol)
     planned = repo.planned_session(row.id, log.session_number)
     entry = TmsSessionLog(
         plan_id=row.id,
@@ -612,6 +620,7 @@ def log_session(
         mt_rechecked=log.mt_rechecked,
         interruptions=list(log.interruptions),
         side_effects=list(log.side_effects),
+        timing_flags=list(flags),
     )
     stamp_new(entry, actor)
     repo.add(entry)
@@ -725,6 +734,7 @@ def session_to_dict(entry: TmsSessionLog, transition: Transition) -> dict[str, A
         "intensity_pct_mt": entry.intensity_pct_mt,
         "operator": entry.operator,
         "side_effects": entry.side_effects,
+        "timing_flags": entry.timing_flags,
         "course": transition.to_dict(),
     }
 

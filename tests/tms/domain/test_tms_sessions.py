@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from trdcare.core.errors import Conflict, Contraindicated, InvalidInput
+from trdcare.tms.domain.protocols import get_protocol
 from trdcare.tms.domain.sessions import (
     CourseState,
     PhysicianReview,
@@ -20,6 +22,7 @@ from trdcare.tms.domain.sessions import (
     report_adverse_events,
     review_pause,
     session_log,
+    session_timing_flags,
     start_course,
 )
 
@@ -261,3 +264,65 @@ class TestAdverseEventsOutsideASession:
                 {"adverse_events": [{"kind": "seizure", "severity": "severe"}]}, today=TODAY
             )
         assert [i.path for i in exc.value.issues] == ["occurred_on"]
+
+
+def _at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 12, day, hour, minute, tzinfo=UTC)
+
+
+class TestSessionTiming:
+    DAILY = get_protocol("hf10-left-dlpfc")
+    ACCELERATED = get_protocol("accelerated-itbs")
+
+    def flags(self, when: datetime, earlier: list[datetime], **kw: Any) -> tuple[str, ...]:
+        values: dict[str, Any] = {
+            "protocol": self.DAILY,
+            "start_date": date(2026, 11, 30),
+            "time_zone": UTC,
+        }
+        values.update(kw)
+        return session_timing_flags(when, earlier, **values)
+
+    def test_the_next_treatment_day_is_not_flagged(self) -> None:
+        assert self.flags(_at(2, 9), [_at(1, 9)]) == ()
+
+    def test_a_second_session_on_a_daily_protocol_day(self) -> None:
+        (flag,) = self.flags(_at(2, 15), [_at(1, 9), _at(2, 9)])
+        assert flag == "session 2 on 2026-12-02; the protocol gives 1 a day"
+
+    def test_the_day_is_the_clinic_s(self) -> None:
+        # 01:00 and 15:00 UTC on 2 December: one day in UTC, two days in New York.
+        earlier, when = [_at(2, 1)], _at(2, 15)
+        assert self.flags(when, earlier) != ()
+        assert self.flags(when, earlier, time_zone=ZoneInfo("America/New_York")) == ()
+
+    def test_before_the_start_and_before_a_logged_session(self) -> None:
+        flags = self.flags(_at(1, 9), [_at(2, 9)], start_date=date(2026, 12, 2))
+        assert flags == (
+            "given on 2026-12-01, before the course's start date 2026-12-02",
+            "given at 2026-12-01 09:00, before a session already logged (2026-12-02 09:00)",
+        )
+
+    def test_accelerated_gap_and_daily_count(self) -> None:
+        schedule = self.ACCELERATED.schedule
+        assert (schedule.sessions_per_day, schedule.gap_between_sessions_min) == (10, 50)
+        ok = self.flags(_at(2, 9, 50), [_at(2, 9)], protocol=self.ACCELERATED)
+        assert ok == ()
+        (short,) = self.flags(_at(2, 9, 30), [_at(2, 9)], protocol=self.ACCELERATED)
+        assert short == "30 min after the previous session; the protocol's gap is 50 min"
+        ten = [_at(2, 1) + timedelta(minutes=50 * i) for i in range(10)]
+        (eleventh,) = self.flags(ten[-1] + timedelta(minutes=50), ten, protocol=self.ACCELERATED)
+        assert eleventh == "session 11 on 2026-12-02; the protocol gives 10 a day"
+
+    def test_flags_become_a_cited_reason(self) -> None:
+        flags = self.flags(_at(2, 15), [_at(2, 9)])
+        t = record_session(
+            _active(delivered=1),
+            session_log(_log(session_number=2)),
+            timing_flags=flags,
+            protocol=self.DAILY,
+        )
+        (reason,) = [r for r in t.reasons if r.rule == "session_timing"]
+        assert reason.inputs["flags"] == list(flags)
+        assert len(reason.sources) == 1 and "Reardon" in reason.sources[0].citation
+        assert t.state.delivered_sessions == 2  # kept, not refused

@@ -90,6 +90,7 @@ from trdcare.tms.domain.sessions import (
     report_adverse_events,
     review_pause,
     session_log,
+    session_timing_flags,
     start_course,
 )
 from trdcare.tms.domain.targeting import (
@@ -200,6 +201,7 @@ __all__ = [
     "review_decision_point",
     "review_pause",
     "session_log",
+    "session_timing_flags",
     "simulate_hunt",
     "start_course",
     "stated_vs_derived",

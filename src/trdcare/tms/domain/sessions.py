@@ -19,13 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime, tzinfo
 from functools import cache
 from typing import Any, Literal, TypeGuard, cast
 
 from trdcare.core.checks import Interval
 from trdcare.core.errors import Conflict, Contraindicated, InvalidInput, IssueCollector
 from trdcare.tms.domain.catalogue import load, source, source_from_entry
+from trdcare.tms.domain.protocols import Protocol
 from trdcare.tms.domain.provenance import JSONDict, Reason, Source
 
 CourseStatus = Literal["planned", "active", "paused", "completed", "stopped"]
@@ -380,8 +381,69 @@ def start_course(
     return Transition(replace(state, status="active"), (reason,))
 
 
-def record_session(state: CourseState, log: SessionLog) -> Transition:
+def session_timing_flags(
+    delivered_at: datetime,
+    earlier: Sequence[datetime],
+    *,
+    protocol: Protocol,
+    start_date: date,
+    time_zone: tzinfo,
+) -> tuple[str, ...]:
+    """Where a session's time departs from the course: flags to record, not refusals.
+
+    The session has been given by the time it is logged, so the log keeps it and says what
+    is unusual: given before the course's start date; given before a session already
+    logged; more sessions on one clinic day than the protocol gives
+    (``schedule.sessions_per_day``: one for daily protocols, e.g. 10 for accelerated iTBS);
+    or less time since the previous session than the protocol's gap
+    (``schedule.gap_between_sessions_min``, e.g. 50 min). Days are the clinic's
+    (``time_zone``), as on the course calendar.
+    """
+    flags: list[str] = []
+    local = delivered_at.astimezone(time_zone)
+    day = local.date()
+    if day < start_date:
+        flags.append(f"given on {day}, before the course's start date {start_date}")
+    later = [t for t in earlier if t > delivered_at]
+    if later:
+        flags.append(
+            f"given at {local:%Y-%m-%d %H:%M}, before a session already logged "
+            f"({max(later).astimezone(time_zone):%Y-%m-%d %H:%M})"
+        )
+    same_day = sum(1 for t in earlier if t.astimezone(time_zone).date() == day)
+    per_day = protocol.schedule.sessions_per_day
+    if same_day + 1 > per_day:
+        flags.append(f"session {same_day + 1} on {day}; the protocol gives {per_day} a day")
+    gap_min = protocol.schedule.gap_between_sessions_min
+    before = [t for t in earlier if t <= delivered_at]
+    if gap_min and before and same_day:
+        since_min = (delivered_at - max(before)).total_seconds() / 60
+        if since_min < gap_min:
+            flags.append(
+                f"{since_min:.0f} min after the previous session; the protocol's gap is "
+                f"{gap_min:g} min"
+            )
+    return tuple(flags)
+
+
+def _timing_sources(protocol: Protocol) -> tuple[Source, ...]:
+    found = protocol.sources_for("schedule.sessions_per_day") or protocol.sources_for(
+        "schedule.acute"
+    )
+    return found or (_design("issue #3 item 6: the protocol's schedule"),)
+
+
+def record_session(
+    state: CourseState,
+    log: SessionLog,
+    *,
+    timing_flags: Sequence[str] = (),
+    protocol: Protocol | None = None,
+) -> Transition:
     """Apply a delivered session to the course.
+
+    ``timing_flags`` (from :func:`session_timing_flags`) are kept as a ``session_timing``
+    reason, cited from ``protocol``'s schedule sources.
 
     Returns
     -------
@@ -416,6 +478,15 @@ def record_session(state: CourseState, log: SessionLog) -> Transition:
     reasons: list[Reason] = []
     delivered = state.delivered_sessions + 1
     new = replace(state, delivered_sessions=delivered)
+    if timing_flags:
+        reasons.append(
+            Reason(
+                rule="session_timing",
+                finding="session timing departs from the course: " + "; ".join(timing_flags),
+                inputs={"session_number": log.session_number, "flags": list(timing_flags)},
+                sources=_timing_sources(protocol) if protocol else (_design("issue #3 item 6"),),
+            )
+        )
     if log.pulses_delivered > log.planned_pulses:
         reasons.append(
             Reason(

@@ -159,6 +159,9 @@ class TmsSessionLog(Stamped, Retirable, Base):
     mt_rechecked: Mapped[bool] = mapped_column(Boolean, default=False)
     interruptions: Mapped[list[str]] = mapped_column(JSONType, default=list)
     side_effects: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # Where the session's time departs from the course (before the start, more sessions
+    # on a day than the protocol gives, a gap shorter than the protocol's): kept, not refused.
+    timing_flags: Mapped[list[str]] = mapped_column(JSONType, default=list)
 
 
 class TmsAdverseEvent(Stamped, Retirable, Base):
