@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.models import (
@@ -15,6 +15,34 @@ from trdcare.adapters.db.models import (
     SelfReportLink,
     User,
     WebSession,
+)
+
+# Read on every signed-in request, chart or dashboard: built once (see the TMS repository).
+_SESSION_WITH_USER = (
+    select(WebSession, User)
+    .join(User, User.id == WebSession.user_id)
+    .where(WebSession.session_hash == bindparam("session_hash"))
+)
+_TOKEN_WITH_USER = (
+    select(ApiToken, User)
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+_PATIENT_LINKS = (
+    select(SelfReportLink)
+    .where(SelfReportLink.patient_id == bindparam("patient_id"))
+    .order_by(SelfReportLink.created_at.desc(), SelfReportLink.id.desc())
+    .limit(bindparam("limit"))
+)
+_OPEN_ALERTS = (
+    select(SelfReportLink, Patient.ref)
+    .join(Patient, Patient.id == SelfReportLink.patient_id)
+    .where(
+        SelfReportLink.suicidal_ideation.is_(True),
+        SelfReportLink.alert_acknowledged_at.is_(None),
+        Patient.retired_at.is_(None),
+    )
+    .order_by(SelfReportLink.used_at.desc())
 )
 
 
@@ -41,11 +69,7 @@ class AccountRepository:
 
     # sessions ----------------------------------------------------------------------------
     def session_with_user(self, session_hash: str) -> tuple[WebSession, User] | None:
-        row = self.session.execute(
-            select(WebSession, User)
-            .join(User, User.id == WebSession.user_id)
-            .where(WebSession.session_hash == session_hash)
-        ).first()
+        row = self.session.execute(_SESSION_WITH_USER, {"session_hash": session_hash}).first()
         return None if row is None else (row[0], row[1])
 
     def end_sessions_of(self, user_id: int, now: datetime, reason: str) -> None:
@@ -57,11 +81,7 @@ class AccountRepository:
 
     # tokens ------------------------------------------------------------------------------
     def token_with_user(self, token_hash: str) -> tuple[ApiToken, User] | None:
-        row = self.session.execute(
-            select(ApiToken, User)
-            .join(User, User.id == ApiToken.user_id)
-            .where(ApiToken.token_hash == token_hash)
-        ).first()
+        row = self.session.execute(_TOKEN_WITH_USER, {"token_hash": token_hash}).first()
         return None if row is None else (row[0], row[1])
 
     def tokens(self, user_id: int | None = None) -> list[tuple[ApiToken, str]]:
@@ -102,26 +122,12 @@ class AccountRepository:
 
     def links_for_patient(self, patient_id: int, limit: int = 50) -> list[SelfReportLink]:
         return list(
-            self.session.scalars(
-                select(SelfReportLink)
-                .where(SelfReportLink.patient_id == patient_id)
-                .order_by(SelfReportLink.created_at.desc(), SelfReportLink.id.desc())
-                .limit(limit)
-            )
+            self.session.scalars(_PATIENT_LINKS, {"patient_id": patient_id, "limit": limit})
         )
 
     def open_alerts(self) -> list[tuple[SelfReportLink, str]]:
         """Self-reports with suicidal ideation not yet acknowledged, with the patient ref."""
-        rows = self.session.execute(
-            select(SelfReportLink, Patient.ref)
-            .join(Patient, Patient.id == SelfReportLink.patient_id)
-            .where(
-                SelfReportLink.suicidal_ideation.is_(True),
-                SelfReportLink.alert_acknowledged_at.is_(None),
-                Patient.retired_at.is_(None),
-            )
-            .order_by(SelfReportLink.used_at.desc())
-        )
+        rows = self.session.execute(_OPEN_ALERTS)
         return [(r[0], r[1]) for r in rows]
 
     # audit viewer ------------------------------------------------------------------------

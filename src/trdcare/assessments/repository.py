@@ -38,8 +38,8 @@ from trdcare.adapters.db.models import (
     TreatmentCourse,
 )
 
-# Statements of the caseload refresh, which runs in every write to a patient's assessments:
-# built once, so a refresh neither rebuilds them nor recomputes their cache keys.
+# Statements of the caseload refresh (every write to a patient's assessments) and of the chart:
+# built once, so neither rebuilds them nor recomputes their cache keys per request.
 _CASELOAD_SCORES = cast(Table, CaseloadScore.__table__)
 _SOME_PATIENTS: BindParameter[list[int]] = bindparam("patient_ids", expanding=True)
 _LOCK_PATIENTS = (
@@ -47,6 +47,11 @@ _LOCK_PATIENTS = (
     .where(Patient.id.in_(_SOME_PATIENTS))
     .order_by(Patient.id)
     .with_for_update(key_share=True)
+)
+_PATIENT_ASSESSMENTS = (
+    select(Assessment)
+    .where(Assessment.patient_id == bindparam("patient_id"), Assessment.retired_at.is_(None))
+    .order_by(Assessment.administered_at, Assessment.id)
 )
 _DELETE_CASELOAD_SCORES = delete(_CASELOAD_SCORES).where(
     _CASELOAD_SCORES.c.patient_id.in_(_SOME_PATIENTS)
@@ -142,13 +147,7 @@ class AssessmentRepository:
         everything = memoized(
             self.session,
             ("assessments.for_patient", patient_id),
-            lambda: list(
-                self.session.scalars(
-                    select(Assessment)
-                    .where(Assessment.patient_id == patient_id, Assessment.retired_at.is_(None))
-                    .order_by(Assessment.administered_at, Assessment.id)
-                )
-            ),
+            lambda: list(self.session.scalars(_PATIENT_ASSESSMENTS, {"patient_id": patient_id})),
         )
         return [a for a in everything if a.scale_id == scale_id] if scale_id else everything
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.models import AuditEvent
@@ -15,6 +15,20 @@ from trdcare.audit.domain import GENESIS_HASH, AuditEntry
 # writers never fork a chain. Several chains let that many transactions append at once.
 _PG_AUDIT_LOCK_CLASS = 0x7472_6463  # "trdc"
 AUDIT_CHAINS = 8
+
+# Every audited request runs these: built once (see the TMS repository for why).
+_TRY_CHAIN_LOCKS = text(
+    "SELECT chain FROM generate_series(0, :last) AS chain "
+    "WHERE pg_try_advisory_xact_lock(:k, chain) LIMIT 1"
+)
+_WAIT_CHAIN_0_LOCK = text("SELECT pg_advisory_xact_lock(:k, 0)")
+_LAST_HASH = (
+    select(AuditEvent.hash)
+    .where(AuditEvent.chain == bindparam("chain"))
+    .order_by(AuditEvent.id.desc())
+    .limit(1)
+)
+_INSERT_EVENTS = insert(AuditEvent).execution_options(render_nulls=True)
 
 
 class AuditRepository:
@@ -31,28 +45,17 @@ class AuditRepository:
         if self.session.get_bind().dialect.name != "postgresql":
             return 0
         free = self.session.scalar(
-            text(
-                "SELECT chain FROM generate_series(0, :last) AS chain "
-                "WHERE pg_try_advisory_xact_lock(:k, chain) LIMIT 1"
-            ),
-            {"k": _PG_AUDIT_LOCK_CLASS, "last": AUDIT_CHAINS - 1},
+            _TRY_CHAIN_LOCKS, {"k": _PG_AUDIT_LOCK_CLASS, "last": AUDIT_CHAINS - 1}
         )
         if free is not None:
             return int(free)
-        self.session.execute(
-            text("SELECT pg_advisory_xact_lock(:k, 0)"), {"k": _PG_AUDIT_LOCK_CLASS}
-        )
+        self.session.execute(_WAIT_CHAIN_0_LOCK, {"k": _PG_AUDIT_LOCK_CLASS})
         return 0
 
     def last_hash(self, chain: int) -> str:
         """The newest hash of ``chain`` (read after taking its lock, in a new statement, so
         the snapshot includes the previous holder's committed append)."""
-        value = self.session.scalar(
-            select(AuditEvent.hash)
-            .where(AuditEvent.chain == chain)
-            .order_by(AuditEvent.id.desc())
-            .limit(1)
-        )
+        value = self.session.scalar(_LAST_HASH, {"chain": chain})
         return value or GENESIS_HASH
 
     def chains(self) -> list[int]:
@@ -66,7 +69,7 @@ class AuditRepository:
         One executemany, in order (ids follow the chain's links): ``render_nulls`` keeps the
         ORM bulk insert from splitting the events into batches by which columns are None.
         """
-        self.session.execute(insert(AuditEvent).execution_options(render_nulls=True), events)
+        self.session.execute(_INSERT_EVENTS, events)
 
     def iter_entries(self, chain: int, batch: int = 5000) -> Iterator[AuditEntry]:
         last_id = 0

@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import BindParameter, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.memo import memoized
 from trdcare.adapters.db.models import Episode, TreatmentCourse, TreatmentTrial
+
+# Every chart reads these: built once (see the TMS repository for why).
+_PATIENT: BindParameter[int] = bindparam("patient_id")
+_CURRENT_EPISODE = (
+    select(Episode)
+    .where(Episode.patient_id == _PATIENT, Episode.retired_at.is_(None))
+    .order_by(Episode.onset.desc(), Episode.id.desc())
+    .limit(1)
+)
+_TRIALS = (
+    select(TreatmentTrial)
+    .where(
+        TreatmentTrial.episode_id == bindparam("episode_id"),
+        TreatmentTrial.retired_at.is_(None),
+    )
+    .order_by(TreatmentTrial.start_date, TreatmentTrial.id)
+)
+_COURSES = (
+    select(TreatmentCourse)
+    .where(TreatmentCourse.patient_id == _PATIENT, TreatmentCourse.retired_at.is_(None))
+    .order_by(TreatmentCourse.start_date.desc(), TreatmentCourse.id.desc())
+)
 
 
 class HistoryRepository:
@@ -17,12 +39,7 @@ class HistoryRepository:
         return memoized(
             self.session,
             ("history.current_episode", patient_id),
-            lambda: self.session.scalar(
-                select(Episode)
-                .where(Episode.patient_id == patient_id, Episode.retired_at.is_(None))
-                .order_by(Episode.onset.desc(), Episode.id.desc())
-                .limit(1)
-            ),
+            lambda: self.session.scalar(_CURRENT_EPISODE, {"patient_id": patient_id}),
         )
 
     def add(self, *rows: Episode | TreatmentTrial | TreatmentCourse) -> None:
@@ -30,28 +47,13 @@ class HistoryRepository:
         self.session.flush()
 
     def trials(self, episode_id: int) -> list[TreatmentTrial]:
-        return list(
-            self.session.scalars(
-                select(TreatmentTrial)
-                .where(TreatmentTrial.episode_id == episode_id, TreatmentTrial.retired_at.is_(None))
-                .order_by(TreatmentTrial.start_date, TreatmentTrial.id)
-            )
-        )
+        return list(self.session.scalars(_TRIALS, {"episode_id": episode_id}))
 
     def courses(self, patient_id: int) -> list[TreatmentCourse]:
         return memoized(
             self.session,
             ("history.courses", patient_id),
-            lambda: list(
-                self.session.scalars(
-                    select(TreatmentCourse)
-                    .where(
-                        TreatmentCourse.patient_id == patient_id,
-                        TreatmentCourse.retired_at.is_(None),
-                    )
-                    .order_by(TreatmentCourse.start_date.desc(), TreatmentCourse.id.desc())
-                )
-            ),
+            lambda: list(self.session.scalars(_COURSES, {"patient_id": patient_id})),
         )
 
     def course_by_ref(self, patient_id: int, ref: str) -> TreatmentCourse | None:

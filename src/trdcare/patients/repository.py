@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import BindParameter, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.models import Patient
+
+# Every request about one patient starts here: built once (see the TMS repository for why).
+_KEY: BindParameter[str] = bindparam("key")
+_BY_REF_OR_MRN = select(Patient).where(
+    Patient.retired_at.is_(None), or_(Patient.ref == _KEY, Patient.mrn == _KEY)
+)
 
 
 class PatientRepository:
@@ -18,11 +24,7 @@ class PatientRepository:
         return patient
 
     def by_ref_or_mrn(self, key: str) -> Patient | None:
-        return self.session.scalar(
-            select(Patient).where(
-                Patient.retired_at.is_(None), or_(Patient.ref == key, Patient.mrn == key)
-            )
-        )
+        return self.session.scalar(_BY_REF_OR_MRN, {"key": key})
 
     def by_mrn(self, mrn: str) -> Patient | None:
         return self.session.scalar(select(Patient).where(Patient.mrn == mrn))
