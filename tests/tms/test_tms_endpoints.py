@@ -5,6 +5,9 @@ decision-point sign-off; the API and the pages."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
 
 from trdcare.core.clock import utc_today
 from web_support import WebClient, add_patient, client, web_app
@@ -178,7 +181,7 @@ class TestPathwayApi:
         assert plan.status_code == 409
 
 
-def _active_course(client: WebClient) -> str:
+def _active_course(client: WebClient, time_zone: str = "UTC") -> str:
     """A patient with a clear screen and an active course (1 session delivered)."""
     ref = add_patient(client.engine)
     client.as_role("physician")
@@ -191,6 +194,7 @@ def _active_course(client: WebClient) -> str:
             "protocol": "hf10-left-dlpfc",
             "start": monday_before_today().isoformat(),
             "mt_pct_mso": 50,
+            "time_zone": time_zone,
         },
     )
     assert plan.status_code == 201, plan.text
@@ -279,6 +283,22 @@ class TestAdverseEventsOutsideASession:
             },
         )
         assert denied.status_code == 403
+
+    @pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
+    def test_today_is_the_clinic_s(self, client: WebClient, zone: str) -> None:
+        # UTC+14 and UTC-11: at any hour one of them has another date than UTC.
+        ref = _active_course(client, time_zone=zone)
+        local_today = datetime.now(ZoneInfo(zone)).date()
+        client.as_role("clinician")
+        for day, status in ((local_today, 201), (local_today + timedelta(days=1), 422)):
+            r = client.post(
+                f"/api/v1/patients/{ref}/tms/adverse-events",
+                json={
+                    "occurred_on": day.isoformat(),
+                    "adverse_events": [{"kind": "other", "severity": "mild", "description": "x"}],
+                },
+            )
+            assert r.status_code == status, (day, r.text)
 
     def test_the_page(self, client: WebClient) -> None:
         ref = _active_course(client)

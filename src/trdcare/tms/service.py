@@ -681,7 +681,9 @@ def report_adverse_event(
         See :func:`trdcare.tms.domain.sessions.adverse_event_report`.
     """
     row = _require_plan(session, patient)
-    report = adverse_event_report(data, today=utc_today())
+    # "Not in the future" by the clinic's calendar (the plan's time zone), not UTC's.
+    today = utc_now().astimezone(_tz(row.time_zone)).date()
+    report = adverse_event_report(data, today=today)
     transition = report_adverse_events(_state(row), report)
     rows = _adverse_event_rows(actor, row.id, report.events, occurred_on=report.occurred_on)
     TmsRepository(session).add_all(rows)
