@@ -257,7 +257,19 @@ def test_a_new_user_does_the_whole_tms_path(server: str, browser: Any) -> None:
             shot(page, f"session-{n}-refused")
             pytest.fail(page.locator("main").inner_text()[:1500])
     assert page.locator("#course-progress").inner_text().startswith("session 2 of")
+    # Both were given today, on a once-daily protocol: the second is kept, and flagged.
+    assert "the protocol gives 1 a day" in page.locator("main").inner_text()
     shot(page, "sessions-logged")
+
+    # An adverse event outside a session (the evening after), from the TMS page.
+    page.get_by_role("link", name="Report an adverse event outside a session").click()
+    page.get_by_label("Event 1").select_option("other")
+    page.get_by_label("Description").first.fill("neck ache the evening after")
+    page.get_by_role("button", name="Report", exact=True).click()
+    page.wait_for_load_state()
+    main = page.locator("main").inner_text()
+    assert "Adverse event recorded." in main and "outside a session" in main, main[:1500]
+    shot(page, "adverse-event-reported")
 
     # The chart shows the course and the trajectory with the session marks.
     page.goto(f"{server}/patients/{ref}")
