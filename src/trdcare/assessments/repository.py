@@ -53,6 +53,7 @@ _PATIENT_ASSESSMENTS = (
     .where(Assessment.patient_id == bindparam("patient_id"), Assessment.retired_at.is_(None))
     .order_by(Assessment.administered_at, Assessment.id)
 )
+_INSERT_CASELOAD_SCORES = insert(_CASELOAD_SCORES)
 _DELETE_CASELOAD_SCORES = delete(_CASELOAD_SCORES).where(
     _CASELOAD_SCORES.c.patient_id.in_(_SOME_PATIENTS)
 )
@@ -190,7 +191,7 @@ class AssessmentRepository:
         else:
             connection.execute(_DELETE_CASELOAD_SCORES, {"patient_ids": list(patient_ids)})
         if rows:
-            connection.execute(insert(_CASELOAD_SCORES), list(rows))
+            connection.execute(_INSERT_CASELOAD_SCORES, list(rows))
 
     def read_model_version(self, name: str) -> int | None:
         return self.session.scalar(select(ReadModel.version).where(ReadModel.name == name))
