@@ -65,6 +65,14 @@ class TestScalesAndEntry:
         )
         assert future.status_code == 422
         assert future.json()["errors"][0]["path"] == "administered_at"
+        # Out of UTC's range, or before the patient was born (1980-05-01): 422, not a crash.
+        for when in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-11:00", "1979-01-01"):
+            r = client.post(
+                f"/api/v1/patients/{ref}/assessments",
+                json={"scale": "phq9", "answers": PHQ9, "administered_at": when},
+            )
+            assert r.status_code == 422, (when, r.text)
+            assert r.json()["errors"][0]["path"] == "administered_at"
 
     def test_entry_page_and_assessments_page(self, client: WebClient) -> None:
         ref = add_patient(client.engine)

@@ -349,6 +349,15 @@ class TestSessionTiming:
         assert any("before a session already logged" in f for f in flags)
         listed = client.get(f"/api/v1/patients/{ref}/tms/sessions").json()
         assert [len(s["timing_flags"]) for s in listed] == [0, 1, 2]
+        # Out of UTC's range, or before the patient was born (1980-05-01): 422, nothing kept.
+        for when in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-11:00", "1979-06-01T09:00Z"):
+            r = client.post(
+                f"/api/v1/patients/{ref}/tms/sessions",
+                json={"pulses_delivered": 3000, "delivered_at": when},
+            )
+            assert r.status_code == 422, (when, r.text)
+            assert r.json()["errors"][0]["path"] == "delivered_at"
+        assert len(client.get(f"/api/v1/patients/{ref}/tms/sessions").json()) == 3
         client.as_role("technician", via="session")
         page = client.get(f"/patients/{ref}/tms")
         assert page.text.count('class="badge warn">timing') == 3

@@ -30,12 +30,11 @@ from trdcare.assessments.domain import (
 from trdcare.assessments.repository import AssessmentRepository, CaseloadRow, ScoredAdministration
 from trdcare.audit import service as audit
 from trdcare.core.actor import Actor
-from trdcare.core.clock import ensure_utc, utc_now
+from trdcare.core.clock import past_moment, utc_now
 from trdcare.core.errors import InvalidInput, IssueCollector, NotFound
 from trdcare.history import service as history_service
 
 # Clock skew tolerated between a device entering an assessment and the server.
-_FUTURE_TOLERANCE = timedelta(minutes=5)
 ASSESSMENT_SOURCES = ("staff", "self_report", "import")
 
 # Workflow settings of the caseload view (clinic policy, not clinical facts): how recent a
@@ -61,15 +60,9 @@ def record_assessment(
         raise InvalidInput.single(
             "source", "unknown value", allowed=", ".join(ASSESSMENT_SOURCES), given=source
         )
-    now = utc_now()
-    when = ensure_utc(administered_at) if administered_at else now
-    if when > now + _FUTURE_TOLERANCE:
-        raise InvalidInput.single(
-            "administered_at",
-            "is in the future",
-            allowed=f"on or before {now.isoformat()}",
-            given=when.isoformat(),
-        )
+    when = past_moment(
+        administered_at, field="administered_at", now=utc_now(), born_on=patient.birth_date
+    )
     if course is not None and course.patient_id != patient.id:
         raise InvalidInput.single("course", "belongs to another patient")
     row = Assessment(

@@ -5,7 +5,9 @@ The domain never reads the clock itself; the edges pass ``as_of``/``today`` in.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+
+from trdcare.core.errors import InvalidInput
 
 
 def utc_now() -> datetime:
@@ -22,3 +24,44 @@ def ensure_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+#: Allowed clock skew between a device that records a time and the server.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def past_moment(
+    value: datetime | None, *, field: str, now: datetime, born_on: date | None = None
+) -> datetime:
+    """When something happened to a patient, as an aware UTC datetime (``now`` if not given).
+
+    Raises
+    ------
+    InvalidInput
+        ``field`` cannot be expressed in UTC (e.g. year 1 with a +14:00 offset), is later
+        than ``now`` (beyond :data:`CLOCK_SKEW`), or is before the patient was born.
+    """
+    if value is None:
+        return now
+    try:
+        when = ensure_utc(value)
+    except OverflowError:
+        raise InvalidInput.single(
+            field, "is out of range", allowed="a date and time in UTC's range", given=str(value)
+        ) from None
+    if when > now + CLOCK_SKEW:
+        raise InvalidInput.single(
+            field,
+            "is in the future",
+            allowed=f"on or before {now.isoformat()}",
+            given=when.isoformat(),
+        )
+    if born_on is not None and when.date() < born_on:
+        # The birth date itself stays out of the message (it is patient data).
+        raise InvalidInput.single(
+            field,
+            "is before the patient's date of birth",
+            allowed="on or after the patient's date of birth",
+            given=when.isoformat(),
+        )
+    return when

@@ -31,7 +31,7 @@ from trdcare.adapters.db.stamping import snapshot, stamp_new
 from trdcare.assessments import service as assessment_service
 from trdcare.audit import service as audit
 from trdcare.core.actor import Actor
-from trdcare.core.clock import ensure_utc, utc_now, utc_today
+from trdcare.core.clock import ensure_utc, past_moment, utc_now, utc_today
 from trdcare.core.errors import Conflict, InvalidInput, NotFound
 from trdcare.core.ids import new_ref
 from trdcare.history import service as history_service
@@ -584,14 +584,9 @@ def log_session(
     if values.get("intensity_pct_mso") is None and row.intensity:
         values["intensity_pct_mso"] = row.intensity.get("intensity_pct_mso")
     log = session_log(values)
-    when = ensure_utc(delivered_at) if delivered_at else utc_now()
-    if when > utc_now() + timedelta(minutes=5):
-        raise InvalidInput.single(
-            "delivered_at",
-            "is in the future",
-            allowed=f"on or before {utc_now().isoformat()}",
-            given=when.isoformat(),
-        )
+    when = past_moment(
+        delivered_at, field="delivered_at", now=utc_now(), born_on=patient.birth_date
+    )
     flags = session_timing_flags(
         when,
         repo.delivery_times(row.id),
@@ -683,7 +678,7 @@ def report_adverse_event(
     row = _require_plan(session, patient)
     # "Not in the future" by the clinic's calendar (the plan's time zone), not UTC's.
     today = utc_now().astimezone(_tz(row.time_zone)).date()
-    report = adverse_event_report(data, today=today)
+    report = adverse_event_report(data, today=today, born_on=patient.birth_date)
     transition = report_adverse_events(_state(row), report)
     rows = _adverse_event_rows(actor, row.id, report.events, occurred_on=report.occurred_on)
     TmsRepository(session).add_all(rows)

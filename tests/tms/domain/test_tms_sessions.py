@@ -258,6 +258,18 @@ class TestAdverseEventsOutsideASession:
             adverse_event_report({"occurred_on": TODAY, "adverse_events": events}, today=TODAY)
         assert [i.path for i in exc.value.issues] == ["adverse_events"]
 
+    def test_not_before_birth(self) -> None:
+        with pytest.raises(InvalidInput) as exc:
+            adverse_event_report(
+                {
+                    "occurred_on": date(1979, 12, 31),
+                    "adverse_events": [{"kind": "seizure", "severity": "severe"}],
+                },
+                today=TODAY,
+                born_on=date(1980, 1, 1),
+            )
+        assert [i.path for i in exc.value.issues] == ["occurred_on"]
+
     def test_the_date_is_required(self) -> None:
         with pytest.raises(InvalidInput) as exc:
             adverse_event_report(

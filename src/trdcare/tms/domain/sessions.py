@@ -556,14 +556,17 @@ class AdverseEventReport:
 MAX_EVENTS_PER_REPORT = 10
 
 
-def adverse_event_report(data: Mapping[str, Any], *, today: date) -> AdverseEventReport:
+def adverse_event_report(
+    data: Mapping[str, Any], *, today: date, born_on: date | None = None
+) -> AdverseEventReport:
     """Validate a report of adverse events outside a session (every issue collected).
 
     Raises
     ------
     InvalidInput
-        ``occurred_on`` missing, not a date or after ``today``; no event or more than
-        :data:`MAX_EVENTS_PER_REPORT`; an invalid event (see :func:`adverse_event`).
+        ``occurred_on`` missing, not a date, after ``today`` or before the patient was born
+        (``born_on``); no event or more than :data:`MAX_EVENTS_PER_REPORT`; an invalid
+        event (see :func:`adverse_event`).
     """
     issues = IssueCollector()
     occurred_on = data.get("occurred_on")
@@ -574,6 +577,13 @@ def adverse_event_report(data: Mapping[str, Any], *, today: date) -> AdverseEven
             "occurred_on",
             "is in the future",
             allowed=f"on or before {today.isoformat()}",
+            given=occurred_on.isoformat(),
+        )
+    elif born_on is not None and occurred_on < born_on:
+        issues.add(
+            "occurred_on",
+            "is before the patient's date of birth",
+            allowed="on or after the patient's date of birth",
             given=occurred_on.isoformat(),
         )
     raws = data.get("adverse_events") or ()
