@@ -363,6 +363,39 @@ class TestSessionTiming:
         assert page.text.count('class="badge warn">timing') == 3
 
 
+class TestDatesAtTheEdges:
+    def test_course_dates_out_of_range_are_input_errors(self, client: WebClient) -> None:
+        ref = add_patient(client.engine, "MRN-EDGE")  # born 1980-05-01
+        client.as_role("physician")
+        client.post(f"/api/v1/patients/{ref}/tms/screens", json={"answers": NO})
+        for start in ("9999-12-31", "1979-12-31"):
+            r = client.post(
+                f"/api/v1/patients/{ref}/tms/plan",
+                json={"protocol": "hf10-left-dlpfc", "start": start, "mt_pct_mso": 50},
+            )
+            assert r.status_code == 422, (start, r.text)
+            assert r.json()["errors"][0]["path"] == "start"
+        assert client.get(f"/api/v1/patients/{ref}/tms/course").status_code == 409  # no course
+        ref = _active_course(client)
+        client.as_role("technician")
+        paused = client.post(
+            f"/api/v1/patients/{ref}/tms/adverse-events",
+            json={
+                "occurred_on": utc_today().isoformat(),
+                "adverse_events": [{"kind": "seizure", "severity": "severe"}],
+            },
+        )
+        assert paused.json()["course"]["state"]["status"] == "paused"
+        client.as_role("physician")
+        r = client.post(
+            f"/api/v1/patients/{ref}/tms/pause-review",
+            json={"decision": "resume", "note": "EEG normal, resume", "resume_on": "9999-12-31"},
+        )
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["path"] == "resume_on"
+        assert client.get(f"/api/v1/patients/{ref}/tms/course").json()["status"] == "paused"
+
+
 class TestPathwayPages:
     def test_screen_mt_plan_calendar_session_review(self, client: WebClient) -> None:
         ref = add_patient(client.engine)

@@ -8,7 +8,8 @@ write of patient data is audited. The rules are the pure domain's
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -379,6 +380,21 @@ def _sync_course(session: Session, actor: Actor, row: TmsCoursePlan, why: str) -
     history_service.set_course_status(session, actor, course, status, on=utc_today(), reason=why)
 
 
+@contextmanager
+def _calendar_fits(field: str, first_day: date) -> Iterator[None]:
+    """A calendar that would run past the last date Python (and the record) can hold is
+    an input error on ``field``, not a crash."""
+    try:
+        yield
+    except OverflowError:
+        raise InvalidInput.single(
+            field,
+            "is too late: the course's calendar would run past the last date the record holds",
+            allowed=f"before {date.max.isoformat()}, with room for the course",
+            given=first_day.isoformat(),
+        ) from None
+
+
 def plan(
     session: Session,
     actor: Actor,
@@ -416,16 +432,24 @@ def plan(
         override = PhysicianOverride(saved.override_by or "", saved.override_reason or "")
     approval = approve_protocol(protocol, override)
     tz = _tz(time_zone)
-    course_plan = plan_course(
-        protocol,
-        start,
-        acute_sessions=acute_sessions,
-        include_taper=include_taper,
-        closures=closures,
-        skipped_days=skipped_days,
-        first_session_at=first_session_at,
-        tz=tz,
-    )
+    if start < patient.birth_date:
+        raise InvalidInput.single(
+            "start",
+            "is before the patient's date of birth",
+            allowed="on or after the patient's date of birth",
+            given=start.isoformat(),
+        )
+    with _calendar_fits("start", start):
+        course_plan = plan_course(
+            protocol,
+            start,
+            acute_sessions=acute_sessions,
+            include_taper=include_taper,
+            closures=closures,
+            skipped_days=skipped_days,
+            first_session_at=first_session_at,
+            tz=tz,
+        )
     state = CourseState("planned", course_plan.planned_count)
     started = start_course(
         state, screen_verdict=screen.verdict, acknowledged_by=screen.acknowledged_by
@@ -763,19 +787,20 @@ def _replan(
     current = _plan_from_rows(row, rows)
     protocol = _protocol_of(row)
     hh, mm = (int(x) for x in row.first_session_time.split(":"))
-    new = replan_remaining(
-        protocol,
-        current,
-        row.delivered_sessions,
-        resume,
-        closures=[date.fromisoformat(d) for d in row.closures],
-        skipped_days=[date.fromisoformat(d) for d in row.skipped_days],
-        first_session_at=time(hh, mm),
-        tz=_tz(row.time_zone),
-        extra_acute=extra_acute,
-        drop_acute=drop_acute,
-        stop=stop,
-    )
+    with _calendar_fits("resume_on", resume):
+        new = replan_remaining(
+            protocol,
+            current,
+            row.delivered_sessions,
+            resume,
+            closures=[date.fromisoformat(d) for d in row.closures],
+            skipped_days=[date.fromisoformat(d) for d in row.skipped_days],
+            first_session_at=time(hh, mm),
+            tz=_tz(row.time_zone),
+            extra_acute=extra_acute,
+            drop_acute=drop_acute,
+            stop=stop,
+        )
     now = utc_now()
     for r in rows:
         if r.number > row.delivered_sessions:
