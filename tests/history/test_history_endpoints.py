@@ -87,6 +87,12 @@ class TestApi:
             f"/api/v1/patients/{ref}/courses", json={"modality": "x", "start_date": "2025-01-06"}
         )
         assert bad.status_code == 422 and bad.json()["errors"][0]["path"] == "modality"
+        unborn = client.post(  # the patient was born on 1980-05-01
+            f"/api/v1/patients/{ref}/courses", json={"modality": "tms", "start_date": "1980-04-30"}
+        )
+        assert unborn.status_code == 422 and unborn.json()["errors"][0]["path"] == "start_date"
+        assert "1980-05-01" not in unborn.text  # the birth date is not echoed
+        assert len(client.get(f"/api/v1/patients/{ref}/courses").json()) == 1
 
     def test_front_desk_cannot_read_history(self, client: WebClient) -> None:
         ref = add_patient(client.engine)

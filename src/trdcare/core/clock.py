@@ -56,12 +56,20 @@ def past_moment(
             allowed=f"on or before {now.isoformat()}",
             given=when.isoformat(),
         )
-    if born_on is not None and when.date() < born_on:
-        # The birth date itself stays out of the message (it is patient data).
+    if born_on is not None:
+        not_before_birth(when.date(), field=field, born_on=born_on)
+    return when
+
+
+def not_before_birth(day: date, *, field: str, born_on: date) -> None:
+    """Refuse a day of the patient's care that is before their birth.
+
+    The birth date itself stays out of the message: it is patient data.
+    """
+    if day < born_on:
         raise InvalidInput.single(
             field,
             "is before the patient's date of birth",
             allowed="on or after the patient's date of birth",
-            given=when.isoformat(),
+            given=day.isoformat(),
         )
-    return when

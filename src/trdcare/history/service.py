@@ -16,7 +16,7 @@ from trdcare.assessments.domain import get_scale
 from trdcare.audit import service as audit
 from trdcare.core.actor import Actor
 from trdcare.core.checks import check_option
-from trdcare.core.clock import utc_today
+from trdcare.core.clock import not_before_birth, utc_today
 from trdcare.core.errors import Conflict, InvalidInput, NotFound
 from trdcare.core.ids import new_ref
 from trdcare.history.domain import (
@@ -249,6 +249,7 @@ def add_course(
     """Open a treatment course (its start is the outcome baseline date)."""
     check_option("modality", modality, MODALITIES)
     get_scale(primary_scale)
+    not_before_birth(start_date, field="start_date", born_on=patient.birth_date)
     if planned_sessions is not None and planned_sessions < 1:
         raise InvalidInput.single(
             "planned_sessions", "out of range", allowed=">= 1", given=planned_sessions

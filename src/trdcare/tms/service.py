@@ -32,7 +32,7 @@ from trdcare.adapters.db.stamping import snapshot, stamp_new
 from trdcare.assessments import service as assessment_service
 from trdcare.audit import service as audit
 from trdcare.core.actor import Actor
-from trdcare.core.clock import ensure_utc, past_moment, utc_now, utc_today
+from trdcare.core.clock import ensure_utc, not_before_birth, past_moment, utc_now, utc_today
 from trdcare.core.errors import Conflict, InvalidInput, NotFound
 from trdcare.core.ids import new_ref
 from trdcare.history import service as history_service
@@ -432,13 +432,7 @@ def plan(
         override = PhysicianOverride(saved.override_by or "", saved.override_reason or "")
     approval = approve_protocol(protocol, override)
     tz = _tz(time_zone)
-    if start < patient.birth_date:
-        raise InvalidInput.single(
-            "start",
-            "is before the patient's date of birth",
-            allowed="on or after the patient's date of birth",
-            given=start.isoformat(),
-        )
+    not_before_birth(start, field="start", born_on=patient.birth_date)
     with _calendar_fits("start", start):
         course_plan = plan_course(
             protocol,
