@@ -94,6 +94,20 @@ class TestApi:
         assert "1980-05-01" not in unborn.text  # the birth date is not echoed
         assert len(client.get(f"/api/v1/patients/{ref}/courses").json()) == 1
 
+    def test_nothing_before_the_patient_was_born(self, client: WebClient) -> None:
+        ref = add_patient(client.engine)  # born 1980-05-01
+        client.as_role("clinician")
+        doc = history(onset="1979-01-01")
+        doc["antidepressant_trials"][0]["start"] = "1979-02-01"
+        r = client.post(f"/api/v1/patients/{ref}/history", json=doc)
+        assert r.status_code == 422, r.text
+        assert {e["path"] for e in r.json()["errors"]} == {
+            "episode.onset",
+            "antidepressant_trials.0.start",
+        }
+        assert "1980-05-01" not in r.text
+        assert client.get(f"/api/v1/patients/{ref}/history").status_code == 404
+
     def test_front_desk_cannot_read_history(self, client: WebClient) -> None:
         ref = add_patient(client.engine)
         client.as_role("front_desk")

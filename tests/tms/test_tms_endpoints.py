@@ -367,6 +367,11 @@ class TestDatesAtTheEdges:
     def test_course_dates_out_of_range_are_input_errors(self, client: WebClient) -> None:
         ref = add_patient(client.engine, "MRN-EDGE")  # born 1980-05-01
         client.as_role("physician")
+        unborn = client.post(
+            f"/api/v1/patients/{ref}/tms/screens",
+            json={"answers": NO, "screened_on": "1979-01-01"},
+        )
+        assert unborn.status_code == 422 and unborn.json()["errors"][0]["path"] == "screened_on"
         client.post(f"/api/v1/patients/{ref}/tms/screens", json={"answers": NO})
         for start in ("9999-12-31", "1979-12-31"):
             r = client.post(

@@ -17,7 +17,7 @@ from trdcare.audit import service as audit
 from trdcare.core.actor import Actor
 from trdcare.core.checks import check_option
 from trdcare.core.clock import not_before_birth, utc_today
-from trdcare.core.errors import Conflict, InvalidInput, NotFound
+from trdcare.core.errors import Conflict, InvalidInput, IssueCollector, NotFound
 from trdcare.core.ids import new_ref
 from trdcare.history.domain import (
     CRITERIA_PRESETS,
@@ -42,6 +42,30 @@ MODALITIES = (
 )
 
 
+def _not_before_birth(history: TreatmentHistory, born_on: date) -> None:
+    """Every dated part of a history is on or after the patient's birth (issues collected;
+    the birth date itself is not echoed: it is patient data)."""
+    issues = IssueCollector()
+    starts: dict[str, list[date]] = {
+        "antidepressant_trials": [t.start for t in history.antidepressant_trials],
+        "augmentation_trials": [t.start for t in history.augmentation_trials],
+        "ect_courses": [c.start for c in history.ect_courses],
+        "psychotherapy_courses": [c.start for c in history.psychotherapy_courses],
+    }
+    dated = [("episode.onset", history.episode.onset)] + [
+        (f"{key}.{i}.start", day) for key, days in starts.items() for i, day in enumerate(days)
+    ]
+    for path, day in dated:
+        if day < born_on:
+            issues.add(
+                path,
+                "is before the patient's date of birth",
+                allowed="on or after the patient's date of birth",
+                given=day.isoformat(),
+            )
+    issues.raise_if_any()
+
+
 def import_history(
     session: Session,
     actor: Actor,
@@ -55,6 +79,7 @@ def import_history(
     With ``replace`` the earlier current episode and its trials are retired (kept, with the
     reason), never deleted.
     """
+    _not_before_birth(history, patient.birth_date)
     repo = HistoryRepository(session)
     existing = repo.current_episode(patient.id)
     if existing is not None:

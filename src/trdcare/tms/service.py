@@ -136,6 +136,7 @@ def record_screen(
             allowed=f"on or before {utc_today().isoformat()}",
             given=on,
         )
+    not_before_birth(on, field="screened_on", born_on=patient.birth_date)
     medications = record_medications(session, actor, patient) + list(extra_medications)
     result = evaluate_screen(instrument, answers, findings=findings, medications=medications)
     ack = (acknowledged_by or "").strip() or None
