@@ -203,6 +203,14 @@ def _active_course(client: WebClient, time_zone: str = "UTC") -> str:
     return ref
 
 
+def _serious_ae_badges(client: WebClient) -> int:
+    """How many dashboard rows (one patient per test) carry the serious-adverse-event alert."""
+    client.as_role("physician", via="session")
+    page = client.get("/dashboard", params={"show": "alerts"})
+    assert page.status_code == 200
+    return page.text.count(">Serious adverse event</span>")
+
+
 class TestAdverseEventsOutsideASession:
     def test_a_serious_report_pauses_the_course_and_alerts(self, client: WebClient) -> None:
         ref = _active_course(client)
@@ -243,9 +251,67 @@ class TestAdverseEventsOutsideASession:
             f"/api/v1/patients/{ref}/tms/sessions", json={"pulses_delivered": 3000}
         )
         assert refused.status_code == 409
+        assert _serious_ae_badges(client) == 1
+
+    def test_a_serious_event_stays_an_alert_until_a_physician_acknowledges_it(
+        self, client: WebClient
+    ) -> None:
+        ref = _active_course(client)
+        client.as_role("technician")
+        seizure = {"kind": "seizure", "severity": "severe"}
+        today = utc_today().isoformat()
+        url = f"/api/v1/patients/{ref}/tms/adverse-events"
+        r = client.post(url, json={"occurred_on": today, "adverse_events": [seizure]})
+        assert r.json()["course"]["state"]["status"] == "paused"
+        assert _serious_ae_badges(client) == 1
+        # The pause review (here: stop) weighs the event and acknowledges it.
+        client.as_role("physician")
+        stop = {"decision": "stop", "note": "seizure: no further TMS"}
+        assert client.post(f"/api/v1/patients/{ref}/tms/pause-review", json=stop).status_code == 200
+        events = client.get(f"/api/v1/patients/{ref}/tms/course").json()["adverse_events"]
+        assert events[0]["acknowledged_by"].endswith("(physician.test)")
+        assert _serious_ae_badges(client) == 0
+        # A syncope a week later, after the course ended: an alert again, on a stopped course.
+        client.as_role("clinician")
+        late = {"kind": "syncope", "severity": "moderate", "description": "at home"}
+        r = client.post(url, json={"occurred_on": today, "adverse_events": [late]})
+        assert r.json()["course"]["reasons"][0]["rule"] == "serious_adverse_event_after_course"
+        assert _serious_ae_badges(client) == 1
+        ack = {"note": "seen in clinic; vasovagal, no TMS involvement"}
+        client.as_role("clinician")
+        assert client.post(f"{url}/acknowledge", json=ack).status_code == 403  # physicians only
+        client.as_role("physician")
+        done = client.post(f"{url}/acknowledge", json=ack)
+        assert done.status_code == 200, done.text
+        assert [e["kind"] for e in done.json()["adverse_events"]] == ["syncope"]
+        assert _serious_ae_badges(client) == 0
+        client.as_role("physician")
+        assert client.post(f"{url}/acknowledge", json=ack).status_code == 409  # nothing left
+        assert client.get(f"/api/v1/patients/{ref}/tms/course").json()["status"] == "stopped"
+
+    def test_acknowledging_on_the_page(self, client: WebClient) -> None:
+        ref = _active_course(client)
+        client.as_role("physician")
+        url = f"/api/v1/patients/{ref}/tms/adverse-events"
+        seizure = {"kind": "seizure", "severity": "severe"}
+        today = utc_today().isoformat()
+        client.post(url, json={"occurred_on": today, "adverse_events": [seizure]})  # pauses
+        stop = {"decision": "stop", "note": "no further TMS"}
+        assert client.post(f"/api/v1/patients/{ref}/tms/pause-review", json=stop).status_code == 200
+        client.post(url, json={"occurred_on": today, "adverse_events": [seizure]})  # after it
         client.as_role("physician", via="session")
-        dashboard = client.get("/dashboard", params={"filter": "alerts"})
-        assert ref in dashboard.text and "serious adverse event" in dashboard.text.lower()
+        page = client.get(f"/patients/{ref}/tms").text
+        assert "awaiting a physician" in page and "adverse-events/acknowledge" in page
+        empty = client.form(f"/patients/{ref}/tms/adverse-events/acknowledge", {"note": ""})
+        assert empty.status_code == 422
+        ok = client.form(
+            f"/patients/{ref}/tms/adverse-events/acknowledge", {"note": "EEG booked; no TMS"}
+        )
+        assert ok.status_code == 303 and ok.headers["location"].endswith("msg=ae_acknowledged")
+        page = client.get(ok.headers["location"]).text
+        assert "acknowledged by" in page and "awaiting a physician" not in page
+        client.as_role("technician", via="session")
+        assert "adverse-events/acknowledge" not in client.get(f"/patients/{ref}/tms").text
 
     def test_bad_reports_are_refused_and_nothing_is_written(self, client: WebClient) -> None:
         ref = _active_course(client)

@@ -499,6 +499,23 @@ def report_adverse_event(
     }
 
 
+@router.post(
+    "/patients/{ref}/tms/adverse-events/acknowledge",
+    summary="The signed-in physician acknowledges the course's serious adverse events",
+)
+def acknowledge_adverse_events(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("tms.review"))],
+    ref: PatientRef,
+    body: AcknowledgeIn,
+) -> dict[str, Any]:
+    patient = _patient(db, principal, ref, "tms_adverse_event")
+    rows = tms_service.acknowledge_adverse_events(
+        db, principal.actor, patient, physician=who(principal), note=body.note
+    )
+    return {"adverse_events": [tms_service.adverse_event_to_dict(r) for r in rows]}
+
+
 @router.get("/patients/{ref}/tms/sessions", summary="Delivered sessions of the current course")
 def sessions(
     db: Db, principal: Annotated[Principal, Depends(Require("tms.read"))], ref: PatientRef

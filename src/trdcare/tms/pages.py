@@ -65,6 +65,7 @@ MESSAGES = {
     "paused": "Session logged. A serious adverse event PAUSED the course: a physician review "
     "is needed before the next session.",
     "ae_recorded": "Adverse event recorded.",
+    "ae_acknowledged": "Serious adverse events acknowledged.",
     "ae_paused": "Adverse event recorded. It is serious: the course is PAUSED until a physician "
     "reviews it.",
     "reviewed": "Review recorded.",
@@ -131,24 +132,28 @@ def session_dates(db: Session, patient: Patient) -> list[date]:
 def dashboard_rows(db: Session, principal: Principal) -> dict[str, dict[str, Any]]:
     """Per patient with a TMS course: 'session n of N' and the TMS alerts, in one query.
 
-    Alerts: ``course_paused`` (review required), ``serious_adverse_event``, and
-    ``decision_point_due`` (a decision point reached with no review at or after it).
+    Alerts: ``course_paused`` (review required), ``serious_adverse_event`` (not yet
+    acknowledged by a physician, whatever the course's status: a seizure after the last
+    session still needs one), and ``decision_point_due`` (a decision point of an ongoing
+    course reached with no review at or after it). A patient's courses, oldest first, merge;
+    only an ongoing one gives the "session n of N" text (and counts as "in a course").
     """
     rows = TmsRepository(db).dashboard_rows()
     out: dict[str, dict[str, Any]] = {}
     for ref, status, delivered, planned, review_required, points, n_serious, upto in rows:
-        alerts = []
+        alerts: list[str] = out.get(ref, {}).get("alerts", [])
         if status == "paused" or review_required:
             alerts.append("course_paused")
         if n_serious:
             alerts.append("serious_adverse_event")
         reached = [p for p in (points or []) if p <= delivered]
-        if reached and (upto is None or upto < max(reached)):
+        ongoing = status in ("planned", "active", "paused")
+        if ongoing and reached and (upto is None or upto < max(reached)):
             alerts.append("decision_point_due")
-        out[ref] = {
-            "course": f"TMS session {delivered} of {planned} ({status})",
-            "alerts": alerts,
-        }
+        entry = out.setdefault(ref, {})
+        entry["alerts"] = list(dict.fromkeys(alerts))
+        if ongoing:
+            entry["course"] = f"TMS session {delivered} of {planned} ({status})"
     audit.record(
         db,
         principal.actor,
@@ -811,6 +816,28 @@ def adverse_event_submit(
     paused = any(r.rule == "serious_adverse_event_pause" for r in transition.reasons)
     message = "ae_paused" if paused else "ae_recorded"
     return RedirectResponse(f"/patients/{patient.ref}/tms?msg={message}", status_code=303)
+
+
+@router.post("/patients/{ref}/tms/adverse-events/acknowledge", response_class=HTMLResponse)
+def adverse_events_acknowledge(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("tms.review"))],
+    ref: str,
+    form: Form,
+) -> Response:
+    patient = _patient(db, principal, ref, "tms_adverse_event")
+    try:
+        tms_service.acknowledge_adverse_events(
+            db, principal.actor, patient, physician=who(principal), note=field(form, "note")
+        )
+    except DomainError as exc:
+        db.rollback()
+        patient = _patient(db, principal, ref, "tms_adverse_event")
+        return _adverse_event_page(
+            request, db, principal, patient, errors=form_issues(exc), status_code=422
+        )
+    return RedirectResponse(f"/patients/{patient.ref}/tms?msg=ae_acknowledged", status_code=303)
 
 
 # reviews ----------------------------------------------------------------------------------

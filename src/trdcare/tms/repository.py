@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, case, func, select
+from sqlalchemy import BindParameter, Select, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.memo import memoized
@@ -87,7 +87,11 @@ _CURRENT_MT = (
 def _dashboard_rows() -> Select[tuple[Any, ...]]:
     serious = (
         select(TmsAdverseEvent.plan_id, func.count().label("n"))
-        .where(TmsAdverseEvent.serious.is_(True), TmsAdverseEvent.retired_at.is_(None))
+        .where(
+            TmsAdverseEvent.serious.is_(True),
+            TmsAdverseEvent.retired_at.is_(None),
+            TmsAdverseEvent.acknowledged_at.is_(None),
+        )
         .group_by(TmsAdverseEvent.plan_id)
         .subquery()
     )
@@ -114,11 +118,28 @@ def _dashboard_rows() -> Select[tuple[Any, ...]]:
         .join(Patient, Patient.id == TmsCoursePlan.patient_id)
         .join(serious, serious.c.plan_id == TmsCoursePlan.id, isouter=True)
         .join(reviewed, reviewed.c.plan_id == TmsCoursePlan.id, isouter=True)
-        .where(TmsCoursePlan.status.in_(("planned", "active", "paused")))
+        # Ongoing courses, and ended ones with a serious adverse event not yet acknowledged.
+        .where(
+            or_(
+                TmsCoursePlan.status.in_(("planned", "active", "paused")),
+                serious.c.n.is_not(None),
+            )
+        )
+        .order_by(TmsCoursePlan.start_date, TmsCoursePlan.id)
     )
 
 
 _DASHBOARD_ROWS = _dashboard_rows()
+_UNACKNOWLEDGED_SERIOUS = (
+    select(TmsAdverseEvent)
+    .where(
+        TmsAdverseEvent.plan_id == _PLAN,
+        TmsAdverseEvent.serious.is_(True),
+        TmsAdverseEvent.retired_at.is_(None),
+        TmsAdverseEvent.acknowledged_at.is_(None),
+    )
+    .order_by(TmsAdverseEvent.id)
+)
 
 
 class TmsRepository:
@@ -208,6 +229,9 @@ class TmsRepository:
 
     def adverse_events(self, plan_id: int) -> list[TmsAdverseEvent]:
         return list(self.session.scalars(_ADVERSE_EVENTS, {"plan_id": plan_id}))
+
+    def unacknowledged_serious_events(self, plan_id: int) -> list[TmsAdverseEvent]:
+        return list(self.session.scalars(_UNACKNOWLEDGED_SERIOUS, {"plan_id": plan_id}))
 
     def reviews(self, plan_id: int) -> list[TmsDecisionReview]:
         return list(self.session.scalars(_REVIEWS, {"plan_id": plan_id}))

@@ -33,7 +33,7 @@ from trdcare.assessments import service as assessment_service
 from trdcare.audit import service as audit
 from trdcare.core.actor import Actor
 from trdcare.core.clock import ensure_utc, not_before_birth, past_moment, utc_now, utc_today
-from trdcare.core.errors import Conflict, InvalidInput, NotFound
+from trdcare.core.errors import Conflict, InvalidInput, IssueCollector, NotFound
 from trdcare.core.ids import new_ref
 from trdcare.history import service as history_service
 from trdcare.tms.domain import (
@@ -722,6 +722,57 @@ def report_adverse_event(
     return rows, transition
 
 
+def _acknowledge(
+    session: Session, actor: Actor, row: TmsCoursePlan, *, by: str, note: str
+) -> list[TmsAdverseEvent]:
+    events = TmsRepository(session).unacknowledged_serious_events(row.id)
+    now = utc_now()
+    for e in events:
+        snapshot(session, e, actor, "serious adverse event acknowledged")
+        e.acknowledged_at = now
+        e.acknowledged_by = by
+        e.acknowledgement_note = note
+    return events
+
+
+def acknowledge_adverse_events(
+    session: Session, actor: Actor, patient: Patient, *, physician: str, note: str
+) -> list[TmsAdverseEvent]:
+    """A physician acknowledges the course's serious adverse events not yet reviewed (e.g. a
+    seizure reported after the last session): the dashboard alert ends, the record stays.
+
+    A paused course stays paused: resuming it is the pause review's decision.
+
+    Raises
+    ------
+    InvalidInput
+        No physician or an empty note.
+    Conflict
+        No serious adverse event awaits acknowledgement.
+    """
+    issues = IssueCollector()
+    if not physician.strip():
+        issues.add("physician", "is required", allowed="the acknowledging physician")
+    if len(note.strip()) < 3:
+        issues.add("note", "is required", allowed="what was reviewed and decided", given=note)
+    issues.raise_if_any()
+    row = _require_plan(session, patient)
+    events = _acknowledge(session, actor, row, by=physician.strip(), note=note.strip())
+    if not events:
+        raise Conflict("no serious adverse event of this course awaits acknowledgement")
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "update",
+        "tms_adverse_event",
+        entity_id=events[0].id,
+        patient_ref=patient.ref,
+        detail={"acknowledged": len(events)},
+    )
+    return events
+
+
 def adverse_event_to_dict(
     e: TmsAdverseEvent, session_numbers: Mapping[int, int] | None = None
 ) -> dict[str, Any]:
@@ -735,6 +786,9 @@ def adverse_event_to_dict(
         "severity": e.severity,
         "serious": e.serious,
         "description": e.description,
+        "acknowledged_at": e.acknowledged_at.isoformat() if e.acknowledged_at else None,
+        "acknowledged_by": e.acknowledged_by,
+        "acknowledgement_note": e.acknowledgement_note,
     }
 
 
@@ -821,6 +875,8 @@ def resolve_pause(
     row = _require_plan(session, patient)
     transition = review_pause(_state(row), PhysicianReview(physician, decision, note))  # type: ignore[arg-type]
     _apply_state(session, actor, row, transition, f"pause review: {decision}")
+    # The review weighed the course's serious adverse events: they are acknowledged by it.
+    _acknowledge(session, actor, row, by=physician.strip(), note=f"pause review: {note}")
     if transition.state.status == "active":
         start = resume_on or _next_treatment_day(utc_today() + timedelta(days=1))
         new = _replan(session, actor, row, start)

@@ -180,6 +180,11 @@ class TmsAdverseEvent(Stamped, Retirable, Base):
         ForeignKey("tms_session_logs.id"), index=True, default=None
     )
     occurred_on: Mapped[date | None] = mapped_column(Date, default=None)
+    # A physician's review of a serious event (a pause review, or an acknowledgement after
+    # the course): until then it is an alert on the dashboard, whatever the course's status.
+    acknowledged_at: Mapped[datetime | None] = mapped_column(default=None)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(120), default=None)
+    acknowledgement_note: Mapped[str | None] = mapped_column(Text, default=None)
     plan_id: Mapped[int] = mapped_column(ForeignKey("tms_course_plans.id"))
     kind: Mapped[str] = mapped_column(String(30))
     severity: Mapped[str] = mapped_column(String(20))
