@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from trdcare.core.errors import InvalidInput
+from trdcare.core.errors import InvalidInput, IssueCollector
 
 
 def utc_now() -> datetime:
@@ -61,15 +61,18 @@ def past_moment(
     return when
 
 
-def not_before_birth(day: date, *, field: str, born_on: date) -> None:
-    """Refuse a day of the patient's care that is before their birth.
+def not_before_birth(
+    day: date, *, field: str, born_on: date, issues: IssueCollector | None = None
+) -> None:
+    """Refuse a day of the patient's care that is before their birth: raised at once, or
+    added to ``issues`` when the caller collects every issue of a document.
 
     The birth date itself stays out of the message: it is patient data.
     """
-    if day < born_on:
-        raise InvalidInput.single(
-            field,
-            "is before the patient's date of birth",
-            allowed="on or after the patient's date of birth",
-            given=day.isoformat(),
-        )
+    if day >= born_on:
+        return
+    message = "is before the patient's date of birth"
+    allowed = "on or after the patient's date of birth"
+    if issues is None:
+        raise InvalidInput.single(field, message, allowed=allowed, given=day.isoformat())
+    issues.add(field, message, allowed=allowed, given=day.isoformat())

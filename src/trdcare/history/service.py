@@ -56,13 +56,7 @@ def _not_before_birth(history: TreatmentHistory, born_on: date) -> None:
         (f"{key}.{i}.start", day) for key, days in starts.items() for i, day in enumerate(days)
     ]
     for path, day in dated:
-        if day < born_on:
-            issues.add(
-                path,
-                "is before the patient's date of birth",
-                allowed="on or after the patient's date of birth",
-                given=day.isoformat(),
-            )
+        not_before_birth(day, field=path, born_on=born_on, issues=issues)
     issues.raise_if_any()
 
 

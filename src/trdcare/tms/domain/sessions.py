@@ -24,6 +24,7 @@ from functools import cache
 from typing import Any, Literal, TypeGuard, cast
 
 from trdcare.core.checks import Interval
+from trdcare.core.clock import not_before_birth
 from trdcare.core.errors import Conflict, Contraindicated, InvalidInput, IssueCollector
 from trdcare.tms.domain.catalogue import load, source, source_from_entry
 from trdcare.tms.domain.protocols import Protocol
@@ -579,13 +580,8 @@ def adverse_event_report(
             allowed=f"on or before {today.isoformat()}",
             given=occurred_on.isoformat(),
         )
-    elif born_on is not None and occurred_on < born_on:
-        issues.add(
-            "occurred_on",
-            "is before the patient's date of birth",
-            allowed="on or after the patient's date of birth",
-            given=occurred_on.isoformat(),
-        )
+    elif born_on is not None:
+        not_before_birth(occurred_on, field="occurred_on", born_on=born_on, issues=issues)
     raws = data.get("adverse_events") or ()
     if not isinstance(raws, Sequence) or isinstance(raws, str):
         issues.add("adverse_events", "must be a list", given=raws)
