@@ -141,7 +141,8 @@ def dashboard_rows(db: Session, principal: Principal) -> dict[str, dict[str, Any
     rows = TmsRepository(db).dashboard_rows()
     out: dict[str, dict[str, Any]] = {}
     for ref, status, delivered, planned, review_required, points, n_serious, upto in rows:
-        alerts: list[str] = out.get(ref, {}).get("alerts", [])
+        entry = out.setdefault(ref, {"alerts": []})
+        alerts: list[str] = entry["alerts"]
         if status == "paused" or review_required:
             alerts.append("course_paused")
         if n_serious:
@@ -150,10 +151,10 @@ def dashboard_rows(db: Session, principal: Principal) -> dict[str, dict[str, Any
         ongoing = status in ("planned", "active", "paused")
         if ongoing and reached and (upto is None or upto < max(reached)):
             alerts.append("decision_point_due")
-        entry = out.setdefault(ref, {})
-        entry["alerts"] = list(dict.fromkeys(alerts))
         if ongoing:
             entry["course"] = f"TMS session {delivered} of {planned} ({status})"
+    for entry in out.values():
+        entry["alerts"] = list(dict.fromkeys(entry["alerts"]))  # once per kind
     audit.record(
         db,
         principal.actor,
@@ -609,6 +610,15 @@ def calendar_page(
     )
 
 
+def _adverse_event_fields(principal: Principal) -> dict[str, Any]:
+    """What a form's adverse-event rows (``tms/_adverse_event_rows.html``) need."""
+    return {
+        "ae_kinds": [(k, v.label) for k, v in adverse_event_kinds().items()],
+        "ae_rows": range(AE_ROWS),
+        "operator": who(principal),
+    }
+
+
 def _form_adverse_events(form: FormData) -> list[dict[str, Any]]:
     """The filled adverse-event rows of a form (a row without a kind is left empty)."""
     events = []
@@ -667,9 +677,7 @@ def _session_page(
             "values": defaults,
             "errors": errors or [],
             "side_effects": [(k, v[0]) for k, v in common_side_effects().items()],
-            "ae_kinds": [(k, v.label) for k, v in adverse_event_kinds().items()],
-            "ae_rows": range(AE_ROWS),
-            "operator": who(principal),
+            **_adverse_event_fields(principal),
         },
         status_code=status_code,
     )
@@ -768,9 +776,7 @@ def _adverse_event_page(
             "values": {"occurred_on": today.isoformat(), **(values or {})},
             "errors": errors or [],
             "today": today.isoformat(),
-            "ae_kinds": [(k, v.label) for k, v in adverse_event_kinds().items()],
-            "ae_rows": range(AE_ROWS),
-            "operator": who(principal),
+            **_adverse_event_fields(principal),
         },
         status_code=status_code,
     )

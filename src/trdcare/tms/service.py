@@ -698,10 +698,11 @@ def report_adverse_event(
     # "Not in the future" by the clinic's calendar (the plan's time zone), not UTC's.
     today = utc_now().astimezone(_tz(row.time_zone)).date()
     report = adverse_event_report(data, today=today, born_on=patient.birth_date)
-    transition = report_adverse_events(_state(row), report)
+    before = _state(row)
+    transition = report_adverse_events(before, report)
     rows = _adverse_event_rows(actor, row.id, report.events, occurred_on=report.occurred_on)
     TmsRepository(session).add_all(rows)
-    if transition.state != _state(row):
+    if transition.state != before:
         _apply_state(
             session, actor, row, transition, f"adverse event reported ({report.occurred_on})"
         )
