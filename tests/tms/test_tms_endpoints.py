@@ -5,6 +5,7 @@ decision-point sign-off; the API and the pages."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -203,6 +204,17 @@ def _active_course(client: WebClient, time_zone: str = "UTC") -> str:
     return ref
 
 
+SEIZURE = {"kind": "seizure", "severity": "severe"}
+
+
+def _report(client: WebClient, ref: str, *events: dict[str, Any], on: date | None = None) -> Any:
+    """Report adverse events outside a session (on ``on``, default today)."""
+    return client.post(
+        f"/api/v1/patients/{ref}/tms/adverse-events",
+        json={"occurred_on": (on or utc_today()).isoformat(), "adverse_events": list(events)},
+    )
+
+
 def _serious_ae_badges(client: WebClient) -> int:
     """How many dashboard rows (one patient per test) carry the serious-adverse-event alert."""
     client.as_role("physician", via="session")
@@ -215,25 +227,13 @@ class TestAdverseEventsOutsideASession:
     def test_a_serious_report_pauses_the_course_and_alerts(self, client: WebClient) -> None:
         ref = _active_course(client)
         client.as_role("clinician")  # a nurse takes the call; she cannot log sessions
-        mild = client.post(
-            f"/api/v1/patients/{ref}/tms/adverse-events",
-            json={
-                "occurred_on": utc_today().isoformat(),
-                "adverse_events": [
-                    {"kind": "other", "severity": "mild", "description": "neck ache"}
-                ],
-            },
+        mild = _report(
+            client, ref, {"kind": "other", "severity": "mild", "description": "neck ache"}
         )
         assert mild.status_code == 201, mild.text
         assert mild.json()["course"]["state"]["status"] == "active"
         yesterday = (utc_today() - timedelta(days=1)).isoformat()
-        r = client.post(
-            f"/api/v1/patients/{ref}/tms/adverse-events",
-            json={
-                "occurred_on": yesterday,
-                "adverse_events": [{"kind": "seizure", "severity": "severe"}],
-            },
-        )
+        r = _report(client, ref, SEIZURE, on=utc_today() - timedelta(days=1))
         assert r.status_code == 201, r.text
         body = r.json()
         assert body["adverse_events"][0]["serious"] is True
@@ -258,10 +258,8 @@ class TestAdverseEventsOutsideASession:
     ) -> None:
         ref = _active_course(client)
         client.as_role("technician")
-        seizure = {"kind": "seizure", "severity": "severe"}
-        today = utc_today().isoformat()
         url = f"/api/v1/patients/{ref}/tms/adverse-events"
-        r = client.post(url, json={"occurred_on": today, "adverse_events": [seizure]})
+        r = _report(client, ref, SEIZURE)
         assert r.json()["course"]["state"]["status"] == "paused"
         assert _serious_ae_badges(client) == 1
         # The pause review (here: stop) weighs the event and acknowledges it.
@@ -274,7 +272,7 @@ class TestAdverseEventsOutsideASession:
         # A syncope a week later, after the course ended: an alert again, on a stopped course.
         client.as_role("clinician")
         late = {"kind": "syncope", "severity": "moderate", "description": "at home"}
-        r = client.post(url, json={"occurred_on": today, "adverse_events": [late]})
+        r = _report(client, ref, late)
         assert r.json()["course"]["reasons"][0]["rule"] == "serious_adverse_event_after_course"
         assert _serious_ae_badges(client) == 1
         ack = {"note": "seen in clinic; vasovagal, no TMS involvement"}
@@ -292,13 +290,10 @@ class TestAdverseEventsOutsideASession:
     def test_acknowledging_on_the_page(self, client: WebClient) -> None:
         ref = _active_course(client)
         client.as_role("physician")
-        url = f"/api/v1/patients/{ref}/tms/adverse-events"
-        seizure = {"kind": "seizure", "severity": "severe"}
-        today = utc_today().isoformat()
-        client.post(url, json={"occurred_on": today, "adverse_events": [seizure]})  # pauses
+        _report(client, ref, SEIZURE)  # pauses
         stop = {"decision": "stop", "note": "no further TMS"}
         assert client.post(f"/api/v1/patients/{ref}/tms/pause-review", json=stop).status_code == 200
-        client.post(url, json={"occurred_on": today, "adverse_events": [seizure]})  # after it
+        _report(client, ref, SEIZURE)  # after it
         client.as_role("physician", via="session")
         page = client.get(f"/patients/{ref}/tms").text
         assert "awaiting a physician" in page and "adverse-events/acknowledge" in page
@@ -316,38 +311,26 @@ class TestAdverseEventsOutsideASession:
     def test_bad_reports_are_refused_and_nothing_is_written(self, client: WebClient) -> None:
         ref = _active_course(client)
         client.as_role("technician")
-        tomorrow = (utc_today() + timedelta(days=1)).isoformat()
-        r = client.post(
-            f"/api/v1/patients/{ref}/tms/adverse-events",
-            json={
-                "occurred_on": tomorrow,
-                "adverse_events": [
-                    {"kind": "seizure", "severity": "severe"},
-                    {"kind": "syncope", "severity": "mild", "serious": False},
-                ],
-            },
+        tomorrow = utc_today() + timedelta(days=1)
+        r = _report(
+            client,
+            ref,
+            SEIZURE,
+            {"kind": "syncope", "severity": "mild", "serious": False},
+            on=tomorrow,
         )
         assert r.status_code == 422
         assert {e["path"] for e in r.json()["errors"]} == {
             "occurred_on",
             "adverse_events.1.serious",
         }
-        empty = client.post(
-            f"/api/v1/patients/{ref}/tms/adverse-events",
-            json={"occurred_on": utc_today().isoformat(), "adverse_events": []},
-        )
+        empty = _report(client, ref)
         assert empty.status_code == 422
         course = client.get(f"/api/v1/patients/{ref}/tms/course").json()
         assert course["status"] == "active" and course["adverse_events"] == []
         # Front desk staff do not record clinical events.
         client.as_role("front_desk")
-        denied = client.post(
-            f"/api/v1/patients/{ref}/tms/adverse-events",
-            json={
-                "occurred_on": utc_today().isoformat(),
-                "adverse_events": [{"kind": "seizure", "severity": "severe"}],
-            },
-        )
+        denied = _report(client, ref, SEIZURE)
         assert denied.status_code == 403
 
     @pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
@@ -357,12 +340,8 @@ class TestAdverseEventsOutsideASession:
         local_today = datetime.now(ZoneInfo(zone)).date()
         client.as_role("clinician")
         for day, status in ((local_today, 201), (local_today + timedelta(days=1), 422)):
-            r = client.post(
-                f"/api/v1/patients/{ref}/tms/adverse-events",
-                json={
-                    "occurred_on": day.isoformat(),
-                    "adverse_events": [{"kind": "other", "severity": "mild", "description": "x"}],
-                },
+            r = _report(
+                client, ref, {"kind": "other", "severity": "mild", "description": "x"}, on=day
             )
             assert r.status_code == status, (day, r.text)
 
@@ -449,13 +428,7 @@ class TestDatesAtTheEdges:
         assert client.get(f"/api/v1/patients/{ref}/tms/course").status_code == 409  # no course
         ref = _active_course(client)
         client.as_role("technician")
-        paused = client.post(
-            f"/api/v1/patients/{ref}/tms/adverse-events",
-            json={
-                "occurred_on": utc_today().isoformat(),
-                "adverse_events": [{"kind": "seizure", "severity": "severe"}],
-            },
-        )
+        paused = _report(client, ref, SEIZURE)
         assert paused.json()["course"]["state"]["status"] == "paused"
         client.as_role("physician")
         r = client.post(
