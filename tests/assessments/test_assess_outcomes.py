@@ -17,10 +17,17 @@ from trdcare.assessments.domain import (
     ScorePoint,
     caseload_figures,
     course_outcome,
-    quick_summary,
+    judge_change,
     reliable_change_index,
 )
 from trdcare.core.errors import InvalidInput
+
+
+def _summary(scale_id, baseline_total, latest_total, **kwargs):
+    """(percent_change, response, remission) of judge_change."""
+    judged = judge_change(scale_id, baseline_total, latest_total, **kwargs)
+    return judged.percent_change, judged.response, judged.remission
+
 
 D0 = date(2024, 1, 1)
 
@@ -74,7 +81,7 @@ def test_baseline_zero_percent_change_undefined():
     assert outcome.early_improvement is None
     assert outcome.remission is True
     assert any("percent change undefined" in line for line in outcome.explanation)
-    assert quick_summary("phq9", 0, 3) == (None, False, True)
+    assert _summary("phq9", 0, 3) == (None, False, True)
 
 
 def test_baseline_is_last_point_on_or_before_course_start():
@@ -281,7 +288,7 @@ def test_outcomes_refuse_the_screener():
         course_outcome("cssrs_screener", weekly([1, 0]))
     assert info.value.issues[0].path == "scale"
     with pytest.raises(InvalidInput):
-        quick_summary("cssrs_screener", 1, 0)
+        _summary("cssrs_screener", 1, 0)
 
 
 def test_point_validation_collects_issues():
@@ -302,18 +309,18 @@ def test_point_validation_collects_issues():
     ("baseline", "latest", "path"),
     [(28, 0, "baseline_total"), (0, -1, "latest_total"), (True, 0, "baseline_total")],
 )
-def test_quick_summary_validation(baseline, latest, path):
+def test_judge_change_validation(baseline, latest, path):
     """Totals outside the scale range name the field."""
     with pytest.raises(InvalidInput) as info:
-        quick_summary("phq9", baseline, latest)
+        _summary("phq9", baseline, latest)
     assert info.value.issues[0].path == path
 
 
-def test_quick_summary_values():
+def test_judge_change_values():
     """(percent_change, response, remission)."""
-    assert quick_summary("phq9", 20, 10) == (-50.0, True, False)
-    assert quick_summary("phq9", 20, 4) == (-80.0, True, True)
-    assert quick_summary("madrs", 30, 16) == (pytest.approx(-46.67, abs=0.01), False, False)
+    assert _summary("phq9", 20, 10) == (-50.0, True, False)
+    assert _summary("phq9", 20, 4) == (-80.0, True, True)
+    assert _summary("madrs", 30, 16) == (pytest.approx(-46.67, abs=0.01), False, False)
 
 
 def test_criteria_defaults_and_statuses():
@@ -338,7 +345,7 @@ def test_criteria_override_marks_local_and_changes_remission():
     assert outcome.remission_rule.provenance.status == "UNVERIFIED"
     assert outcome.response is True  # 60% reduction
     assert criteria.to_dict()["response_min_reduction_pct"]["status"] == "UNVERIFIED"
-    assert quick_summary("madrs", 30, 12, criteria=criteria) == (-60.0, True, True)
+    assert _summary("madrs", 30, 12, criteria=criteria) == (-60.0, True, True)
 
 
 @pytest.mark.parametrize(

@@ -13,10 +13,17 @@ from trdcare.assessments.domain import (
     ScorePoint,
     course_outcome,
     get_scale,
+    judge_change,
     parse_answers,
-    quick_summary,
     score,
 )
+
+
+def _summary(scale_id, baseline_total, latest_total, **kwargs):
+    """(percent_change, response, remission) of judge_change."""
+    judged = judge_change(scale_id, baseline_total, latest_total, **kwargs)
+    return judged.percent_change, judged.response, judged.remission
+
 
 PROPERTY = settings(max_examples=150, deadline=None)
 
@@ -119,15 +126,15 @@ def two_totals(draw):
 
 @PROPERTY
 @given(two_totals(), st.integers(1, 400))
-def test_quick_summary_agrees_with_course_outcome(case, days):
-    """quick_summary == (percent_change, response, remission) of course_outcome."""
+def test_judge_change_agrees_with_course_outcome(case, days):
+    """judge_change == (percent_change, response, remission) of course_outcome."""
     scale_id, baseline, latest = case
     start = date(2024, 3, 1)
     outcome = course_outcome(
         scale_id,
         [ScorePoint(start, baseline), ScorePoint(start + timedelta(days=days), latest)],
     )
-    assert quick_summary(scale_id, baseline, latest) == (
+    assert _summary(scale_id, baseline, latest) == (
         outcome.percent_change,
         outcome.response,
         outcome.remission,

@@ -930,12 +930,11 @@ def decision_review(
     outcome, _ = assessment_service.patient_outcome(
         session, actor, patient, scale_id=scale_id, course_ref=course.ref
     )
+    # The course's verdict as the outcome view and the caseload read it (one rule).
     review = review_decision_point(
         _protocol_of(row),
         row.delivered_sessions,
-        scale_id,
-        outcome.baseline.total,
-        outcome.latest.total,
+        outcome.verdict,
         planned_acute_sessions=row.acute_sessions,
     )
     entry = TmsDecisionReview(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 
+from trdcare.assessments.domain import ScorePoint, course_verdict
 from trdcare.core.errors import InvalidInput
 from trdcare.tms.domain.decisions import (
     assess_outcome,
@@ -44,6 +47,13 @@ def test_outcome_refusals() -> None:
 
 
 HF = "hf10-left-dlpfc"
+START = date(2025, 1, 6)
+
+
+def hamd(baseline: int, current: int):
+    """A HAM-D17 course verdict: baseline on the start day, ``current`` four weeks later."""
+    points = [ScorePoint(START, baseline), ScorePoint(START + timedelta(days=28), current)]
+    return course_verdict("hamd17", points, course_start=START)
 
 
 @pytest.mark.parametrize(
@@ -68,7 +78,7 @@ HF = "hf10-left-dlpfc"
 def test_decision_rules(
     protocol: str, delivered: int, current: int, stage: str, primary: str, others: list[str]
 ) -> None:
-    r = review_decision_point(get_protocol(protocol), delivered, "hamd17", 24, current)
+    r = review_decision_point(get_protocol(protocol), delivered, hamd(24, current))
     assert r.stage == stage
     assert r.primary.action == primary
     assert [s.action for s in r.suggestions if not s.primary] == others
@@ -80,7 +90,7 @@ def test_decision_rules(
 
 
 def test_extension_notes_the_payer_cap() -> None:
-    r = review_decision_point(get_protocol(HF), 30, "hamd17", 24, 15)
+    r = review_decision_point(get_protocol(HF), 30, hamd(24, 15))
     ext = r.primary
     assert ext.numbers["extend_to"] == 36
     assert ext.numbers["extra_sessions"] == 6
@@ -90,15 +100,19 @@ def test_extension_notes_the_payer_cap() -> None:
 
 
 def test_decision_uses_the_planned_acute_count() -> None:
-    r = review_decision_point(get_protocol(HF), 20, "hamd17", 24, 10, planned_acute_sessions=20)
+    r = review_decision_point(get_protocol(HF), 20, hamd(24, 10), planned_acute_sessions=20)
     assert r.stage == "end_of_acute"
     assert r.primary.action == "begin_taper"
 
 
 def test_decision_refuses_bad_counts() -> None:
     with pytest.raises(InvalidInput) as err:
-        review_decision_point(get_protocol(HF), -1, "hamd17", 24, 10)
+        review_decision_point(get_protocol(HF), -1, hamd(24, 10))
     assert err.value.issues[0].path == "sessions_delivered"
+    points = [ScorePoint(START, 15), ScorePoint(START + timedelta(days=28), 5)]
+    with pytest.raises(InvalidInput) as err:
+        review_decision_point(get_protocol(HF), 20, course_verdict("gad7", points))
+    assert err.value.issues[0].path == "scale"
 
 
 @pytest.mark.parametrize(

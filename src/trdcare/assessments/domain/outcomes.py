@@ -2,6 +2,11 @@
 
 All scales here score higher = worse, so improvement is a fall of the total.
 
+One rule for "how did this course go": :func:`course_verdict` chooses the baseline and
+applies the response, partial-response and remission rules. The outcome view
+(:func:`course_outcome`), the caseload read model (:func:`caseload_figures`) and the TMS
+decision points all read it, with the clinic's :class:`OutcomeCriteria`.
+
 Definitions (thresholds are :class:`OutcomeCriteria` fields; defaults and statuses below):
 
 * change = latest - baseline; percent change = 100 * change / baseline (negative =
@@ -356,6 +361,7 @@ class CourseOutcome:
     relapse_rule: ThresholdRule | None
     criteria: OutcomeCriteria
     explanation: tuple[str, ...]
+    verdict: CourseVerdict
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -501,17 +507,64 @@ def reliable_change_index(
     )
 
 
-def quick_summary(
+Category = Literal["remission", "response", "partial_response", "non_response"]
+"""The course's category at a score: the first of these that holds."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeVerdict:
+    """One score against the baseline under the criteria: change, response, remission."""
+
+    baseline_total: int
+    total: int
+    change: int
+    percent_change: float | None
+    response: bool
+    partial_response: bool
+    remission: bool
+
+    @property
+    def category(self) -> Category:
+        """Remission, else response, else partial response, else non-response."""
+        if self.remission:
+            return "remission"
+        if self.response:
+            return "response"
+        if self.partial_response:
+            return "partial_response"
+        return "non_response"
+
+
+def _judge(
+    baseline_total: int, total: int, criteria: OutcomeCriteria, remission_rule: ThresholdRule
+) -> ChangeVerdict:
+    """The response, partial-response and remission rules (validated inputs)."""
+    response = _reduction_at_least(baseline_total, total, criteria.response_min_reduction_pct)
+    partial = not response and _reduction_at_least(
+        baseline_total, total, criteria.partial_response_min_reduction_pct
+    )
+    return ChangeVerdict(
+        baseline_total=baseline_total,
+        total=total,
+        change=total - baseline_total,
+        percent_change=percent_change(baseline_total, total),
+        response=response,
+        partial_response=partial,
+        remission=remission_rule.met(total),
+    )
+
+
+def judge_change(
     scale_id: str,
     baseline_total: int,
     latest_total: int,
     *,
     criteria: OutcomeCriteria = DEFAULT_CRITERIA,
-) -> tuple[float | None, bool, bool]:
-    """``(percent_change, response, remission)`` for a caseload summary.
+) -> ChangeVerdict:
+    """Change, response, partial response and remission of ``latest_total`` against a
+    baseline already chosen (e.g. a past course's first and last totals).
 
-    The same rules as :func:`course_outcome` (and it agrees with it), without dates,
-    rows or explanations.
+    The rules :func:`course_verdict` applies at the latest score.
 
     Raises
     ------
@@ -524,10 +577,134 @@ def quick_summary(
     _check_total(scale, "baseline_total", baseline_total, issues)
     _check_total(scale, "latest_total", latest_total, issues)
     issues.raise_if_any()
-    return (
-        percent_change(baseline_total, latest_total),
-        _reduction_at_least(baseline_total, latest_total, criteria.response_min_reduction_pct),
-        criteria.remission_rule(scale).met(latest_total),
+    return _judge(baseline_total, latest_total, criteria, criteria.remission_rule(scale))
+
+
+@dataclass(frozen=True, slots=True)
+class CourseVerdict:
+    """How a course went on one scale: the baseline chosen by the baseline rule, the latest
+    score, and the response, partial-response and remission rules applied to them.
+
+    ``baseline_index`` is the baseline's position among the scores in date order; the
+    ``baseline_index`` scores before it are not used.
+    """
+
+    scale_id: str
+    baseline: ScorePoint
+    latest: ScorePoint
+    baseline_index: int
+    baseline_rule: str
+    baseline_after_course_start: bool
+    judged: ChangeVerdict
+    remission_rule: ThresholdRule
+    criteria: OutcomeCriteria
+
+    @property
+    def change(self) -> int:
+        return self.judged.change
+
+    @property
+    def percent_change(self) -> float | None:
+        return self.judged.percent_change
+
+    @property
+    def response(self) -> bool:
+        return self.judged.response
+
+    @property
+    def partial_response(self) -> bool:
+        return self.judged.partial_response
+
+    @property
+    def remission(self) -> bool:
+        return self.judged.remission
+
+    @property
+    def category(self) -> Category:
+        return self.judged.category
+
+
+def _baseline_index(days: Sequence[date], course_start: date | None) -> int:
+    """The baseline rule: the last score on or before the course start, else the first
+    (``days`` in date order)."""
+    index = 0
+    if course_start is not None:
+        for position, on in enumerate(days):
+            if on <= course_start:
+                index = position
+    return index
+
+
+def course_verdict(
+    scale_id: str,
+    points: Sequence[ScorePoint],
+    *,
+    course_start: date | None = None,
+    criteria: OutcomeCriteria = DEFAULT_CRITERIA,
+) -> CourseVerdict:
+    """How did this course go: the one rule for baseline, response and remission.
+
+    The outcome view (:func:`course_outcome`), the caseload read model
+    (:func:`caseload_figures`) and the TMS decision points all read this verdict, so they
+    cannot disagree, and a clinic's own :class:`OutcomeCriteria` reach all three.
+
+    Parameters
+    ----------
+    scale_id : str
+        A scale with a total (:data:`SCORED_SCALE_IDS`).
+    points : sequence of ScorePoint
+        Dated totals in any order; several on one date keep their given order.
+    course_start : date, optional
+        Treatment start. Baseline = the last score on or before it; when there is none,
+        the first score after it (``baseline_after_course_start``). Without it, the first.
+    criteria : OutcomeCriteria
+        The response, partial-response and remission thresholds.
+
+    Returns
+    -------
+    CourseVerdict
+        Baseline, latest, change, percent change, response, partial response, remission
+        and the category (remission > response > partial response > non-response).
+
+    Raises
+    ------
+    InvalidInput
+        Unknown scale or one without a total; no points; a date that is not a date; a
+        total outside the scale range. All issues at once.
+
+    References
+    ----------
+    Response >= 50% reduction [S50][S8] VERIFIED; partial response 25-49% [S7] UNVERIFIED
+    as a named definition; remission at or below the scale's cut-off (each scale module).
+    """
+    scale = _scored_scale(scale_id)
+    _validate_points(scale, points, None, None)
+    ordered = sorted(points, key=lambda point: point.on)
+    start_index = _baseline_index([point.on for point in ordered], course_start)
+    baseline_after = False
+    if course_start is None:
+        baseline_rule = "first score (no course start given)"
+    elif ordered[start_index].on <= course_start:
+        baseline_rule = f"last score on or before the course start {course_start.isoformat()}"
+    else:
+        baseline_after = True
+        days = (ordered[0].on - course_start).days
+        baseline_rule = (
+            f"no score on or before the course start {course_start.isoformat()}: first "
+            f"score after it ({days} days later) used; change may be underestimated"
+        )
+    baseline, latest = ordered[start_index], ordered[-1]
+    remission_rule = criteria.remission_rule(scale)
+    return CourseVerdict(
+        scale_id=scale.id,
+        baseline=baseline,
+        latest=latest,
+        baseline_index=start_index,
+        baseline_rule=baseline_rule,
+        baseline_after_course_start=baseline_after,
+        judged=_judge(baseline.total, latest.total, criteria, remission_rule),
+        remission_rule=remission_rule,
+        criteria=criteria,
     )
 
 
@@ -554,8 +731,9 @@ def caseload_figures(
 ) -> CaseloadFigures:
     """Baseline, latest and change of one patient's complete administrations of a scale.
 
-    The baseline rule of :func:`course_outcome` (and it agrees with it): the last
-    administration on or before ``course_start``, otherwise the first one.
+    Read from :func:`course_verdict` (the baseline, response and remission rules of the
+    outcome view and the decision points): the baseline is the last administration on or
+    before ``course_start``, otherwise the first one.
 
     Parameters
     ----------
@@ -572,34 +750,42 @@ def caseload_figures(
     Raises
     ------
     InvalidInput
-        No administrations (``administrations``); see :func:`quick_summary`.
+        No administrations (``administrations``); see :func:`course_verdict`.
     """
     if not administrations:
         raise InvalidInput.single(
             "administrations", "needs at least one", allowed="1 or more", given=0
         )
-    baseline = 0
-    if course_start is not None:
-        for index, (on, _, _) in enumerate(administrations):
-            if on <= course_start:
-                baseline = index
     latest_on, latest_total, latest_severity = administrations[-1]
-    baseline_total = administrations[baseline][1]
-    percent: float | None = None
-    response = remission = False
-    if baseline_total is not None and latest_total is not None:
-        percent, response, remission = quick_summary(
-            scale_id, baseline_total, latest_total, criteria=criteria
+    totals = [total for _, total, _ in administrations]
+    if get_scale(scale_id).has_total and None not in totals:
+        verdict = course_verdict(
+            scale_id,
+            [ScorePoint(on, int(total or 0)) for on, total, _ in administrations],
+            course_start=course_start,
+            criteria=criteria,
         )
+        return CaseloadFigures(
+            assessments=len(administrations),
+            baseline_total=verdict.baseline.total,
+            latest_total=verdict.latest.total,
+            latest_severity=latest_severity,
+            latest_on=latest_on,
+            percent_change=verdict.percent_change,
+            response=verdict.response,
+            remission=verdict.remission,
+        )
+    # A scale without a total (the C-SSRS screener): counted and dated only.
+    baseline = _baseline_index([on for on, _, _ in administrations], course_start)
     return CaseloadFigures(
         assessments=len(administrations),
-        baseline_total=baseline_total,
+        baseline_total=totals[baseline],
         latest_total=latest_total,
         latest_severity=latest_severity,
         latest_on=latest_on,
-        percent_change=percent,
-        response=response,
-        remission=remission,
+        percent_change=None,
+        response=False,
+        remission=False,
     )
 
 
@@ -687,46 +873,29 @@ def course_outcome(
     """
     scale = _scored_scale(scale_id)
     _validate_points(scale, points, reliability, baseline_sd)
+    verdict = course_verdict(scale_id, points, course_start=course_start, criteria=criteria)
     ordered = sorted(points, key=lambda point: point.on)
-    remission_rule = criteria.remission_rule(scale)
+    remission_rule = verdict.remission_rule
     relapse_rule = criteria.relapse_rule(scale)
     c = criteria
-
-    baseline_after = False
-    if course_start is None:
-        start_index = 0
-        baseline_rule = "first score (no course start given)"
-    else:
-        before = [i for i, point in enumerate(ordered) if point.on <= course_start]
-        if before:
-            start_index = before[-1]
-            baseline_rule = f"last score on or before the course start {course_start.isoformat()}"
-        else:
-            start_index = 0
-            baseline_after = True
-            days = (ordered[0].on - course_start).days
-            baseline_rule = (
-                f"no score on or before the course start {course_start.isoformat()}: first "
-                f"score after it ({days} days later) used; change may be underestimated"
-            )
-    baseline, latest = ordered[start_index], ordered[-1]
+    start_index = verdict.baseline_index
+    baseline, latest = verdict.baseline, verdict.latest
+    baseline_rule = verdict.baseline_rule
     b = baseline.total
 
+    judged = [_judge(b, point.total, c, remission_rule) for point in ordered[start_index:]]
     rows = tuple(
         PointOutcome(
             on=point.on,
             total=point.total,
             days_from_baseline=(point.on - baseline.on).days,
-            change=point.total - b,
-            percent_change=percent_change(b, point.total),
-            response=_reduction_at_least(b, point.total, c.response_min_reduction_pct),
-            partial_response=_reduction_at_least(
-                b, point.total, c.partial_response_min_reduction_pct
-            )
-            and not _reduction_at_least(b, point.total, c.response_min_reduction_pct),
-            remission=remission_rule.met(point.total),
+            change=j.change,
+            percent_change=j.percent_change,
+            response=j.response,
+            partial_response=j.partial_response,
+            remission=j.remission,
         )
-        for point in ordered[start_index:]
+        for point, j in zip(ordered[start_index:], judged, strict=True)
     )
     last = rows[-1]
     prov = CRITERIA_PROVENANCE
@@ -797,7 +966,7 @@ def course_outcome(
         baseline=baseline,
         latest=latest,
         baseline_rule=baseline_rule,
-        baseline_after_course_start=baseline_after,
+        baseline_after_course_start=verdict.baseline_after_course_start,
         change=last.change,
         percent_change=last.percent_change,
         response=last.response,
@@ -815,6 +984,7 @@ def course_outcome(
         relapse_rule=relapse_rule,
         criteria=criteria,
         explanation=tuple(explanation),
+        verdict=verdict,
     )
 
 

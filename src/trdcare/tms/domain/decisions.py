@@ -20,9 +20,11 @@ Rules (sources and statuses in each suggestion):
   (McClintock [R]; payer cap 36 incl. taper, Ambetter [V]); non-response -> stop, or
   consider a protocol change.
 
-Outcome definitions come from :mod:`trdcare.assessments.domain` (``quick_summary``,
-remission cut-offs per scale): response >= 50% reduction (VERIFIED), partial response
-25-49% (UNVERIFIED as a named definition), remission at or below the scale's cut-off.
+How the course went is not judged here: the decision point reads the assessments room's
+``course_verdict`` (the same rule as the outcome view and the caseload), with the clinic's
+``OutcomeCriteria``: by default response >= 50% reduction (VERIFIED), partial response
+25-49% (UNVERIFIED as a named definition), remission at or below the scale's cut-off; a
+clinic's own thresholds are shown as local (UNVERIFIED) overrides.
 
 References
 ----------
@@ -43,8 +45,12 @@ from trdcare.assessments.domain import (
     CRITERIA_PROVENANCE,
     DEFAULT_CRITERIA,
     SCORED_SCALE_IDS,
+    Category,
+    ChangeVerdict,
+    CourseVerdict,
+    OutcomeCriteria,
     get_scale,
-    quick_summary,
+    judge_change,
 )
 from trdcare.core.errors import InvalidInput
 from trdcare.tms.domain.catalogue import source
@@ -57,7 +63,6 @@ from trdcare.tms.domain.provenance import (
     reasons_status,
 )
 
-Category = Literal["remission", "response", "partial_response", "non_response"]
 Action = Literal["continue", "consider_protocol_change", "extend", "begin_taper", "stop"]
 Stage = Literal["before_first_decision_point", "early", "within_acute", "end_of_acute"]
 
@@ -78,10 +83,20 @@ def _map_status(status: str) -> Status:
     }.get(status, "UNVERIFIED")  # type: ignore[return-value]
 
 
-def _scales_source(field: str, what: str) -> Source:
+def _scales_source(field: str, what: str, criteria: OutcomeCriteria) -> Source:
+    """The source of one outcome threshold; a clinic's own value is a local override."""
     prov = CRITERIA_PROVENANCE[field]
+    cited = f"{''.join(f'[{t}]' for t in prov.sources)} in clinical-scales.md"
+    default = OutcomeCriteria.__dataclass_fields__[field].default
+    if getattr(criteria, field) != default:
+        return Source(
+            citation=f"{what}: the clinic's own threshold (default {default:g}, {cited})",
+            status="UNVERIFIED",
+            where="the clinic's outcome criteria",
+            tag="local override",
+        )
     return Source(
-        citation=f"{what} ({''.join(f'[{t}]' for t in prov.sources)} in clinical-scales.md)",
+        citation=f"{what} ({cited})",
         status=_map_status(prov.status),
         where="trdcare.assessments.domain.outcomes",
         tag=prov.status,
@@ -128,8 +143,81 @@ class OutcomeAssessment:
         }
 
 
-def assess_outcome(scale: str, baseline_total: int, current_total: int) -> OutcomeAssessment:
-    """Classify the change on a depression scale (PHQ-9, QIDS-SR16, HAM-D17, MADRS).
+def _check_depression_scale(scale: str) -> None:
+    if scale not in DEPRESSION_SCALES:
+        raise InvalidInput.single(
+            "scale",
+            "not a depression scale with outcome rules",
+            allowed=", ".join(DEPRESSION_SCALES),
+            given=scale,
+        )
+
+
+def _outcome_assessment(
+    scale: str, judged: ChangeVerdict, criteria: OutcomeCriteria
+) -> OutcomeAssessment:
+    """The verdict as the decision point shows it: category, numbers and sources."""
+    rule = criteria.remission_rule(get_scale(scale))
+    rem_src = Source(
+        citation=f"{scale} remission: total {rule.op} {rule.value} "
+        f"({rule.provenance.cite()} in clinical-scales.md)",
+        status=_map_status(rule.provenance.status),
+        where="trdcare.assessments.domain",
+        tag=rule.provenance.status,
+    )
+    pct = judged.percent_change
+    category = judged.category
+    change = "undefined (baseline 0)" if pct is None else f"{-pct:.1f}% improvement"
+    response_pct = criteria.response_min_reduction_pct
+    partial_pct = criteria.partial_response_min_reduction_pct
+    reason = Reason(
+        rule="outcome_category",
+        finding=f"{scale} {judged.baseline_total} -> {judged.total}: {change}; "
+        f"{category.replace('_', ' ')}",
+        inputs={
+            "scale": scale,
+            "baseline_total": judged.baseline_total,
+            "current_total": judged.total,
+            "response_min_reduction_pct": response_pct,
+            "partial_response_min_reduction_pct": partial_pct,
+            "remission_cutoff": f"{rule.op} {rule.value}",
+        },
+        sources=(
+            _scales_source(
+                "response_min_reduction_pct",
+                f"response: >= {response_pct:g}% reduction",
+                criteria,
+            ),
+            _scales_source(
+                "partial_response_min_reduction_pct",
+                f"partial response: {partial_pct:g}% to < {response_pct:g}% reduction",
+                criteria,
+            ),
+            rem_src,
+        ),
+    )
+    return OutcomeAssessment(
+        scale,
+        judged.baseline_total,
+        judged.total,
+        pct,
+        category,
+        judged.remission,
+        judged.response,
+        (reason,),
+    )
+
+
+def assess_outcome(
+    scale: str,
+    baseline_total: int,
+    current_total: int,
+    *,
+    criteria: OutcomeCriteria = DEFAULT_CRITERIA,
+) -> OutcomeAssessment:
+    """Classify the change between two totals already chosen (e.g. a past course's first
+    and last) on a depression scale (PHQ-9, QIDS-SR16, HAM-D17, MADRS), with the rules of
+    ``judge_change`` (those of ``course_verdict``) under ``criteria``.
 
     Raises
     ------
@@ -143,60 +231,9 @@ def assess_outcome(scale: str, baseline_total: int, current_total: int) -> Outco
     >>> assess_outcome("phq9", 20, 12).category
     'partial_response'
     """
-    if scale not in DEPRESSION_SCALES:
-        raise InvalidInput.single(
-            "scale",
-            "not a depression scale with outcome rules",
-            allowed=", ".join(DEPRESSION_SCALES),
-            given=scale,
-        )
-    pct, response, remission = quick_summary(scale, baseline_total, current_total)
-    partial_cut = DEFAULT_CRITERIA.partial_response_min_reduction_pct
-    partial = baseline_total > 0 and (
-        (baseline_total - current_total) * 100 >= partial_cut * baseline_total
-    )
-    category: Category
-    if remission:
-        category = "remission"
-    elif response:
-        category = "response"
-    elif partial:
-        category = "partial_response"
-    else:
-        category = "non_response"
-    rule = get_scale(scale).remission
-    assert rule is not None
-    rem_src = Source(
-        citation=f"{scale} remission: total {rule.op} {rule.value} "
-        f"({rule.provenance.cite()} in clinical-scales.md)",
-        status=_map_status(rule.provenance.status),
-        where="trdcare.assessments.domain",
-        tag=rule.provenance.status,
-    )
-    change = "undefined (baseline 0)" if pct is None else f"{-pct:.1f}% improvement"
-    reason = Reason(
-        rule="outcome_category",
-        finding=f"{scale} {baseline_total} -> {current_total}: {change}; "
-        f"{category.replace('_', ' ')}",
-        inputs={
-            "scale": scale,
-            "baseline_total": baseline_total,
-            "current_total": current_total,
-            "response_min_reduction_pct": DEFAULT_CRITERIA.response_min_reduction_pct,
-            "partial_response_min_reduction_pct": partial_cut,
-            "remission_cutoff": f"{rule.op} {rule.value}",
-        },
-        sources=(
-            _scales_source("response_min_reduction_pct", "response: >= 50% reduction"),
-            _scales_source(
-                "partial_response_min_reduction_pct", "partial response: 25-49% reduction"
-            ),
-            rem_src,
-        ),
-    )
-    return OutcomeAssessment(
-        scale, baseline_total, current_total, pct, category, remission, response, (reason,)
-    )
+    _check_depression_scale(scale)
+    judged = judge_change(scale, baseline_total, current_total, criteria=criteria)
+    return _outcome_assessment(scale, judged, criteria)
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,9 +310,7 @@ def _ambetter() -> Source:
 def review_decision_point(
     protocol: Protocol,
     sessions_delivered: int,
-    scale: str,
-    baseline_total: int,
-    current_total: int,
+    course: CourseVerdict,
     *,
     planned_acute_sessions: int | None = None,
 ) -> DecisionReview:
@@ -287,10 +322,9 @@ def review_decision_point(
         The course's protocol (its decision points and acute range).
     sessions_delivered : int
         Sessions delivered so far (>= 0).
-    scale : str
-        ``phq9``, ``qids_sr16``, ``hamd17`` or ``madrs``.
-    baseline_total, current_total : int
-        Totals at baseline and now.
+    course : CourseVerdict
+        How the course went so far (``course_verdict`` on ``phq9``, ``qids_sr16``,
+        ``hamd17`` or ``madrs``, under the clinic's outcome criteria).
     planned_acute_sessions : int, optional
         The planned acute count (default: the protocol's maximum).
 
@@ -302,7 +336,7 @@ def review_decision_point(
     Raises
     ------
     InvalidInput
-        Negative sessions, an unknown scale or totals outside the scale.
+        Negative sessions or a scale that is not a depression scale.
     """
     if (
         isinstance(sessions_delivered, bool)
@@ -312,7 +346,8 @@ def review_decision_point(
         raise InvalidInput.single(
             "sessions_delivered", "must be a count", allowed=">= 0", given=sessions_delivered
         )
-    outcome = assess_outcome(scale, baseline_total, current_total)
+    _check_depression_scale(course.scale_id)
+    outcome = _outcome_assessment(course.scale_id, course.judged, course.criteria)
     sch = protocol.schedule
     last = planned_acute_sessions or sch.acute_sessions_max
     reached = [d for d in sch.decision_points if d <= sessions_delivered]
