@@ -23,6 +23,7 @@ from trdcare.tms.domain import (
     hotspot_rule_target,
     library,
     questionnaires,
+    review_moment,
     simulate_hunt,
 )
 
@@ -542,8 +543,8 @@ def review(
         return
     o = doc["outcome"]
     typer.echo(
-        f"after {doc['sessions_delivered']} sessions (decision point "
-        f"{doc['decision_point']}): {o['scale']} {o['baseline_total']} -> "
+        f"{review_moment(doc['sessions_delivered'], doc['decision_point'])}: "
+        f"{o['scale']} {o['baseline_total']} -> "
         f"{o['current_total']}, {o['category']}"
     )
     for s in doc["suggestions"]:

@@ -46,6 +46,7 @@ from trdcare.tms.domain import (
     questionnaire,
     questionnaires,
     simulate_hunt,
+    target_site,
 )
 from trdcare.tms.domain.sessions import adverse_event_kinds
 from trdcare.tms.endpoints import DepthIn, TargetIn, depth_of, overview, target_spec, who
@@ -662,7 +663,7 @@ def _session_page(
             "intensity_pct_mso": str(intensity.get("intensity_pct_mso") or ""),
             "mt_pct_mso": "" if course["mt_pct_mso"] is None else f"{course['mt_pct_mso']:g}",
             "coil": str(protocol.to_dict().get("coil") or ""),
-            "target": str((course["target"] or {}).get("site") or ""),
+            "target": target_site(course["target"] or {}),
             "delivered_at": utc_now()
             .astimezone(ZoneInfo(request.app.state.settings.timezone))
             .strftime("%Y-%m-%dT%H:%M"),

@@ -12,6 +12,7 @@ from trdcare.tms.domain.decisions import (
     assess_outcome,
     retreatment_eligibility,
     review_decision_point,
+    review_moment,
 )
 from trdcare.tms.domain.protocols import get_protocol
 
@@ -138,3 +139,9 @@ def test_retreatment_refusals() -> None:
     with pytest.raises(InvalidInput) as err:
         retreatment_eligibility("hamd17", 20, 5, relapsed="yes")  # type: ignore[arg-type]
     assert err.value.issues[0].path == "relapsed"
+
+
+def test_a_review_before_the_first_decision_point_says_so() -> None:
+    """Not "decision point None" (issue 14 #14)."""
+    assert review_moment(3, None) == "after session 3, before the first decision point"
+    assert review_moment(20, 20) == "after session 20 (decision point 20)"

@@ -10,7 +10,9 @@ from trdcare.core.errors import InvalidInput
 from trdcare.tms.domain.targeting import (
     HEAD_MEASUREMENT_LIMITS,
     beam_f3,
+    describe_target,
     hotspot_rule_target,
+    target_site,
 )
 
 
@@ -118,3 +120,34 @@ def test_property_y_scales_with_the_head_and_x_with_the_circumference(scale: flo
     scaled = beam_f3(36 * scale, 36 * scale, 57 * scale)
     assert scaled.y_cm == pytest.approx(base.y_cm * scale)
     assert scaled.x_cm == pytest.approx(base.x_cm * scale)
+
+
+@pytest.mark.parametrize(
+    ("target", "site", "described"),
+    [
+        (beam_f3(36, 36, 57).to_dict(), "F3", "F3 by Beam F3: X 6.585 cm, Y 9.5 cm"),
+        (
+            beam_f3(36, 36, 57, side="right").to_dict(),
+            "F4",
+            "F4 by Beam F3: X 6.585 cm, Y 9.5 cm",
+        ),
+        (
+            hotspot_rule_target(side="left").to_dict(),
+            "5.5 cm anterior to the left motor hotspot",
+            "5.5 cm anterior to the left motor hotspot (hotspot rule)",
+        ),
+        (
+            hotspot_rule_target("5cm", side="right").to_dict(),
+            "5 cm anterior to the right motor hotspot",
+            "5 cm anterior to the right motor hotspot (hotspot rule)",
+        ),
+        ({}, "not recorded", "not recorded"),
+    ],
+)
+def test_every_target_method_reads_in_the_clinics_words(
+    target: dict[str, object], site: str, described: str
+) -> None:
+    """A course's stored target, whatever its method, has one site and one description
+    (the 5.5 cm rule has no "site" key: the course summary failed on it, issue 14 #9)."""
+    assert target_site(target) == site
+    assert describe_target(target) == described

@@ -25,6 +25,7 @@ from trdcare.tms.domain.decisions import (
     assess_outcome,
     retreatment_eligibility,
     review_decision_point,
+    review_moment,
 )
 from trdcare.tms.domain.limits import (
     CHECK_PARAMETER_LIMITS,
@@ -98,7 +99,9 @@ from trdcare.tms.domain.targeting import (
     BeamF3Result,
     RuleTarget,
     beam_f3,
+    describe_target,
     hotspot_rule_target,
+    target_site,
 )
 from trdcare.tms.domain.threshold import (
     MT_LIMITS,
@@ -181,6 +184,7 @@ __all__ = [
     "common_side_effects",
     "course_progress",
     "custom_protocol",
+    "describe_target",
     "evaluate_screen",
     "finding_catalogue",
     "flag_medications",
@@ -199,12 +203,14 @@ __all__ = [
     "report_adverse_events",
     "retreatment_eligibility",
     "review_decision_point",
+    "review_moment",
     "review_pause",
     "session_log",
     "session_timing_flags",
     "simulate_hunt",
     "start_course",
     "stated_vs_derived",
+    "target_site",
     "treatment_intensity",
     "weakest",
     "with_blocks",

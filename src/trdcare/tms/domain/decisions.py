@@ -258,6 +258,21 @@ class Suggestion:
         }
 
 
+def review_moment(sessions_delivered: int, decision_point: int | None) -> str:
+    """When a review was made, in the clinic's words (pages and CLI say it the same way).
+
+    Examples
+    --------
+    >>> review_moment(10, 10)
+    'after session 10 (decision point 10)'
+    >>> review_moment(3, None)
+    'after session 3, before the first decision point'
+    """
+    if decision_point is None:
+        return f"after session {sessions_delivered}, before the first decision point"
+    return f"after session {sessions_delivered} (decision point {decision_point})"
+
+
 @dataclass(frozen=True, slots=True)
 class DecisionReview:
     """Suggestions at a decision point."""

@@ -317,3 +317,51 @@ def hotspot_rule_target(rule: str = "5.5cm", *, side: str = "left") -> RuleTarge
         ),
     )
     return RuleTarget(rule, d, cast(Side, side), instruction, reasons)
+
+
+def target_site(target: Mapping[str, object]) -> str:
+    """Where the coil goes, in the clinic's words, from a course's stored target.
+
+    Beam F3 gives its site (``"F3"`` or ``"F4"``); the hotspot rule its distance and side
+    (``"5.5 cm anterior to the left motor hotspot"``). A course planned without a target
+    says so. Every page and the session log read the target through this one function.
+
+    Examples
+    --------
+    >>> target_site(hotspot_rule_target().to_dict())
+    '5.5 cm anterior to the left motor hotspot'
+    >>> target_site({})
+    'not recorded'
+    """
+    method = target.get("method")
+    if method == "beam_f3":
+        return str(target.get("site") or ("F4" if target.get("side") == "right" else "F3"))
+    if method == "hotspot_rule":
+        distance = target.get("distance_cm")
+        side = target.get("side") or "left"
+        if isinstance(distance, int | float):
+            return f"{distance:g} cm anterior to the {side} motor hotspot"
+        return f"anterior to the {side} motor hotspot"
+    return "not recorded"
+
+
+def describe_target(target: Mapping[str, object]) -> str:
+    """The site of :func:`target_site` with its method and scalp coordinates.
+
+    Examples
+    --------
+    >>> describe_target(beam_f3(36, 36, 57).to_dict())
+    'F3 by Beam F3: X 6.585 cm, Y 9.5 cm'
+    >>> describe_target(hotspot_rule_target(side="right").to_dict())
+    '5.5 cm anterior to the right motor hotspot (hotspot rule)'
+    """
+    site = target_site(target)
+    method = target.get("method")
+    if method == "beam_f3":
+        x_cm, y_cm = target.get("x_cm"), target.get("y_cm")
+        if isinstance(x_cm, int | float) and isinstance(y_cm, int | float):
+            return f"{site} by Beam F3: X {x_cm:g} cm, Y {y_cm:g} cm"
+        return f"{site} by Beam F3"
+    if method == "hotspot_rule":
+        return f"{site} (hotspot rule)"
+    return site
