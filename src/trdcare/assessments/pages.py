@@ -290,6 +290,7 @@ def dashboard(
             "urgent_alerts": URGENT_ALERTS,
             "self_report_alerts": open_alerts,
             "counts": counts,
+            "overdue_after_days": assessment_service.DEFAULT_OVERDUE_AFTER_DAYS,
         },
     )
 

@@ -20,8 +20,10 @@ from sqlalchemy import (
     case,
     column,
     delete,
+    exists,
     func,
     insert,
+    literal,
     or_,
     select,
     text,
@@ -114,10 +116,48 @@ class CaseloadRow(NamedTuple):
     assessment_overdue: bool
 
 
+# The measurement schedule a modality's course sets, where it is not the course's primary
+# scale: a TMS course rates the self-report PHQ-9 weekly, its clinician scale (HAM-D17 or
+# MADRS) only at baseline and the decision points (trdcare.tms.domain.measurement_schedule,
+# issue #3 design), so only the PHQ-9 falls due between visits.
+WEEKLY_SCALE_OF_MODALITY = {"tms": "phq9"}
+
+
+def _scale_scheduled() -> Any:
+    """Whether the scale (bound ``scale_id``) is on the patient's measurement schedule and
+    has been for longer than the overdue interval (bound ``overdue_before``).
+
+    On the schedule: an active, current treatment course that measures it, which is the
+    weekly scale of its modality (:data:`WEEKLY_SCALE_OF_MODALITY`) or, for any other
+    modality, the course's primary scale (the one its outcome is judged on). A scale no
+    course schedules is never overdue; a course begun within the interval is not overdue yet.
+    """
+    course = TreatmentCourse
+    scale_id = bindparam("scale_id", type_=String)
+    measures = or_(
+        *(
+            and_(course.modality == modality, literal(weekly, String) == scale_id)
+            for modality, weekly in WEEKLY_SCALE_OF_MODALITY.items()
+        ),
+        and_(
+            course.modality.not_in(tuple(WEEKLY_SCALE_OF_MODALITY)),
+            course.primary_scale == scale_id,
+        ),
+    )
+    return exists().where(
+        course.patient_id == Patient.id,
+        course.retired_at.is_(None),
+        course.status == "active",
+        course.start_date < bindparam("overdue_before"),
+        measures,
+    )
+
+
 def _caseload_base() -> Select[Any]:
     """Active patients with their stored caseload figures and their own alert flags.
 
-    Overdue: never assessed on the scale, or last assessed before ``overdue_before``.
+    Overdue: the scale is on the patient's measurement schedule (:func:`_scale_scheduled`)
+    and the patient was never assessed on it, or last before ``overdue_before``.
     Bound parameters: ``scale_id``, ``recent_since``, ``overdue_before``.
     """
     alerts = (
@@ -145,9 +185,10 @@ def _caseload_base() -> Select[Any]:
             score.response,
             score.remission,
             alerts.c.patient_id.is_not(None).label("recent_suicidal_ideation"),
-            or_(score.latest_on.is_(None), score.latest_on < bindparam("overdue_before")).label(
-                "assessment_overdue"
-            ),
+            and_(
+                _scale_scheduled(),
+                or_(score.latest_on.is_(None), score.latest_on < bindparam("overdue_before")),
+            ).label("assessment_overdue"),
         )
         .join(
             score,

@@ -39,6 +39,9 @@ ASSESSMENT_SOURCES = ("staff", "self_report", "import")
 
 # Workflow settings of the caseload view (clinic policy, not clinical facts): how recent a
 # suicidal-ideation flag must be to show as an alert, and when a weekly measure is overdue.
+# Overdue applies only to a scale on the patient's measurement schedule (an active course's
+# weekly scale: the PHQ-9 of a TMS course, else the course's primary scale; see
+# AssessmentRepository's _scale_scheduled): a scale never scheduled is never overdue.
 DEFAULT_ALERT_WINDOW_DAYS = 14
 DEFAULT_OVERDUE_AFTER_DAYS = 10
 
