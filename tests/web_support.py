@@ -95,7 +95,14 @@ class WebClient(TestClient):
 def web_app(database_url: str, engine: Engine, tmp_path: Path) -> Iterator[FastAPI]:
     """The app on a migrated database with one account per staff role."""
     app = create_app(make_settings(database_url, tmp_path))
-    with unit_of_work(app.state.engine) as session:
+    add_staff(app.state.engine)
+    yield app
+    app.state.engine.dispose()
+
+
+def add_staff(engine: Engine) -> None:
+    """One account per staff role (``username_for(role)``, password :data:`PASSWORD`)."""
+    with unit_of_work(engine) as session:
         for role in STAFF_ROLES:
             account_service.create_user(
                 session,
@@ -107,8 +114,6 @@ def web_app(database_url: str, engine: Engine, tmp_path: Path) -> Iterator[FastA
                     password=PASSWORD,
                 ),
             )
-    yield app
-    app.state.engine.dispose()
 
 
 @pytest.fixture

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from trdcare.adapters.db.models import (
     ApiToken,
@@ -105,6 +108,28 @@ class AccountRepository:
     def throttle(self, key: str) -> LoginThrottle | None:
         return self.session.get(LoginThrottle, key)
 
+    def lock_throttle(self, key: str) -> LoginThrottle:
+        """The throttle row of ``key`` (created if new), locked until the transaction ends.
+
+        Sign-in attempts on one key therefore run one after the other on PostgreSQL: each
+        reads the count its predecessors wrote, so no more passwords are checked than the
+        limit allows (SQLite writers already run one at a time). The row is read afresh,
+        not from the session's identity map.
+        """
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        self.session.execute(
+            insert(LoginThrottle)
+            .values(key=key, failures=0)
+            .on_conflict_do_nothing(index_elements=[LoginThrottle.key])
+        )
+        return self.session.scalars(
+            select(LoginThrottle)
+            .where(LoginThrottle.key == key)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one()
+
     # self-report links ---------------------------------------------------------------------
     def link_by_hash(self, token_hash: str) -> SelfReportLink | None:
         return self.session.scalar(
@@ -113,6 +138,29 @@ class AccountRepository:
 
     def link_by_ref(self, ref: str) -> SelfReportLink | None:
         return self.session.scalar(select(SelfReportLink).where(SelfReportLink.ref == ref))
+
+    def claim_link(self, link: SelfReportLink, now: datetime) -> bool:
+        """Mark ``link`` used if it is still open, in one conditional UPDATE; True if so.
+
+        Of simultaneous claims exactly one matches: on PostgreSQL the others wait for the
+        winner's row lock, then re-check the condition and match nothing (SQLite writers
+        run one at a time).
+        """
+        result = self.session.execute(
+            update(SelfReportLink)
+            .where(
+                SelfReportLink.id == link.id,
+                SelfReportLink.used_at.is_(None),
+                SelfReportLink.revoked_at.is_(None),
+                SelfReportLink.expires_at > now,
+            )
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        claimed = bool(getattr(result, "rowcount", 0) == 1)
+        if claimed:
+            set_committed_value(link, "used_at", now)
+        return claimed
 
     def link_ref_exists(self, ref: str) -> bool:
         return self.link_by_ref(ref) is not None

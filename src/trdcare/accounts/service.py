@@ -201,17 +201,11 @@ class LoginResult:
     locked_until: datetime | None = None
 
 
-def _state(row: LoginThrottle | None) -> ThrottleState:
-    if row is None:
-        return ThrottleState()
+def _state(row: LoginThrottle) -> ThrottleState:
     return ThrottleState(row.failures, row.window_started_at, row.locked_until)
 
 
-def _store_state(repo: AccountRepository, key: str, state: ThrottleState) -> None:
-    row = repo.throttle(key)
-    if row is None:
-        row = LoginThrottle(key=key)
-        repo.session.add(row)
+def _store_state(row: LoginThrottle, state: ThrottleState) -> None:
     row.failures = state.failures
     row.window_started_at = state.window_started_at
     row.locked_until = state.locked_until
@@ -230,12 +224,17 @@ def authenticate(
 
     A locked user or address is refused without checking the password. An unknown
     username costs the same hash verification as a known one (no user enumeration).
+    The user's and the address's throttle rows are locked (always in this order) before
+    they are read and until the request commits: simultaneous attempts on one user or
+    address are checked one after the other, so no more passwords are checked than the
+    policy's limit.
     """
     now = now or utc_now()
     repo = AccountRepository(session)
     username = username.strip().lower()[:120]
     user_key, ip_key = f"user:{username}", f"ip:{source}"[:200]
-    user_state, ip_state = _state(repo.throttle(user_key)), _state(repo.throttle(ip_key))
+    user_row, ip_row = repo.lock_throttle(user_key), repo.lock_throttle(ip_key)
+    user_state, ip_state = _state(user_row), _state(ip_row)
     who = Actor(username=username or "-", role="-", source=source)
     if user_state.is_locked(now) or ip_state.is_locked(now):
         until = max(
@@ -250,14 +249,14 @@ def authenticate(
     ok = _verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
         new_user_state = user_state.after_failure(user_key, now, policy)
-        _store_state(repo, user_key, new_user_state)
-        _store_state(repo, ip_key, ip_state.after_failure(ip_key, now, policy))
+        _store_state(user_row, new_user_state)
+        _store_state(ip_row, ip_state.after_failure(ip_key, now, policy))
         audit.record(session, who, "denied", "login", detail={"reason": "invalid"})
         session.flush()
         if new_user_state.is_locked(now):
             return LoginResult("locked", locked_until=new_user_state.locked_until)
         return LoginResult("invalid")
-    _store_state(repo, user_key, user_state.after_success())
+    _store_state(user_row, user_state.after_success())
     if user.password_hash and _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = now
@@ -541,11 +540,33 @@ def require_complete_answers(item_keys: tuple[str, ...], answers: Mapping[str, i
         raise InvalidInput(issues[0].render(), issues=issues)
 
 
+class LinkAlreadyUsed(Conflict):
+    """Another submission used the link first (a link is used once)."""
+
+    code = "link_used"
+
+
+def claim_link(session: Session, link: SelfReportLink) -> None:
+    """Use the link up before its answers are stored (the check and the write are one
+    conditional UPDATE, so of simultaneous submissions exactly one is kept).
+
+    Raises
+    ------
+    LinkAlreadyUsed
+        The link was used, revoked or expired since it was opened.
+    """
+    if not AccountRepository(session).claim_link(link, utc_now()):
+        raise LinkAlreadyUsed(
+            "link: this link was used by another submission a moment ago (a link is used "
+            "once); these answers were not saved"
+        )
+
+
 def mark_link_used(
     session: Session, link: SelfReportLink, *, assessment_id: int, suicidal_ideation: bool
 ) -> None:
-    """Use the link up; a positive suicide item raises a dashboard alert until acknowledged."""
-    link.used_at = utc_now()
+    """Tie the claimed link to its assessment; a positive suicide item raises a dashboard
+    alert until acknowledged."""
     link.assessment_id = assessment_id
     link.suicidal_ideation = suicidal_ideation
     session.flush()

@@ -20,6 +20,7 @@ from starlette.datastructures import FormData
 
 from trdcare.accounts import service as account_service
 from trdcare.accounts.schemas import SelfReportLinkCreate
+from trdcare.accounts.service import LinkAlreadyUsed
 from trdcare.adapters.db.models import Assessment, Patient
 from trdcare.adapters.web.auth import Principal, Require, client_source, form_data
 from trdcare.adapters.web.charts import BandArea, Threshold, trajectory_svg
@@ -566,6 +567,8 @@ def self_report_submit(
     answers = {k: int(v) for k, v in values.items() if v.isdigit()}
     try:
         flagged = submit_self_report(db, opened, answers, source=client_source(request))
+    except LinkAlreadyUsed:
+        raise  # another submission won: the error page says so, and this one rolls back
     except DomainError as exc:  # raised before anything is written
         return _questionnaire(
             request, opened, values=values, errors=form_issues(exc), status_code=422

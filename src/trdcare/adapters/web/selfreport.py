@@ -5,7 +5,8 @@ through an open link: ``LinkHolder`` resolves the token in the path to its link 
 used, expired and revoked links all answer the same 404), audits the read as
 ``patient:L-...`` and hands the link to the route. A submission must answer every item;
 it is scored and stored through the assessments service like any other form, the link is
-used up, and a positive suicide item raises a dashboard alert until a clinician
+used up (one conditional UPDATE: of simultaneous submissions exactly one is kept, the
+others are refused with ``link_used``), and a positive suicide item raises a dashboard alert until a clinician
 acknowledges it.
 """
 
@@ -83,5 +84,7 @@ def submit_self_report(
         course=account_service.link_course(db, opened.link),
     )
     flagged = any(f.code == "suicidal_ideation" for f in result.flags)
+    # Last, after every check that can refuse the answers: a refusal leaves the link open.
+    account_service.claim_link(db, opened.link)
     account_service.mark_link_used(db, opened.link, assessment_id=row.id, suicidal_ideation=flagged)
     return flagged
