@@ -47,6 +47,29 @@ class TestApi:
         with unit_of_work(client.engine) as session:
             assert session.scalars(select(Patient)).all() == []
 
+    def test_control_and_bidi_characters_are_refused_naming_the_field(
+        self, client: WebClient
+    ) -> None:
+        client.as_role("front_desk")
+        for field, text in (
+            ("given_name", "Gr\x07ace"),  # BEL
+            ("family_name", "Hop\x1b[2Jper"),  # ESC: clears a terminal
+            ("family_name", "Hop\u202erep"),  # RIGHT-TO-LEFT OVERRIDE
+            ("mrn", "MRN\u2066-9"),  # LEFT-TO-RIGHT ISOLATE
+        ):
+            bad = client.post("/api/v1/patients", json={**NEW, field: text})
+            assert bad.status_code == 422, (field, text)
+            (issue,) = bad.json()["errors"]
+            assert issue["path"] == field and "U+" in issue["message"]
+            assert "bidirectional" in issue["allowed"]
+        ref = client.post("/api/v1/patients", json=NEW).json()["ref"]
+        bad = client.patch(
+            f"/api/v1/patients/{ref}", json={"given_name": "G\u202eG", "reason": "typo"}
+        )
+        assert bad.status_code == 422 and bad.json()["errors"][0]["path"] == "given_name"
+        with unit_of_work(client.engine) as session:
+            assert [p.given_name for p in session.scalars(select(Patient))] == ["Grace"]
+
     def test_errors(self, client: WebClient) -> None:
         client.as_role("physician")
         assert client.get("/api/v1/patients/P-0000000000").status_code == 404

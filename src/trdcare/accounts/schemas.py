@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from trdcare.core.text import FreeText, SingleLineText
+
 StaffRole = Literal["admin", "physician", "clinician", "technician", "front_desk"]
 
 USERNAME_PATTERN = r"^[a-z][a-z0-9._-]{1,63}$"
@@ -19,7 +21,7 @@ class UserCreate(BaseModel):
         pattern=USERNAME_PATTERN,
         description="Lower-case login name: a letter, then letters, digits, '.', '_' or '-'",
     )
-    display_name: str = Field(min_length=1, max_length=200)
+    display_name: SingleLineText = Field(min_length=1, max_length=200)
     role: StaffRole
     password: str = Field(min_length=1, max_length=1024, description="Checked by the policy")
 
@@ -27,10 +29,10 @@ class UserCreate(BaseModel):
 class UserUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    display_name: str | None = Field(default=None, min_length=1, max_length=200)
+    display_name: SingleLineText | None = Field(default=None, min_length=1, max_length=200)
     role: StaffRole | None = None
     is_active: bool | None = None
-    reason: str = Field(min_length=3, max_length=500, description="Why the account changes")
+    reason: FreeText = Field(min_length=3, max_length=500, description="Why the account changes")
 
 
 class PasswordChange(BaseModel):
@@ -56,7 +58,7 @@ class User(BaseModel):
 class TokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=100, description="What the token is for")
+    name: SingleLineText = Field(min_length=1, max_length=100, description="What the token is for")
     expires_in_days: int = Field(default=90, ge=1, le=366)
 
 

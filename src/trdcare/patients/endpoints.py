@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from trdcare.adapters.web.auth import Principal, Require
 from trdcare.adapters.web.db import Db
 from trdcare.adapters.web.pagination import Page, Paging
+from trdcare.core.text import SingleLineText
 from trdcare.patients import service as patient_service
 from trdcare.patients.schemas import Patient, PatientCreate, PatientUpdate
 
@@ -29,7 +30,9 @@ PatientRef = Annotated[
 class PatientLookup(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    mrn: str = Field(min_length=1, max_length=64, description="The clinic's medical record number")
+    mrn: SingleLineText = Field(
+        min_length=1, max_length=64, description="The clinic's medical record number"
+    )
 
 
 @router.get("", response_model=Page[Patient], summary="List patients (paged)")

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from trdcare.core.text import FreeText, SingleLineText
+
 Sex = Literal["female", "male", "other", "unknown"]
 PatientStatus = Literal["active", "discharged"]
 
@@ -14,9 +16,11 @@ PatientStatus = Literal["active", "discharged"]
 class PatientCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    mrn: str = Field(min_length=1, max_length=64, description="The clinic's medical record number")
-    given_name: str = Field(min_length=1, max_length=120)
-    family_name: str = Field(min_length=1, max_length=120)
+    mrn: SingleLineText = Field(
+        min_length=1, max_length=64, description="The clinic's medical record number"
+    )
+    given_name: SingleLineText = Field(min_length=1, max_length=120)
+    family_name: SingleLineText = Field(min_length=1, max_length=120)
     birth_date: date
     sex: Sex = "unknown"
 
@@ -24,12 +28,14 @@ class PatientCreate(BaseModel):
 class PatientUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    given_name: str | None = Field(default=None, min_length=1, max_length=120)
-    family_name: str | None = Field(default=None, min_length=1, max_length=120)
+    given_name: SingleLineText | None = Field(default=None, min_length=1, max_length=120)
+    family_name: SingleLineText | None = Field(default=None, min_length=1, max_length=120)
     birth_date: date | None = None
     sex: Sex | None = None
     status: PatientStatus | None = None
-    reason: str = Field(min_length=3, max_length=500, description="Why the record is corrected")
+    reason: FreeText = Field(
+        min_length=3, max_length=500, description="Why the record is corrected"
+    )
 
 
 class Patient(BaseModel):

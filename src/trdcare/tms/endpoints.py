@@ -21,6 +21,7 @@ from trdcare.adapters.web.auth import Principal, Require
 from trdcare.adapters.web.db import Db
 from trdcare.audit import service as audit
 from trdcare.core.errors import NotFound
+from trdcare.core.text import FreeText, SingleLineText
 from trdcare.patients import service as patient_service
 from trdcare.patients.endpoints import PatientRef
 from trdcare.tms import service as tms_service
@@ -77,21 +78,21 @@ class IntensityIn(_In):
 
 class FindingIn(_In):
     id: str = Field(min_length=1, max_length=60)
-    detail: str = Field(default="", max_length=500)
+    detail: FreeText = Field(default="", max_length=500)
 
 
 class ScreenIn(_In):
     instrument: str = Field(default="rossi2011", max_length=40)
     answers: dict[str, bool] = Field(description="Item id -> yes (true) / no (false)")
     findings: list[FindingIn] = Field(default_factory=list, max_length=50)
-    extra_medications: list[Annotated[str, Field(max_length=80)]] = Field(
+    extra_medications: list[Annotated[SingleLineText, Field(max_length=80)]] = Field(
         default_factory=list, max_length=50
     )
     screened_on: date | None = None
 
 
 class AcknowledgeIn(_In):
-    note: str = Field(min_length=3, max_length=1000, description="The physician's reasoning")
+    note: FreeText = Field(min_length=3, max_length=1000, description="The physician's reasoning")
 
 
 class TargetIn(_In):
@@ -114,7 +115,7 @@ class PlanIn(_In):
     mt_pct_mso: float | None = None
     depth: DepthIn | None = None
     target: TargetIn | None = None
-    override_reason: str | None = Field(
+    override_reason: FreeText | None = Field(
         default=None,
         max_length=1000,
         description="Needed to plan a protocol past the safety limits (physician override)",
@@ -135,7 +136,7 @@ class AdverseEventIn(_In):
     kind: str = Field(max_length=40)
     severity: Literal["mild", "moderate", "severe"]
     serious: bool | None = None
-    description: str = Field(default="", max_length=1000)
+    description: FreeText = Field(default="", max_length=1000)
 
 
 class AdverseEventReportIn(_In):
@@ -147,18 +148,18 @@ class SessionIn(_In):
     session_number: int | None = Field(default=None, description="Default: the next one")
     planned_pulses: int | None = Field(default=None, description="Default: the protocol's")
     pulses_delivered: int
-    excess_reason: str | None = Field(default=None, max_length=500)
+    excess_reason: FreeText | None = Field(default=None, max_length=500)
     intensity_pct_mso: float | None = Field(default=None, description="Default: the plan's")
     mt_pct_mso: float | None = Field(default=None, description="Default: the plan's MT")
     trains_delivered: int | None = None
-    coil: str = Field(default="", max_length=80)
-    device: str = Field(default="", max_length=80)
-    target: str = Field(default="", max_length=80)
+    coil: SingleLineText = Field(default="", max_length=80)
+    device: SingleLineText = Field(default="", max_length=80)
+    target: SingleLineText = Field(default="", max_length=80)
     mt_rechecked: bool = False
-    interruptions: list[Annotated[str, Field(max_length=200)]] = Field(
+    interruptions: list[Annotated[FreeText, Field(max_length=200)]] = Field(
         default_factory=list, max_length=20
     )
-    side_effects: list[Annotated[str, Field(max_length=40)]] = Field(
+    side_effects: list[Annotated[SingleLineText, Field(max_length=40)]] = Field(
         default_factory=list, max_length=10
     )
     adverse_events: list[AdverseEventIn] = Field(default_factory=list, max_length=10)
@@ -167,7 +168,7 @@ class SessionIn(_In):
 
 class PauseReviewIn(_In):
     decision: Literal["resume", "stop"]
-    note: str = Field(min_length=3, max_length=1000)
+    note: FreeText = Field(min_length=3, max_length=1000)
     resume_on: date | None = None
 
 
@@ -176,7 +177,7 @@ class DecideIn(_In):
     action: (
         Literal["continue", "consider_protocol_change", "extend", "begin_taper", "stop"] | None
     ) = None
-    note: str = Field(default="", max_length=1000)
+    note: FreeText = Field(default="", max_length=1000)
     resume_on: date | None = None
 
 

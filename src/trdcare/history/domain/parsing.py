@@ -29,6 +29,7 @@ from datetime import date
 from typing import Final, ParamSpec, TypeVar, cast
 
 from trdcare.core.errors import DomainError, InvalidInput, Issue, IssueCollector
+from trdcare.core.text import SINGLE_LINE_ALLOWED, unsafe_character
 from trdcare.history.domain.catalogue import AntidepressantCatalogue, load_catalogue
 from trdcare.history.domain.types import (
     ADHERENCE,
@@ -106,6 +107,14 @@ class _Record:
             return None
         if not isinstance(value, str) or not value.strip():
             self.add(key, "must be a non-empty string", given=value)
+            return None
+        unsafe = unsafe_character(value, multi_line=False)
+        if unsafe is not None:
+            self.add(
+                key,
+                f"contains a character that cannot be stored ({unsafe[1]})",
+                allowed=SINGLE_LINE_ALLOWED,
+            )
             return None
         return value.strip()
 

@@ -43,6 +43,7 @@ from typing import Any, Literal, cast
 
 from trdcare.core.checks import Interval
 from trdcare.core.errors import InvalidInput, IssueCollector
+from trdcare.core.text import SINGLE_LINE_ALLOWED, unsafe_character
 from trdcare.tms.domain.catalogue import catalogue_version, load, source, source_from_entry
 from trdcare.tms.domain.provenance import JSONDict, Source, to_json, weakest
 
@@ -931,6 +932,14 @@ def parse_protocol(
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         issues.add("name", "is required", allowed="a non-empty name", given=name)
+    else:
+        unsafe = unsafe_character(name, multi_line=False)
+        if unsafe is not None:
+            issues.add(
+                "name",
+                f"contains a character that cannot be stored ({unsafe[1]})",
+                allowed=SINGLE_LINE_ALLOWED,
+            )
     mt_basis = data.get("mt_basis", "rmt")
     if mt_basis not in ("rmt", "depth_adjusted_rmt"):
         issues.add("mt_basis", "unknown value", allowed="depth_adjusted_rmt, rmt", given=mt_basis)
