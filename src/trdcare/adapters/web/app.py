@@ -21,8 +21,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from trdcare import __version__
 from trdcare.adapters.web.admission import AdmissionLimit
+from trdcare.adapters.web.body_guard import RequestBodyGuard
 from trdcare.adapters.web.db import make_web_engine
-from trdcare.adapters.web.nul_guard import NulCharacterGuard
 from trdcare.adapters.web.problems import (
     PROBLEM_RESPONSES,
     UnhandledErrorMiddleware,
@@ -107,7 +107,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         limit=settings.requests_per_worker,
         exempt_prefixes=(f"{API_PREFIX}/health", "/static/"),
     )
-    app.add_middleware(NulCharacterGuard)
+    app.add_middleware(RequestBodyGuard)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -138,9 +138,13 @@ def render_issues(issues: Sequence[ProblemIssue]) -> str:
     return text
 
 
-def wants_html(request: Request) -> bool:
+def is_page_path(path: str) -> bool:
     """Pages get HTML errors; everything under /api gets problem+json."""
-    return not request.url.path.startswith("/api/")
+    return not (path == "/api" or path.startswith("/api/"))
+
+
+def wants_html(request: Request) -> bool:
+    return is_page_path(request.url.path)
 
 
 def problem_response(problem: Problem, headers: Mapping[str, str] | None = None) -> JSONResponse:
@@ -163,10 +167,48 @@ def domain_problem(exc: DomainError) -> Problem:
     )
 
 
+# Headings of the error page in a clinician's words (the problem's own title otherwise).
+PAGE_HEADINGS = {
+    400: "The request could not be read",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not available here",
+    413: "Too much was sent",
+    422: "Please check what was entered",
+    500: "Something went wrong",
+}
+_FALLBACK_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title} · trdcare</title>'
+    '<link rel="stylesheet" href="/static/app.css"></head><body><main id="main"><h1>{title}</h1>'
+    '<p>{detail}</p><p><a href="/">Home</a></p></main></body></html>'
+)
+
+
 def _html_error(request: Request, problem: Problem) -> Response:
+    """The error as a page in the app's layout (never a stack trace or the request's values)."""
+    from html import escape
+
     from trdcare.adapters.web.templating import render
 
-    return render(request, "web/error.html", {"problem": problem}, status_code=problem.status)
+    heading = PAGE_HEADINGS.get(problem.status, problem.title)
+    try:
+        return render(
+            request,
+            "web/error.html",
+            {"problem": problem, "heading": heading},
+            status_code=problem.status,
+        )
+    except Exception as exc:  # the layout itself failed: a plain page still answers
+        logger.error("error page failed to render: %s", exc.__class__.__name__)
+        html = _FALLBACK_PAGE.format(title=escape(heading), detail=escape(problem.detail))
+        return HTMLResponse(html, status_code=problem.status)
+
+
+def error_response(scope: Scope, problem: Problem) -> Response:
+    """``problem`` as an HTML page (page routes) or problem+json (``/api/``), from ASGI code."""
+    if is_page_path(scope.get("path", "")):
+        return _html_error(Request(scope), problem)
+    return problem_response(problem)
 
 
 async def handle_domain_error(request: Request, exc: Exception) -> Response:
@@ -236,6 +278,9 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
 class UnhandledErrorMiddleware:
     """Answer programming errors with a bare 500 and log them without patient data.
 
+    Under ``/api/`` the answer is problem+json; a page route gets an error page in the app's
+    layout, in plain words, with the incident id and nothing else.
+
     The exception's message and traceback locals can contain request values (e.g. a
     database error quoting parameters), so only the exception type, the route and an
     incident id are logged; the client gets the same incident id.
@@ -277,5 +322,4 @@ class UnhandledErrorMiddleware:
                 detail=f"An internal error occurred (incident {incident}); nothing was saved.",
                 code="internal_error",
             )
-            response = problem_response(problem)
-            await response(scope, receive, send)
+            await error_response(scope, problem)(scope, receive, send)
