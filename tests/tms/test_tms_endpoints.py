@@ -4,6 +4,7 @@ decision-point sign-off; the API and the pages."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -518,3 +519,58 @@ class TestPathwayPages:
         assert chart.status_code == 200 and "session 1 of" in chart.text
         dash = client.get("/dashboard")
         assert dash.status_code == 200 and "TMS session 1 of" in dash.text
+
+
+def _field_value(page: str, name: str) -> str:
+    match = re.search(rf'name="{name}" type="[a-z-]+" value="([^"]*)"', page)
+    assert match, f"no {name} field"
+    return match.group(1)
+
+
+class TestSessionNumberAndCalendar:
+    """Issue 14 #11: the session form pre-fills the number the log accepts; the calendar
+    puts delivered sessions on the day given, re-planned ones after the resume, and outlines
+    today once."""
+
+    def test_the_prefilled_session_number_is_the_one_the_log_accepts(
+        self, client: WebClient
+    ) -> None:
+        ref = _active_course(client)  # started two weeks ago, session 1 logged today
+        client.as_role("technician", via="session")
+        form = client.get(f"/patients/{ref}/tms/session").text
+        assert _field_value(form, "session_number") == "2"  # was 11: the next by date
+        logged = client.form(
+            f"/patients/{ref}/tms/session",
+            {"session_number": "2", "pulses_delivered": "3000"},
+        )
+        assert logged.status_code == 303, logged.text
+        form = client.get(f"/patients/{ref}/tms/session").text
+        assert _field_value(form, "session_number") == "3"
+        assert "behind the calendar" in form
+
+    def test_calendar_after_a_pause_and_resume(self, client: WebClient) -> None:
+        ref = _active_course(client)  # planned from two Mondays ago; #1 given today
+        client.as_role("technician")
+        serious = client.post(
+            f"/api/v1/patients/{ref}/tms/sessions",
+            json={
+                "pulses_delivered": 3000,
+                "adverse_events": [{"kind": "syncope", "severity": "moderate"}],
+            },
+        )
+        assert serious.status_code == 201
+        client.as_role("physician")
+        resumed = client.post(
+            f"/api/v1/patients/{ref}/tms/pause-review",
+            json={"decision": "resume", "note": "recovered fully, resume"},
+        )
+        assert resumed.status_code == 200, resumed.text
+        client.as_role("physician", via="session")
+        page = client.get(f"/patients/{ref}/tms/calendar").text
+        cells = re.findall(r'<div class="day( out)?( today)?"[^>]*>(.*?)\n    </div>', page, re.S)
+        today_cells = [body for out, today, body in cells if today]
+        assert len(today_cells) == 1  # was outlined in two months' grids at a month's edge
+        assert "&#10003; #1" in today_cells[0] and "&#10003; #2" in today_cells[0]
+        assert page.count("&#10003;") == 2 + 1  # two sessions and the legend
+        # Nothing was planned on the days between the old start and today after the resume.
+        assert '<div class="not_delivered">' not in page

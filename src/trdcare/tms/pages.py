@@ -5,7 +5,6 @@ F3 calculator, calendar, session log, adverse events and decision-point sign-off
 
 from __future__ import annotations
 
-import calendar as calendar_module
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
@@ -562,43 +561,7 @@ def calendar_page(
 ) -> HTMLResponse:
     patient = _patient(db, principal, ref, "tms_calendar")
     data = overview(db, principal, patient)
-    course = data["course"]
-    months: list[dict[str, Any]] = []
-    if course:
-        plan_row = TmsRepository(db).current_plan(patient.id)
-        assert plan_row is not None
-        delivered = {lg.session_number for lg in TmsRepository(db).session_logs(plan_row.id)}
-        by_day: dict[str, list[dict[str, Any]]] = {}
-        for s in course["sessions"]:
-            by_day.setdefault(s["day"], []).append({**s, "delivered": s["number"] in delivered})
-        closures = set(plan_row.closures or [])
-        days = [date.fromisoformat(d) for d in by_day]
-        if days:
-            first, last = min(days), max(days)
-            year, month = first.year, first.month
-            while (year, month) <= (last.year, last.month):
-                weeks = []
-                for week in calendar_module.Calendar(firstweekday=0).monthdatescalendar(
-                    year, month
-                ):
-                    weeks.append(
-                        [
-                            {
-                                "day": d,
-                                "in_month": d.month == month,
-                                "sessions": by_day.get(d.isoformat(), []),
-                                "closed": d.isoformat() in closures,
-                                "today": d == utc_today(),
-                            }
-                            for d in week
-                        ]
-                    )
-                months.append(
-                    {"title": f"{calendar_module.month_name[month]} {year}", "weeks": weeks}
-                )
-                month += 1
-                if month == 13:
-                    year, month = year + 1, 1
+    months = tms_service.course_calendar(db, patient) if data["course"] else ()
     return render(
         request,
         "tms/calendar.html",

@@ -38,6 +38,7 @@ from trdcare.core.ids import new_ref
 from trdcare.history import service as history_service
 from trdcare.tms.domain import (
     AdverseEvent,
+    CalendarMonth,
     CoursePlan,
     CourseState,
     DecisionReview,
@@ -71,6 +72,9 @@ from trdcare.tms.domain import (
     session_timing_flags,
     start_course,
     treatment_intensity,
+)
+from trdcare.tms.domain import (
+    course_calendar as calendar_of_course,
 )
 from trdcare.tms.domain.catalogue import catalogue_version
 from trdcare.tms.domain.decisions import DEPRESSION_SCALES, EXTENDED_COURSE_SESSIONS
@@ -575,6 +579,22 @@ def status(
         ],
         "reviews": [review_to_dict(r) for r in reviews],
     }
+
+
+def course_calendar(
+    session: Session, patient: Patient, *, now: datetime | None = None
+) -> tuple[CalendarMonth, ...]:
+    """The current course's calendar: delivered sessions on the day given, the others on
+    their planned day; days and today in the course's time zone. The caller has audited
+    the read of the course (:func:`status`)."""
+    repo = TmsRepository(session)
+    row = _require_plan(session, patient)
+    tz = _tz(row.time_zone)
+    plan = _plan_from_rows(row, repo.planned_sessions(row.id))
+    delivered = {lg.session_number: ensure_utc(lg.delivered_at) for lg in repo.session_logs(row.id)}
+    return calendar_of_course(
+        plan, delivered, today=(now or utc_now()).astimezone(tz).date(), tz=tz
+    )
 
 
 # -------------------------------------------------------------------------------------------

@@ -12,6 +12,10 @@ from hypothesis import strategies as st
 
 from trdcare.core.errors import InvalidInput
 from trdcare.tms.domain.course import (
+    CalendarDay,
+    CalendarMonth,
+    CoursePlan,
+    course_calendar,
     course_progress,
     measurement_schedule,
     plan_course,
@@ -157,7 +161,7 @@ def test_progress_planned_vs_delivered() -> None:
     assert (progress.planned, progress.delivered, progress.remaining) == (36, 4, 32)
     assert progress.missed == (4,)
     assert progress.next_session is not None
-    assert progress.next_session.number == 6
+    assert (progress.next_session.number, progress.behind) == (4, True)
     with pytest.raises(InvalidInput) as err:
         course_progress(plan, {99}, as_of=MONDAY)
     assert err.value.issues[0].path == "delivered_numbers"
@@ -229,3 +233,125 @@ def test_replan_for_decisions_extend_begin_taper_and_stop() -> None:
         get_protocol("itbs-left-dlpfc"), no_taper, 20, date(2025, 2, 3), drop_acute=True
     )
     assert done.planned_count == 20
+
+
+# The calendar (issue 14 #11) ---------------------------------------------------------------
+UTC_ZONE = ZoneInfo("UTC")
+
+
+def _at(day: date, hour: int = 9) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=UTC_ZONE)
+
+
+def _cells(months: tuple[CalendarMonth, ...]) -> list[CalendarDay]:
+    return [cell for m in months for week in m.weeks for cell in week]
+
+
+def _shown(months: tuple[CalendarMonth, ...]) -> dict[int, tuple[date, str]]:
+    return {s.number: (cell.day, s.state) for cell in _cells(months) for s in cell.sessions}
+
+
+def _paused_and_resumed(
+    start: date, delivered_on: list[date], resume: date
+) -> tuple[CoursePlan, dict[int, datetime]]:
+    """A 10 Hz course from ``start``; sessions given on ``delivered_on``, then a pause and
+    the physician's resume on ``resume`` (the remaining sessions planned again)."""
+    protocol = get_protocol("hf10-left-dlpfc")
+    plan = plan_course(protocol, start)
+    delivered = {i + 1: _at(d) for i, d in enumerate(delivered_on)}
+    kept = replan_remaining(protocol, plan, len(delivered), resume)
+    return kept, delivered
+
+
+def test_after_a_pause_and_resume_delivered_sessions_stand_on_the_day_given() -> None:
+    """Course planned from 6 January; three sessions given on 20-22 January; paused; resumed
+    on 23 January. Before: #1-#3 ticked on 6-8 January (a two-week gap before #4)."""
+    today = date(2025, 1, 22)
+    plan, delivered = _paused_and_resumed(
+        MONDAY, [date(2025, 1, 20), date(2025, 1, 21), today], date(2025, 1, 23)
+    )
+    shown = _shown(course_calendar(plan, delivered, today=today))
+    assert [shown[n] for n in (1, 2, 3)] == [
+        (date(2025, 1, 20), "delivered"),
+        (date(2025, 1, 21), "delivered"),
+        (today, "delivered"),
+    ]
+    assert shown[4] == (date(2025, 1, 23), "planned")
+    acute_days = sorted(day for n, (day, _) in shown.items() if n <= 30)
+    assert max(b - a for a, b in pairwise(acute_days)) <= timedelta(days=3)  # weekends only
+
+
+def test_sessions_given_before_a_later_start_are_not_ticked_on_future_days() -> None:
+    """Planned from 13 January, two sessions given on 6-7 January, paused, resumed on the
+    8th. Before: #1 and #2 ticked on 13 and 14 January, days still to come."""
+    today = date(2025, 1, 7)
+    plan, delivered = _paused_and_resumed(date(2025, 1, 13), [MONDAY, today], date(2025, 1, 8))
+    months = course_calendar(plan, delivered, today=today)
+    ticked = [cell.day for cell in _cells(months) for s in cell.sessions if s.state == "delivered"]
+    assert ticked == [MONDAY, today]
+    assert all(day <= today for day in ticked)
+    assert _shown(months)[3] == (date(2025, 1, 8), "planned")
+
+
+@pytest.mark.parametrize(
+    "today", [date(2025, 1, 31), date(2025, 2, 3), date(2025, 3, 1), date(2025, 1, 15)]
+)
+def test_today_is_outlined_once_even_where_two_months_share_a_week(today: date) -> None:
+    plan = plan_course(get_protocol("hf10-left-dlpfc"), MONDAY)
+    months = course_calendar(plan, {}, today=today)
+    assert [c.day for c in _cells(months) if c.today] == [today]
+    assert all(not c.sessions and not c.closed for c in _cells(months) if not c.in_month)
+
+
+def test_a_planned_day_that_passed_without_the_session_says_so() -> None:
+    plan = plan_course(get_protocol("hf10-left-dlpfc"), MONDAY)
+    months = course_calendar(plan, {1: _at(MONDAY)}, today=date(2025, 1, 9))
+    shown = _shown(months)
+    assert shown[1] == (MONDAY, "delivered")
+    assert shown[2] == (date(2025, 1, 7), "not_delivered")
+    assert shown[4] == (date(2025, 1, 9), "planned")
+    assert months[0].title == "January 2025"
+
+
+@given(
+    gaps=st.lists(st.integers(min_value=0, max_value=4), min_size=1, max_size=12),
+    pause_after=st.integers(min_value=1, max_value=12),
+    resume_after=st.integers(min_value=1, max_value=20),
+)
+def test_pause_resume_sequences_never_tick_a_future_day(
+    gaps: list[int], pause_after: int, resume_after: int
+) -> None:
+    """Any delivery dates, any pause point and any resume date: each delivered session is
+    shown once, on the day given; every other planned session once, on a day not before
+    the resume; today is outlined once."""
+    given_on = []
+    day = MONDAY
+    for gap in gaps[:pause_after]:
+        day += timedelta(days=gap)
+        given_on.append(day)
+    today = day
+    resume = today + timedelta(days=resume_after)
+    plan, delivered = _paused_and_resumed(MONDAY, given_on, resume)
+    months = course_calendar(plan, delivered, today=today)
+    shown = [(s.number, cell.day, s.state) for cell in _cells(months) for s in cell.sessions]
+    assert sorted(n for n, _, _ in shown) == [s.number for s in plan.sessions]
+    for number, shown_on, state in shown:
+        if number in delivered:
+            assert (shown_on, state) == (delivered[number].date(), "delivered")
+        else:
+            assert shown_on >= resume and state == "planned"
+    assert [c.day for c in _cells(months) if c.today] == [today]
+
+
+def test_progress_names_the_next_session_to_log_not_the_next_by_date() -> None:
+    """Course started two weeks ago, nothing logged: the next is #1, not #11 (the session
+    form pre-filled #11 and the log refused it); after #1-#10 five weeks in, #11 not #25."""
+    plan = plan_course(get_protocol("hf10-left-dlpfc"), MONDAY)
+    fresh = course_progress(plan, set(), as_of=MONDAY + timedelta(weeks=2))
+    assert fresh.next_session is not None
+    assert (fresh.next_session.number, fresh.behind) == (1, True)
+    ten = course_progress(plan, set(range(1, 11)), as_of=MONDAY + timedelta(weeks=5))
+    assert ten.next_session is not None and ten.next_session.number == 11
+    on_time = course_progress(plan, {1, 2}, as_of=date(2025, 1, 8))
+    assert on_time.next_session is not None
+    assert (on_time.next_session.number, on_time.behind) == (3, False)

@@ -8,10 +8,12 @@ the maximum-safe-train table) says so.
 """
 
 from trdcare.tms.domain.course import (
+    CalendarMonth,
     CoursePlan,
     CourseProgress,
     MeasurementDue,
     PlannedSession,
+    course_calendar,
     course_progress,
     measurement_schedule,
     plan_course,
@@ -127,6 +129,7 @@ __all__ = [
     "AdverseEvent",
     "AdverseEventReport",
     "BeamF3Result",
+    "CalendarMonth",
     "CoursePlan",
     "CourseProgress",
     "CourseSchedule",
@@ -182,6 +185,7 @@ __all__ = [
     "check_theta_burst",
     "check_train",
     "common_side_effects",
+    "course_calendar",
     "course_progress",
     "custom_protocol",
     "describe_target",

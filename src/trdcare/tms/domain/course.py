@@ -24,6 +24,7 @@ References
 
 from __future__ import annotations
 
+import calendar
 import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -530,13 +531,20 @@ def _tail(weeks: Sequence[int], sessions_left: int) -> list[int]:
 
 @dataclass(frozen=True, slots=True)
 class CourseProgress:
-    """Planned vs delivered counts as of a date."""
+    """Planned vs delivered counts as of a date.
+
+    ``next_session`` is the session to deliver next: the lowest-numbered planned session not
+    yet delivered. Sessions are logged in order (:func:`~trdcare.tms.domain.sessions.
+    record_session` refuses any other number), so it is the number the session log accepts,
+    whatever the calendar says; ``behind`` tells that its planned day has already passed.
+    """
 
     planned: int
     delivered: int
     remaining: int
     missed: tuple[int, ...]
     next_session: PlannedSession | None
+    behind: bool = False
 
     def to_dict(self) -> JSONDict:
         return {
@@ -545,6 +553,7 @@ class CourseProgress:
             "remaining": self.remaining,
             "missed": list(self.missed),
             "next_session": None if self.next_session is None else self.next_session.to_dict(),
+            "behind": self.behind,
         }
 
 
@@ -552,7 +561,7 @@ def course_progress(
     plan: CoursePlan, delivered_numbers: Collection[int], as_of: date
 ) -> CourseProgress:
     """Planned vs delivered: how many done, which planned sessions before ``as_of`` were
-    missed, and the next one due.
+    not delivered, and the next one to deliver (see :class:`CourseProgress`).
 
     Raises
     ------
@@ -572,14 +581,143 @@ def course_progress(
     issues.raise_if_any()
     done = set(delivered_numbers)
     missed = tuple(s.number for s in plan.sessions if s.day < as_of and s.number not in done)
-    upcoming = [s for s in plan.sessions if s.number not in done and s.day >= as_of]
+    undelivered = sorted((s for s in plan.sessions if s.number not in done), key=_number)
+    upcoming = undelivered[0] if undelivered else None
     return CourseProgress(
         plan.planned_count,
         len(done),
         plan.planned_count - len(done),
         missed,
-        upcoming[0] if upcoming else None,
+        upcoming,
+        behind=upcoming is not None and upcoming.day < as_of,
     )
+
+
+def _number(s: PlannedSession) -> int:
+    return s.number
+
+
+CalendarState = Literal["delivered", "planned", "not_delivered"]
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarSession:
+    """One session on the course calendar.
+
+    A delivered session stands on the day it was given (in the course's time zone), not on
+    the day it had been planned for; a session not yet delivered stands on its planned day,
+    ``not_delivered`` when that day has passed.
+    """
+
+    number: int
+    phase: str
+    day: date
+    time_hhmm: str
+    state: CalendarState
+    decision_point: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarDay:
+    """One cell of a month's grid (days of the neighbouring months fill the first and last
+    weeks: ``in_month`` False, never marked as today or given sessions)."""
+
+    day: date
+    in_month: bool
+    today: bool
+    closed: bool
+    sessions: tuple[CalendarSession, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarMonth:
+    """A month of the course calendar, Monday-first weeks."""
+
+    year: int
+    month: int
+    weeks: tuple[tuple[CalendarDay, ...], ...]
+
+    @property
+    def title(self) -> str:
+        return f"{calendar.month_name[self.month]} {self.year}"
+
+
+def course_calendar(
+    plan: CoursePlan,
+    delivered_at: Mapping[int, datetime],
+    *,
+    today: date,
+    tz: tzinfo = UTC,
+) -> tuple[CalendarMonth, ...]:
+    """The months of a course: delivered sessions on the day given, the rest as planned.
+
+    Parameters
+    ----------
+    plan : CoursePlan
+        The current plan (after a pause or a decision, the re-planned remaining sessions
+        follow the delivered ones).
+    delivered_at : mapping of int to datetime
+        When each delivered session (by number) was given, timezone-aware.
+    today : date
+        The clinic's today: outlined once, in its own month only.
+    tz : tzinfo
+        The course's time zone, in which a delivered session's day is read.
+
+    Returns
+    -------
+    tuple of CalendarMonth
+        Every month from the first to the last session shown (none for an empty course).
+    """
+    phases = {s.number: s.phase for s in plan.sessions}
+    points = set(plan.decision_points)
+    shown: list[CalendarSession] = []
+    for number, at in delivered_at.items():
+        local = at.astimezone(tz)
+        shown.append(
+            CalendarSession(
+                number,
+                phases.get(number, "acute"),
+                local.date(),
+                f"{local:%H:%M}",
+                "delivered",
+                number in points,
+            )
+        )
+    for s in plan.sessions:
+        if s.number in delivered_at:
+            continue
+        local = s.starts_at.astimezone(tz)
+        state: CalendarState = "not_delivered" if s.day < today else "planned"
+        shown.append(
+            CalendarSession(s.number, s.phase, s.day, f"{local:%H:%M}", state, s.number in points)
+        )
+    if not shown:
+        return ()
+    by_day: dict[date, list[CalendarSession]] = {}
+    for entry in sorted(shown, key=lambda e: (e.day, e.time_hhmm, e.number)):
+        by_day.setdefault(entry.day, []).append(entry)
+    closures = set(plan.closures)
+    first, last = min(by_day), max(by_day)
+    months: list[CalendarMonth] = []
+    year, month = first.year, first.month
+    grid = calendar.Calendar(firstweekday=calendar.MONDAY)
+    while (year, month) <= (last.year, last.month):
+        weeks = tuple(
+            tuple(
+                CalendarDay(
+                    d,
+                    d.month == month,
+                    d.month == month and d == today,
+                    d.month == month and d in closures,
+                    tuple(by_day.get(d, ())) if d.month == month else (),
+                )
+                for d in week
+            )
+            for week in grid.monthdatescalendar(year, month)
+        )
+        months.append(CalendarMonth(year, month, weeks))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return tuple(months)
 
 
 @dataclass(frozen=True, slots=True)
