@@ -25,7 +25,8 @@ from trdcare.adapters.db.migrate import is_up_to_date, upgrade
 from trdcare.config import Settings, load_settings
 from trdcare.core.actor import Actor
 from trdcare.core.checks import find_nul_character
-from trdcare.core.errors import DomainError, render_given
+from trdcare.core.errors import DomainError
+from trdcare.core.input_errors import plain_issues
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -94,15 +95,14 @@ def fail(path: str, message: str) -> NoReturn:
 
 
 def format_validation_error(error: ValidationError, prefix: str = "") -> str:
-    first = error.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"])
-    path = f"{prefix}.{loc}" if prefix and loc else (prefix or loc)
-    text = f"{path}: {first['msg']}"
-    if "input" in first and not isinstance(first["input"], dict):
-        text += f" (given: {render_given(first['input'])})"
-    extra = len(error.errors()) - 1
-    if extra:
-        text += f" (and {extra} more)"
+    """One line: the first problem in the same plain words as the pages and the API."""
+    issues = plain_issues(error.errors(), prefix=prefix)
+    first = issues[0]
+    text = f"{first.path}: {first.message}" if first.path else first.message
+    if first.given is not None and first.given not in first.message:
+        text += f" (given: {first.given})"
+    if len(issues) > 1:
+        text += f" (and {len(issues) - 1} more)"
     return text
 
 

@@ -9,14 +9,12 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, ConfigDict, Field
 
 from trdcare.adapters.web.auth import Principal, Require
 from trdcare.adapters.web.db import Db
 from trdcare.adapters.web.pagination import Page, Paging
-from trdcare.core.text import SingleLineText
 from trdcare.patients import service as patient_service
-from trdcare.patients.schemas import Patient, PatientCreate, PatientUpdate
+from trdcare.patients.schemas import Patient, PatientCreate, PatientLookup, PatientUpdate
 
 router = APIRouter(prefix="/patients", tags=["patients"])
 
@@ -25,14 +23,6 @@ PatientRef = Annotated[
     str,
     Path(pattern=PATIENT_REF_PATTERN, max_length=12, description="Opaque patient ref (P-...)"),
 ]
-
-
-class PatientLookup(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    mrn: SingleLineText = Field(
-        min_length=1, max_length=64, description="The clinic's medical record number"
-    )
 
 
 @router.get("", response_model=Page[Patient], summary="List patients (paged)")

@@ -4,26 +4,31 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from trdcare.adapters.web.auth import Principal, Require, form_data
+from trdcare.adapters.web.auth import Principal, Require
 from trdcare.adapters.web.db import Db
+from trdcare.adapters.web.forms import (
+    FormProblem,
+    FormRejected,
+    page_principal,
+    page_session,
+    redisplay,
+)
 from trdcare.adapters.web.panels import chart_panels
 from trdcare.adapters.web.problems import ProblemIssue, issue_out, issues_from_pydantic
 from trdcare.adapters.web.templating import render
 from trdcare.core.clock import utc_today
-from trdcare.core.errors import DomainError, NotFound
+from trdcare.core.errors import DomainError, Issue, NotFound
 from trdcare.core.ids import is_ref
 from trdcare.patients import service as patient_service
 from trdcare.patients.domain import SEXES, age_years
-from trdcare.patients.schemas import PatientCreate, PatientUpdate
+from trdcare.patients.schemas import PatientCreate, PatientLookup, PatientUpdate
 
 router = APIRouter(include_in_schema=False)
-
-Form = Annotated[FormData, Depends(form_data)]
 
 SEX_OPTIONS = [(s, s) for s in SEXES]
 MESSAGES = {
@@ -87,20 +92,10 @@ def patient_list(
     )
 
 
-@router.post("/patients/find", response_class=HTMLResponse)
-def patient_find(
-    request: Request,
-    db: Db,
-    principal: Annotated[Principal, Depends(Require("patients.read"))],
-    form: Form,
-) -> Response:
-    """Find by MRN without putting the MRN in a URL (it is posted, then redirected by ref)."""
-    mrn = field(form, "mrn")
-    try:
-        if not mrn:
-            raise NotFound("mrn: enter a medical record number")
-        patient = patient_service.find_patient(db, principal.actor, mrn, purpose="lookup")
-    except DomainError as exc:
+def _list_again(request: Request, problem: FormProblem) -> HTMLResponse:
+    """The list with the MRN search's problem beside it (the MRN is never shown back)."""
+    principal = page_principal(request)
+    with page_session(request) as db:
         rows, total = patient_service.list_patients(db, principal.actor, limit=100, offset=0)
         return render(
             request,
@@ -112,17 +107,30 @@ def patient_find(
                 "message": None,
                 "today": utc_today(),
                 "age": age_years,
-                "lookup_error": exc.render(),
+                "lookup_error": " ".join(i.message for i in problem.issues) or problem.detail,
             },
-            status_code=404 if isinstance(exc, NotFound) else 422,
         )
+
+
+@router.post("/patients/find", response_class=HTMLResponse)
+@redisplay(_list_again)
+def patient_find(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("patients.read"))],
+    form: Annotated[PatientLookup, Form()],
+) -> Response:
+    """Find by MRN without putting the MRN in a URL (it is posted, then redirected by ref)."""
+    try:
+        patient = patient_service.find_patient(db, principal.actor, form.mrn, purpose="lookup")
+    except DomainError as exc:
+        raise FormRejected(exc, {}) from exc
     return RedirectResponse(f"/patients/{patient.ref}", status_code=303)
 
 
 def _new_form(
     request: Request,
     values: dict[str, Any] | None = None,
-    errors: list[ProblemIssue] | None = None,
+    errors: list[Issue] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     return render(
@@ -140,20 +148,21 @@ def patient_new(
     return _new_form(request)
 
 
+def _new_again(request: Request, problem: FormProblem) -> HTMLResponse:
+    return _new_form(request, problem.values, problem.issues)
+
+
 @router.post("/patients/new", response_class=HTMLResponse)
+@redisplay(_new_again)
 def patient_create(
-    request: Request,
     db: Db,
     principal: Annotated[Principal, Depends(Require("patients.write"))],
-    form: Form,
+    form: Annotated[PatientCreate, Form()],
 ) -> Response:
-    values = {k: field(form, k) for k in ("mrn", "given_name", "family_name", "birth_date", "sex")}
     try:
-        data = PatientCreate.model_validate({**values, "sex": values["sex"] or "unknown"})
-        patient = patient_service.add_patient(db, principal.actor, data)
-    except (DomainError, ValidationError) as exc:
-        db.rollback()
-        return _new_form(request, values, form_issues(exc), status_code=422)
+        patient = patient_service.add_patient(db, principal.actor, form)
+    except DomainError as exc:
+        raise FormRejected(exc, form) from exc
     return RedirectResponse(f"/patients/{patient.ref}?msg=added", status_code=303)
 
 
@@ -183,7 +192,7 @@ def _edit_form(
     request: Request,
     patient: Any,
     values: dict[str, Any] | None = None,
-    errors: list[ProblemIssue] | None = None,
+    errors: list[Issue] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     defaults = {
@@ -220,32 +229,25 @@ def patient_edit(
     return _edit_form(request, patient)
 
 
+def _edit_again(request: Request, problem: FormProblem) -> HTMLResponse:
+    principal = page_principal(request)
+    ref = patient_ref(request.path_params["ref"])
+    with page_session(request) as db:
+        patient = patient_service.find_patient(db, principal.actor, ref, purpose="edit")
+        return _edit_form(request, patient, problem.values, problem.issues)
+
+
 @router.post("/patients/{ref}/edit", response_class=HTMLResponse)
+@redisplay(_edit_again)
 def patient_update(
-    request: Request,
     db: Db,
     principal: Annotated[Principal, Depends(Require("patients.write"))],
     ref: str,
-    form: Form,
+    form: Annotated[PatientUpdate, Form()],
 ) -> Response:
     patient = patient_service.find_patient(db, principal.actor, patient_ref(ref), purpose="update")
-    values = {
-        k: field(form, k)
-        for k in ("given_name", "family_name", "birth_date", "sex", "status", "reason")
-    }
-    current = {
-        "given_name": patient.given_name,
-        "family_name": patient.family_name,
-        "birth_date": patient.birth_date.isoformat(),
-        "sex": patient.sex,
-        "status": patient.status,
-    }
-    changed = {k: v for k, v in values.items() if k != "reason" and v and v != current[k]}
     try:
-        data = PatientUpdate.model_validate({**changed, "reason": values["reason"]})
-        patient_service.update_patient(db, principal.actor, patient, data)
-    except (DomainError, ValidationError) as exc:
-        db.rollback()
-        patient = patient_service.find_patient(db, principal.actor, ref, purpose="edit")
-        return _edit_form(request, patient, values, form_issues(exc), status_code=422)
+        patient_service.update_patient(db, principal.actor, patient, form)
+    except DomainError as exc:
+        raise FormRejected(exc, form) from exc
     return RedirectResponse(f"/patients/{patient.ref}?msg=updated", status_code=303)

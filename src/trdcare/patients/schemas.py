@@ -1,4 +1,6 @@
-"""Pydantic models for patient input and output (CLI and API)."""
+"""Pydantic models for patient input and output: one model per input, shared by the API, the
+page forms (``Annotated[Model, Form()]``) and the CLI. A field's ``title`` is the label a user
+reads in every message about it."""
 
 from __future__ import annotations
 
@@ -7,35 +9,38 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from trdcare.core.text import FreeText, SingleLineText
+from trdcare.core.inputs import Code, InputModel, PersonName, Reason
 
 Sex = Literal["female", "male", "other", "unknown"]
 PatientStatus = Literal["active", "discharged"]
 
 
-class PatientCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+MRN_FIELD = Field(title="Medical record number", description="The clinic's medical record number")
 
-    mrn: SingleLineText = Field(
-        min_length=1, max_length=64, description="The clinic's medical record number"
+
+class PatientCreate(InputModel):
+    mrn: Code = MRN_FIELD
+    given_name: PersonName = Field(title="Given name")
+    family_name: PersonName = Field(title="Family name")
+    birth_date: date = Field(title="Date of birth")
+    sex: Sex = Field(default="unknown", title="Administrative sex")
+
+
+class PatientUpdate(InputModel):
+    """A correction: only the fields given change (a field equal to the record is no change)."""
+
+    given_name: PersonName | None = Field(default=None, title="Given name")
+    family_name: PersonName | None = Field(default=None, title="Family name")
+    birth_date: date | None = Field(default=None, title="Date of birth")
+    sex: Sex | None = Field(default=None, title="Administrative sex")
+    status: PatientStatus | None = Field(default=None, title="Status")
+    reason: Reason = Field(
+        title="Reason for the correction", description="Why the record is corrected"
     )
-    given_name: SingleLineText = Field(min_length=1, max_length=120)
-    family_name: SingleLineText = Field(min_length=1, max_length=120)
-    birth_date: date
-    sex: Sex = "unknown"
 
 
-class PatientUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    given_name: SingleLineText | None = Field(default=None, min_length=1, max_length=120)
-    family_name: SingleLineText | None = Field(default=None, min_length=1, max_length=120)
-    birth_date: date | None = None
-    sex: Sex | None = None
-    status: PatientStatus | None = None
-    reason: FreeText = Field(
-        min_length=3, max_length=500, description="Why the record is corrected"
-    )
+class PatientLookup(InputModel):
+    mrn: Code = MRN_FIELD
 
 
 class Patient(BaseModel):

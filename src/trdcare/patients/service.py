@@ -89,7 +89,9 @@ def update_patient(
     *,
     today: date | None = None,
 ) -> Patient:
-    changes = data.model_dump(exclude_unset=True, exclude={"reason"}, exclude_none=True)
+    given = data.model_dump(exclude_unset=True, exclude={"reason"}, exclude_none=True)
+    # A form sends every field; only a value that differs from the record is a change.
+    changes = {k: v for k, v in given.items() if getattr(patient, k) != v}
     if not changes:
         raise InvalidInput.single("update", "names no field to change")
     if "birth_date" in changes:

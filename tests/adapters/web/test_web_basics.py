@@ -85,7 +85,7 @@ class TestProblems:
         assert body["code"] == "invalid_input"
         assert [e["path"] for e in body["errors"]] == ["birth_date"]
         assert body["errors"][0]["pointer"] == "#/birth_date"
-        assert body["detail"].startswith("birth_date:")
+        assert body["detail"].startswith("Date of birth must be a date")
 
     def test_domain_error_keeps_its_code(self, client: WebClient) -> None:
         client.as_role("front_desk")

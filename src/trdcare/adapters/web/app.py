@@ -23,10 +23,12 @@ from trdcare import __version__
 from trdcare.adapters.web.admission import AdmissionLimit
 from trdcare.adapters.web.body_guard import RequestBodyGuard
 from trdcare.adapters.web.db import make_web_engine
+from trdcare.adapters.web.forms import FormRejected
 from trdcare.adapters.web.problems import (
     PROBLEM_RESPONSES,
     UnhandledErrorMiddleware,
     handle_domain_error,
+    handle_form_rejected,
     handle_http_exception,
     handle_request_validation,
 )
@@ -98,6 +100,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.engine = engine
 
     app.add_exception_handler(DomainError, handle_domain_error)
+    app.add_exception_handler(FormRejected, handle_form_rejected)
     app.add_exception_handler(RequestValidationError, handle_request_validation)
     app.add_exception_handler(ValidationError, handle_request_validation)
     app.add_exception_handler(StarletteHTTPException, handle_http_exception)

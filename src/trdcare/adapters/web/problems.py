@@ -22,10 +22,13 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from trdcare.core.errors import DomainError, Issue, PermissionDenied, render_given
+from trdcare.core.errors import DomainError, Issue, PermissionDenied
+from trdcare.core.input_errors import plain_issue, split_location
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 logger = logging.getLogger("trdcare.web")
@@ -90,49 +93,30 @@ def issue_out(issue: Issue, location: str = "body") -> ProblemIssue:
 
 
 def issues_from_pydantic(
-    errors: Iterable[Mapping[str, Any]], *, default_location: str = "body"
+    errors: Iterable[Mapping[str, Any]],
+    *,
+    default_location: str = "body",
+    labels: Mapping[str, str] | None = None,
+    examples: Mapping[str, str] | None = None,
 ) -> list[ProblemIssue]:
-    """Map pydantic error entries to problem issues naming the field."""
+    """Map pydantic error entries to problem issues naming the field, in plain words.
+
+    The wording is the one translation of :mod:`trdcare.core.input_errors` (the pages use
+    it too); ``labels`` are the fields' human names (the models' ``Field(title=...)``).
+    """
     out = []
     for err in errors:
-        loc = [str(p) for p in err.get("loc", ())]
-        location = default_location
-        if loc and loc[0] in ("body", "query", "path", "header", "cookie", "form"):
-            location = loc.pop(0)
-        path = ".".join(loc)
-        given = err.get("input")
-        ctx = err.get("ctx") or {}
-        allowed = None
-        if "expected" in ctx:
-            allowed = str(ctx["expected"])
-        elif "pattern" in ctx:
-            allowed = f"matching {ctx['pattern']}"
-        elif {"ge", "le"} <= ctx.keys():
-            allowed = f"{ctx['ge']} to {ctx['le']}"
-        elif "min_length" in ctx or "max_length" in ctx:
-            allowed = f"length {ctx.get('min_length', 0)} to {ctx.get('max_length', 'any')}"
-        out.append(
-            ProblemIssue(
-                path=path,
-                pointer=_pointer(path),
-                location=location,
-                message=str(err.get("msg", "invalid")),
-                allowed=allowed,
-                given=None
-                if given is None or isinstance(given, dict | list)
-                else render_given(given),
-            )
-        )
+        location, _ = split_location(err.get("loc", ()))
+        issue = plain_issue(err, labels, examples=examples)
+        out.append(issue_out(issue, location or default_location))
     return out
 
 
 def render_issues(issues: Sequence[ProblemIssue]) -> str:
+    """The detail line: the first problem in plain words (each message names its field)."""
     if not issues:
         return "The request is not valid"
-    first = issues[0]
-    text = f"{first.path}: {first.message}" if first.path else first.message
-    if first.allowed:
-        text += f" (allowed: {first.allowed})"
+    text = issues[0].message
     if len(issues) > 1:
         text += f" (and {len(issues) - 1} more)"
     return text
@@ -225,8 +209,30 @@ async def handle_domain_error(request: Request, exc: Exception) -> Response:
 
 
 async def handle_request_validation(request: Request, exc: Exception) -> Response:
+    """422 in plain words; a page form with a ``redisplay`` hook is shown again, filled in."""
     assert isinstance(exc, RequestValidationError | ValidationError)
-    issues = issues_from_pydantic(exc.errors())
+    # forms.py builds on this module (and on auth, which imports it): imported when used.
+    from trdcare.adapters.web.forms import (
+        FormProblem,
+        form_values,
+        labels_of,
+        redisplay_hook,
+        route_models,
+    )
+
+    errors = exc.errors()
+    labels, examples = labels_of(*route_models(request))
+    issues = issues_from_pydantic(errors, labels=labels, examples=examples)
+    if wants_html(request) and isinstance(exc, RequestValidationError):
+        hook = redisplay_hook(request)
+        body = getattr(exc, "body", None)
+        in_body = all(issue.location == "body" for issue in issues)
+        if hook is not None and in_body:
+            refused = FormProblem(
+                values=form_values(body if isinstance(body, FormData | dict) else None),
+                issues=[plain_issue(err, labels, examples=examples) for err in errors],
+            )
+            return await _redisplayed(request, hook, refused)
     problem = Problem(
         type="urn:trdcare:problem:invalid_input",
         title="Invalid input",
@@ -238,6 +244,25 @@ async def handle_request_validation(request: Request, exc: Exception) -> Respons
     if wants_html(request):
         return _html_error(request, problem)
     return problem_response(problem)
+
+
+async def handle_form_rejected(request: Request, exc: Exception) -> Response:
+    """A page form the service refused: shown again with the service's issues beside fields."""
+    from trdcare.adapters.web.forms import FormProblem, FormRejected, redisplay_hook
+
+    assert isinstance(exc, FormRejected)
+    hook = redisplay_hook(request)
+    if hook is None:  # a programming slip: fall back to the plain error page
+        return await handle_domain_error(request, exc.error)
+    detail = None if exc.error.issues else exc.error.render()
+    problem = FormProblem(values=exc.values, issues=list(exc.error.issues), detail=detail)
+    return await _redisplayed(request, hook, problem, status=exc.error.status)
+
+
+async def _redisplayed(request: Request, hook: Any, problem: Any, status: int = 422) -> Response:
+    response: Response = await run_in_threadpool(hook, request, problem)
+    response.status_code = status
+    return response
 
 
 _HTTP_CODES = {

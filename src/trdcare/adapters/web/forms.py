@@ -1,0 +1,151 @@
+"""Page forms parsed by pydantic, every problem shown beside its field, the values kept.
+
+The pattern (one model per input, shared by the JSON endpoint and the page)::
+
+    @router.post("/patients/new", response_class=HTMLResponse)
+    @redisplay(_new_form_again)
+    def patient_create(
+        request: Request, db: Db, principal: ..., form: Annotated[PatientCreate, Form()]
+    ) -> Response:
+        try:
+            patient = patient_service.add_patient(db, principal.actor, form)
+        except DomainError as exc:
+            raise FormRejected(exc, form) from exc
+        return RedirectResponse(...)
+
+* FastAPI parses the posted form with the model (``Annotated[Model, Form()]``); the
+  endpoint only ever sees a valid model. The model's ``Field(title=...)`` is the label a
+  user reads in every message about the field (the API's 422 uses it too).
+* When the model refuses the form, the request-validation handler calls the endpoint's
+  ``redisplay`` hook with the values as typed and every problem in plain words
+  (:mod:`trdcare.core.input_errors`); the page answers 422 with the form filled in.
+* When the service refuses the input (a :class:`DomainError` with issues), the endpoint raises
+  :class:`FormRejected`; the request's transaction has rolled back by the time the same hook
+  renders the form again, so nothing is half-written.
+
+A hook opens its own unit of work (:func:`page_session`) when it needs the database, e.g. to
+show the patient's name above the form again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from fastapi import Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from trdcare.adapters.db.engine import unit_of_work
+from trdcare.adapters.web.auth import Principal
+from trdcare.adapters.web.problems import NotAuthenticated
+from trdcare.core.errors import DomainError, Issue
+
+# Form fields that are the page's machinery, never shown back as a value.
+MACHINERY_FIELDS = frozenset({"csrf_token"})
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class FormProblem:
+    """A refused form: the values as the user typed them, and every issue in plain words."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    detail: str | None = None
+
+    def value(self, name: str, default: str = "") -> str:
+        return self.values.get(name, default)
+
+
+Redisplay = Callable[[Request, FormProblem], Response]
+_HOOK = "trdcare_redisplay"
+
+
+class FormRejected(Exception):
+    """The service refused a valid form; the endpoint's ``redisplay`` hook shows it again."""
+
+    def __init__(self, error: DomainError, form: BaseModel | Mapping[str, object]) -> None:
+        super().__init__(error.render())
+        self.error = error
+        self.values = form_values(form)
+
+
+def redisplay(hook: Redisplay) -> Callable[[Endpoint], Endpoint]:
+    """Mark a page endpoint: a refused form is shown again by ``hook``."""
+
+    def mark(endpoint: Endpoint) -> Endpoint:
+        setattr(endpoint, _HOOK, hook)
+        return endpoint
+
+    return mark
+
+
+def redisplay_hook(request: Request) -> Redisplay | None:
+    route = request.scope.get("route")
+    hook = getattr(getattr(route, "endpoint", None), _HOOK, None)
+    return hook if callable(hook) else None
+
+
+def form_values(form: BaseModel | Mapping[str, object] | FormData | None) -> dict[str, str]:
+    """The values of a form as text, to fill the form in again (never the CSRF token)."""
+    if form is None:
+        return {}
+    if isinstance(form, BaseModel):
+        items: Mapping[str, object] = form.model_dump(mode="json", by_alias=True)
+    elif isinstance(form, FormData):
+        items = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    else:
+        items = form
+    out: dict[str, str] = {}
+    for key, value in items.items():
+        if key in MACHINERY_FIELDS or value is None or isinstance(value, dict | list):
+            continue
+        out[key] = value if isinstance(value, str) else str(value)
+    return out
+
+
+def labels_of(*models: type[BaseModel]) -> tuple[dict[str, str], dict[str, str]]:
+    """Human labels (``Field(title=...)``) and examples (``Field(examples=[...])``) by name."""
+    labels: dict[str, str] = {}
+    examples: dict[str, str] = {}
+    for model in models:
+        for name, info in model.model_fields.items():
+            for key in {name, info.alias or name}:
+                if info.title:
+                    labels[key] = info.title
+                if info.examples:
+                    examples[key] = str(info.examples[0])
+    return labels, examples
+
+
+def route_models(request: Request) -> list[type[BaseModel]]:
+    """The pydantic models a route's body (JSON or form) is parsed with."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    models: list[type[BaseModel]] = []
+    for param in getattr(dependant, "body_params", ()) or ():
+        annotation = getattr(getattr(param, "field_info", None), "annotation", None)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            models.append(annotation)
+    return models
+
+
+def page_principal(request: Request) -> Principal:
+    """The signed-in user of a page whose permission check has passed."""
+    principal = getattr(request.state, "principal", None)
+    if not isinstance(principal, Principal):
+        raise NotAuthenticated("session: sign in again")
+    return principal
+
+
+@contextmanager
+def page_session(request: Request) -> Iterator[Session]:
+    """A unit of work for a redisplay hook (the request's own has rolled back)."""
+    with unit_of_work(request.app.state.engine) as session:
+        yield session

@@ -1,0 +1,131 @@
+"""Page forms parsed by the API's models; every problem beside its field, in plain words, with
+the values kept (issue 14, findings 12 and 14)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from trdcare.core.inputs import NAME_MAX_CHARS
+from web_support import WebClient, add_patient, client, web_app
+
+FIXTURES = (client, web_app)
+
+LIBRARY_WORDING = ("String should", "Input should", "Field required", "Value error", "valid date")
+
+
+def field_errors(page: str) -> dict[str, str]:
+    """The error shown beside each field: field id -> text."""
+    found = re.findall(r'<p class="field-error" id="err-([^"]+)">(.*?)</p>', page, re.S)
+    return {name: html.unescape(text.strip()) for name, text in found}
+
+
+def assert_plain(page: str) -> None:
+    for phrase in LIBRARY_WORDING:
+        assert phrase not in page, phrase
+
+
+class TestPatientForms:
+    def test_registration_shows_every_problem_beside_its_field_and_keeps_values(
+        self, client: WebClient
+    ) -> None:
+        client.as_role("front_desk", via="session")
+        response = client.form(
+            "/patients/new",
+            {
+                "mrn": "MRN-77",
+                "given_name": "",
+                "family_name": "B" * 20_000,
+                "birth_date": "31/12/1980",
+                "sex": "f",
+            },
+        )
+        assert response.status_code == 422
+        errors = field_errors(response.text)
+        assert errors["given_name"] == "Given name is required."
+        assert errors["family_name"] == (
+            f"Family name is too long: at most {NAME_MAX_CHARS} characters are allowed, "
+            "20000 characters were given."
+        )
+        assert errors["birth_date"].startswith("Date of birth must be a date written YYYY-MM-DD")
+        assert errors["sex"].startswith("Administrative sex must be one of: female, male")
+        assert 'value="MRN-77"' in response.text  # what was typed is kept to correct
+        assert_plain(response.text)
+
+    def test_service_refusal_is_shown_beside_the_field_and_nothing_is_written(
+        self, client: WebClient
+    ) -> None:
+        client.as_role("front_desk", via="session")
+        response = client.form(
+            "/patients/new",
+            {
+                "mrn": "MRN-78",
+                "given_name": "Ada",
+                "family_name": "Byron",
+                "birth_date": "2999-01-01",
+            },
+        )
+        assert response.status_code == 422
+        assert "birth_date" in field_errors(response.text)
+        assert 'value="Ada"' in response.text
+        client.as_role("front_desk")
+        assert client.get("/api/v1/patients").json()["total"] == 0
+
+    def test_correction_form_keeps_values_and_names_each_field(self, client: WebClient) -> None:
+        ref = add_patient(client.engine)
+        client.as_role("front_desk", via="session")
+        response = client.form(
+            f"/patients/{ref}/edit",
+            {
+                "given_name": "Ada",
+                "family_name": "Lovelace",
+                "birth_date": "1980-05-01",
+                "sex": "female",
+                "status": "active",
+                "reason": "x" * 501,
+            },
+        )
+        assert response.status_code == 422
+        errors = field_errors(response.text)
+        assert errors["reason"].startswith("Reason for the correction is too long: at most 500")
+        assert 'value="Lovelace"' in response.text
+        assert_plain(response.text)
+        # A valid correction changes only what differs from the record.
+        saved = client.form(
+            f"/patients/{ref}/edit",
+            {
+                "given_name": "Ada",
+                "family_name": "Lovelace",
+                "birth_date": "1980-05-01",
+                "sex": "unknown",
+                "status": "active",
+                "reason": "married name",
+            },
+        )
+        assert saved.status_code == 303
+
+    def test_mrn_search_problem_is_plain(self, client: WebClient) -> None:
+        client.as_role("front_desk", via="session")
+        response = client.form("/patients/find", {"mrn": "M" * 65})
+        assert response.status_code == 422
+        assert "Medical record number is too long: at most 64 characters" in response.text
+        assert_plain(response.text)
+
+
+class TestApiProblemWording:
+    def test_api_422_names_the_field_with_its_label_allowed_and_given(
+        self, client: WebClient
+    ) -> None:
+        client.as_role("front_desk")
+        response = client.post(
+            "/api/v1/patients",
+            json={"mrn": "X1", "given_name": "", "family_name": "B" * 20_000, "birth_date": "x"},
+        )
+        assert response.status_code == 422
+        errors = {e["path"]: e for e in response.json()["errors"]}
+        assert errors["family_name"]["message"].startswith("Family name is too long")
+        assert errors["family_name"]["allowed"] == f"at most {NAME_MAX_CHARS} characters"
+        assert errors["family_name"]["given"] == "20000 characters"
+        assert errors["given_name"]["message"] == "Given name must not be empty."
+        assert errors["birth_date"]["pointer"] == "#/birth_date"
+        assert_plain(response.text)
