@@ -238,3 +238,68 @@ class TestDashboard:
             [refs[0]],
         ]
         assert client.get("/dashboard?limit=0").status_code == 422
+
+
+class TestSelfReportFieldsByRole:
+    """Finding 7: the suicide item's answer is a clinical finding, shown per field by role."""
+
+    def submit_positive(self, client: WebClient, ref: str) -> str:
+        link_ref, token = new_link(client, ref)
+        client.as_role(None)
+        answers = {f"item_{k}": "0" for k in PHQ9} | {"item_9": "2"}
+        done = client.post(
+            f"/r/{token}",
+            data={"csrf_token": csrf_token(SECRET, "self_report", link_ref), **answers},
+        )
+        assert done.status_code == 200
+        return link_ref
+
+    def test_every_field_of_the_api_model_has_a_decision(self) -> None:
+        from trdcare.accounts.domain import SELF_REPORT_LINK_FIELDS
+        from trdcare.accounts.schemas import SelfReportLinkCreated
+
+        assert set(SelfReportLinkCreated.model_fields) <= set(SELF_REPORT_LINK_FIELDS)
+
+    def test_each_role_sees_the_finding_only_with_clinical_read(self, client: WebClient) -> None:
+        from trdcare.accounts.domain import STAFF_ROLES, is_allowed
+
+        ref = add_patient(client.engine)
+        link_ref = self.submit_positive(client, ref)
+        for role in STAFF_ROLES:
+            clinical = is_allowed(role, "clinical.read")
+            sends = is_allowed(role, "self_report.send")
+            # API: the list of links.
+            client.as_role(role)
+            listed = client.get(f"/api/v1/patients/{ref}/self-report-links")
+            if not sends:
+                assert listed.status_code == 403, role
+            else:
+                assert listed.status_code == 200, role
+                (row,) = [r for r in listed.json() if r["ref"] == link_ref]
+                assert row["status"] == "used", role
+                assert row["suicidal_ideation"] is (True if clinical else None), role
+                # A new link (and a revoked one) answers the same way.
+                created = client.post(
+                    f"/api/v1/patients/{ref}/self-report-links", json={"scale": "phq9"}
+                ).json()
+                assert created["suicidal_ideation"] is (False if clinical else None), role
+                revoked = client.post(
+                    f"/api/v1/patients/{ref}/self-report-links/{created['ref']}/revoke"
+                ).json()
+                assert revoked["suicidal_ideation"] is (False if clinical else None), role
+            # Pages: the links page and the chart's links panel.
+            client.as_role(role, via="session")
+            page = client.get(f"/patients/{ref}/self-report")
+            chart = client.get(f"/patients/{ref}")
+            if not sends:
+                assert page.status_code == 403, role
+            else:
+                assert page.status_code == 200, role
+                assert link_ref in page.text, role
+                assert ("suicide item positive" in page.text) is clinical, role
+                assert (">Safety<" in page.text) is clinical, role
+            if chart.status_code == 200:
+                assert ("suicide item positive" in chart.text) is clinical, role
+                assert "suicid" not in chart.text.lower() or clinical, role
+            else:
+                assert not is_allowed(role, "patients.read"), role

@@ -99,7 +99,12 @@ class SelfReportLink(BaseModel):
     used_at: datetime | None
     revoked_at: datetime | None
     status: Literal["open", "used", "expired", "revoked"]
-    suicidal_ideation: bool
+    suicidal_ideation: bool | None = Field(
+        description=(
+            "Whether the suicide item was answered positive; null for roles that may not "
+            "read clinical findings (front desk)"
+        )
+    )
 
 
 class SelfReportLinkCreated(SelfReportLink):

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from trdcare.accounts import service as account_service
+from trdcare.accounts.domain import may_see_link_field
 from trdcare.accounts.schemas import SelfReportLink, SelfReportLinkCreate, SelfReportLinkCreated
 from trdcare.adapters.db.models import Assessment, Patient
 from trdcare.adapters.db.models import SelfReportLink as LinkRow
@@ -126,7 +127,8 @@ def assessment_out(row: Assessment, answers: dict[str, int]) -> AssessmentOut:
     )
 
 
-def link_out(link: LinkRow, patient_ref: str) -> SelfReportLink:
+def link_out(link: LinkRow, patient_ref: str, principal: Principal) -> SelfReportLink:
+    """The link as ``principal`` may see it (clinical findings only with ``clinical.read``)."""
     return SelfReportLink(
         ref=link.ref,
         patient=patient_ref,
@@ -137,7 +139,9 @@ def link_out(link: LinkRow, patient_ref: str) -> SelfReportLink:
         used_at=link.used_at,
         revoked_at=link.revoked_at,
         status=account_service.link_status(link),
-        suicidal_ideation=link.suicidal_ideation,
+        suicidal_ideation=link.suicidal_ideation
+        if may_see_link_field(principal.role, "suicidal_ideation")
+        else None,
     )
 
 
@@ -284,7 +288,9 @@ def list_links(
     ref: PatientRef,
 ) -> list[SelfReportLink]:
     patient = _patient(db, principal, ref, "self_report_links")
-    return [link_out(link, patient.ref) for link in account_service.list_links(db, patient)]
+    return [
+        link_out(link, patient.ref, principal) for link in account_service.list_links(db, patient)
+    ]
 
 
 @router.post(
@@ -311,7 +317,7 @@ def create_link(
         course=course,
     )
     return SelfReportLinkCreated(
-        **link_out(link, patient.ref).model_dump(), url=link_url(request, raw)
+        **link_out(link, patient.ref, principal).model_dump(), url=link_url(request, raw)
     )
 
 
@@ -328,7 +334,7 @@ def revoke_link(
 ) -> SelfReportLink:
     patient = _patient(db, principal, ref, "self_report_link")
     link = account_service.revoke_link(db, principal.actor, patient, link_ref)
-    return link_out(link, patient.ref)
+    return link_out(link, patient.ref, principal)
 
 
 @router.get("/alerts", response_model=list[Alert], summary="Open self-report suicide alerts")

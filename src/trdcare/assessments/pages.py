@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from trdcare.accounts import service as account_service
+from trdcare.accounts.domain import may_see_link_field
 from trdcare.accounts.schemas import SelfReportLinkCreate
 from trdcare.accounts.service import LinkAlreadyUsed
 from trdcare.adapters.db.models import Assessment, Patient
@@ -170,6 +171,7 @@ def chart_panels(db: Session, principal: Principal, patient: Patient) -> list[Pa
                 context={
                     "links": [(link, account_service.link_status(link)) for link in links],
                     "scales": account_service.SELF_REPORT_SCALES,
+                    "show_findings": may_see_link_field(principal.role, "suicidal_ideation"),
                 },
             )
         )
@@ -452,10 +454,14 @@ def _links_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     links = account_service.list_links(db, patient)
+    # The signed-in sender (set by the route's permission check); the suicide item's answer
+    # is shown only to roles that may read clinical findings.
+    principal: Principal = request.state.principal
     return render(
         request,
         "assessments/links.html",
         {
+            "show_findings": may_see_link_field(principal.role, "suicidal_ideation"),
             "patient": patient,
             "links": [(link, account_service.link_status(link)) for link in links],
             "scales": [(s, get_scale(s).name) for s in account_service.SELF_REPORT_SCALES],

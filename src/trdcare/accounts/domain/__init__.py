@@ -6,10 +6,12 @@ from trdcare.accounts.domain.permissions import (
     PERMISSIONS,
     ROLE_DESCRIPTIONS,
     ROLES,
+    SELF_REPORT_LINK_FIELDS,
     STAFF_ROLES,
     Permission,
     is_allowed,
     matrix_markdown,
+    may_see_link_field,
     permissions_of,
 )
 
@@ -19,6 +21,7 @@ __all__ = [
     "PERMISSIONS",
     "ROLES",
     "ROLE_DESCRIPTIONS",
+    "SELF_REPORT_LINK_FIELDS",
     "STAFF_ROLES",
     "LockoutPolicy",
     "PasswordPolicy",
@@ -27,5 +30,6 @@ __all__ = [
     "check_password",
     "is_allowed",
     "matrix_markdown",
+    "may_see_link_field",
     "permissions_of",
 ]

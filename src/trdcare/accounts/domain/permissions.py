@@ -160,3 +160,43 @@ def matrix_markdown() -> str:
         for p in _TABLE
     ]
     return "\n".join([header, rule, *rows])
+
+
+#: Each field of a self-report link (as the API and the pages show it) and the permission
+#: needed to see it. Listing links needs ``self_report.send``; sending a link and following
+#: whether it was used, expired or revoked is the front desk's work, so those fields need no
+#: more. Whether the patient answered the suicide item positive is a clinical finding: it
+#: needs ``clinical.read`` (the front desk does not see scores or findings, see the module
+#: docstring). A new field must be added here (a test holds every field of the API's model
+#: to this table).
+SELF_REPORT_LINK_FIELDS: Mapping[str, str] = {
+    "ref": "self_report.send",
+    "patient": "self_report.send",
+    "scale": "self_report.send",
+    "created_at": "self_report.send",
+    "created_by": "self_report.send",
+    "expires_at": "self_report.send",
+    "used_at": "self_report.send",
+    "revoked_at": "self_report.send",
+    "status": "self_report.send",
+    "url": "self_report.send",
+    "suicidal_ideation": "clinical.read",
+    "alert_acknowledged_at": "clinical.read",
+    "alert_acknowledged_by": "clinical.read",
+}
+
+
+def may_see_link_field(role: str, field: str) -> bool:
+    """Whether ``role`` may see ``field`` of a self-report link.
+
+    Examples
+    --------
+    >>> may_see_link_field("front_desk", "suicidal_ideation")
+    False
+    >>> may_see_link_field("front_desk", "status")
+    True
+    """
+    permission = SELF_REPORT_LINK_FIELDS.get(field)
+    if permission is None:
+        raise ValueError(f"field must be one of {sorted(SELF_REPORT_LINK_FIELDS)}, got {field!r}")
+    return is_allowed(role, permission)
