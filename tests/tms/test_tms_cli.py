@@ -570,6 +570,12 @@ class TestCourseOnBothDatabases:
         assert saved["basis"] == "override"
         assert saved["safety"]["table_status"] == "UNVERIFIED"
         assert "clinic-20hz" in {p["id"] for p in ok(database_url, "tms", "protocols")["protocols"]}
+        listed = run(database_url, "tms", "protocols")
+        assert listed.exit_code == 0, listed.output
+        # Issue 14 #14: an incomplete protocol read "None pulses/session".
+        assert "None" not in listed.stdout
+        assert "pulses/session unknown: train parameters missing" in listed.stdout
+        assert "clinic-20hz: 20 Hz 2 s trains (custom; 1600 pulses/session" in listed.stdout
         ref = add_patient(database_url, "MRN-OV")
         ok(database_url, "tms", "screen", ref, "--rest-no")
         bad(

@@ -39,8 +39,12 @@ TARGETS = {
 }
 PAGES = ("", "/tms", "/tms/screen", "/tms/mt", "/tms/plan", "/tms/calendar", "/tms/session")
 PAGES += ("/tms/review", "/tms/adverse-event")
-# What a clinician must never read: Python's None, Jinja's Undefined, a dict or list repr.
-LEAKS = re.compile(r"\bNone\b|Undefined|undefined|\{'|\['|': ")
+# What a clinician must never read: Python's None, Jinja's Undefined, a dict or list repr,
+# a status label said twice ("[UNVERIFIED UNVERIFIED; ...]").
+LEAKS = re.compile(
+    r"\bNone\b|Undefined|undefined|\{'|\['|': "
+    r"|\b(VERIFIED|UNVERIFIED|SECONDARY|DERIVED|DESIGN) \1\b"
+)
 
 
 def _visible(page: str) -> str:

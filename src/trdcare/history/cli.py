@@ -31,14 +31,16 @@ def _date(value: str | None, name: str) -> date | None:
 
 def render_staging(doc: dict[str, Any]) -> None:
     trd = doc["trd"]
-    typer.echo(
-        f"TRD status: {trd['status']} ({trd['failed_adequate_trials']} failed adequate trials)"
-    )
+    typer.echo(f"TRD status: {trd['status']} ({trd['count_text']})")
     msm = doc["maudsley"]
-    typer.echo(f"Maudsley Staging Method: {msm['total']} ({msm['band']})")
+    if msm["stageable"]:
+        typer.echo(f"Maudsley Staging Method: {msm['total']} ({msm['band']})")
+    else:
+        typer.echo("Maudsley Staging Method: not stageable from this history")
     for comp in msm["components"]:
-        typer.echo(f"  {comp['name']}: {comp['points']}  {comp['rule']}")
-    typer.echo(f"Thase-Rush stage: {doc['thase_rush']['stage']}")
+        points = "-" if comp["points"] is None else comp["points"]
+        typer.echo(f"  {comp['name']}: {points}  {comp['rule']}")
+    typer.echo(f"Thase-Rush stage: {doc['thase_rush']['stage'] or 'none'}")
     typer.echo(f"MGH-S: {doc['mgh_s']['total']}")
     if doc["unverified"]:
         typer.echo("Uses UNVERIFIED facts (check before relying on them):")

@@ -176,10 +176,9 @@ def protocols(ctx: typer.Context, json_out: JsonOpt = False) -> None:
         emit_json({"protocols": docs})
         return
     for d in docs:
-        derived = d.get("derived", {})
         typer.echo(
-            f"{d['id']}: {d['name']} ({d.get('origin')}; {derived.get('pulses_per_session')}"
-            f" pulses/session; status {d.get('status')})"
+            f"{d['id']}: {d.get('name') or d['id']} ({d.get('origin') or 'custom'}; "
+            f"{d['pulses_text']}; status {d.get('status') or 'not stated'})"
         )
 
 
@@ -595,7 +594,7 @@ def decide(
         emit_json(doc)
     else:
         typer.echo(
-            f"{doc['review']['decision']}: {doc['review']['chosen_action']}; course "
+            f"{doc['review']['decision']}: {doc['review']['chosen_action'] or 'no action'}; course "
             f"{doc['course']['status']} ({doc['course']['planned']} planned)"
         )
 

@@ -284,11 +284,12 @@ def resolve_protocol(session: Session, key: str) -> tuple[Protocol, TmsProtocol 
 
 def list_protocols(session: Session) -> list[dict[str, Any]]:
     """Library protocols and the clinic's custom ones (no patient data: not audited)."""
-    out = [p.to_dict() for p in library()]
+    out = [{**p.to_dict(), "pulses_text": p.pulses_text} for p in library()]
     for row in TmsRepository(session).protocols():
         out.append(
             {
                 **row.definition,
+                "pulses_text": protocol_from_dict(row.definition).pulses_text,
                 "approval_basis": row.approval_basis,
                 "override_by": row.override_by,
                 "override_reason": row.override_reason,

@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, PrefixLoader, StrictUndefined,
 
 from trdcare import __version__
 from trdcare.adapters.web.security import csrf_token
+from trdcare.core.provenance import provenance_label, provenance_labels
 
 ROOMS = ("accounts", "patients", "assessments", "history", "tms")
 
@@ -69,6 +70,8 @@ def environment() -> Environment:
     env.filters["d"] = _format_date
     env.filters["pct"] = _format_percent
     env.filters["label"] = _label
+    env.filters["provenance"] = provenance_label
+    env.filters["provenances"] = provenance_labels
     env.globals["version"] = __version__
     return env
 

@@ -99,12 +99,33 @@ class TrdStatus:
     reasons: tuple[Reason, ...]
     facts: tuple[Fact, ...]
 
+    @property
+    def count_text(self) -> str:
+        """The count against the criterion, in the clinic's words.
+
+        Examples
+        --------
+        >>> from dataclasses import replace
+        >>> blank = TrdStatus("not_resistant", 1, 2, (), (), 0, "x", "r", "s", (), ())
+        >>> blank.count_text
+        '1 of the 2 required failed adequate trials'
+        >>> replace(blank, failed_adequate_trials=3).count_text
+        '3 failed adequate trials (2 required)'
+        >>> replace(blank, failed_adequate_trials=1, failures_required=1).count_text
+        '1 failed adequate trial (1 required)'
+        """
+        n, k = self.failed_adequate_trials, self.failures_required
+        if n >= k:
+            return f"{n} failed adequate trial{'' if n == 1 else 's'} ({k} required)"
+        return f"{n} of the {k} required failed adequate trial{'' if k == 1 else 's'}"
+
     def to_dict(self) -> dict[str, object]:
         return {
             "status": self.status,
             "failed_adequate_trials": self.failed_adequate_trials,
             "failures_required": self.failures_required,
             "could_count": self.could_count,
+            "count_text": self.count_text,
             "criteria": self.criteria,
             "rule": self.rule,
             "source": self.source,

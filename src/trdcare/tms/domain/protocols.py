@@ -478,6 +478,22 @@ class Protocol:
         return self.schedule.acute_sessions_max
 
     @property
+    def pulses_text(self) -> str:
+        """Pulses per session as a clinician reads them (never "None pulses/session").
+
+        Examples
+        --------
+        >>> get_protocol("hf10-left-dlpfc").pulses_text
+        '3000 pulses/session'
+        >>> get_protocol("bilateral-sequential").pulses_text
+        'pulses/session unknown: train parameters missing'
+        """
+        p = self.pulses_per_session
+        if p is None:
+            return "pulses/session unknown: train parameters missing"
+        return f"{p} pulses/session"
+
+    @property
     def pulses_per_course(self) -> int | None:
         """Pulses of the longest acute course (taper and continuation excluded)."""
         p = self.pulses_per_session
