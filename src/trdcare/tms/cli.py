@@ -12,9 +12,11 @@ from typing import Annotated, Any
 import typer
 
 from trdcare.cli_support import emit_json, fail, get_context, handle_errors, read_json_file
+from trdcare.core.checks import check_interval
 from trdcare.patients import service as patient_service
 from trdcare.tms import service as tms_service
 from trdcare.tms.domain import (
+    CHECK_PARAMETER_LIMITS,
     DepthAdjustment,
     PhysicianOverride,
     RecordedFinding,
@@ -122,11 +124,13 @@ def check(
     intensity_pct_mt: Annotated[float, typer.Option("--intensity-pct-mt")],
     train_s: Annotated[float, typer.Option("--train-s", help="train duration, s")],
     iti_s: Annotated[float, typer.Option("--iti-s", help="inter-train interval, s")],
-    trains: Annotated[int, typer.Option("--trains")],
+    trains: Annotated[float, typer.Option("--trains", help="trains per session")],
     json_out: JsonOpt = False,
 ) -> None:
     """Check rTMS parameters against the maximum-safe-train table and Chen 1997's ITI."""
-    r = check_parameters(frequency_hz, intensity_pct_mt, train_s, iti_s, trains)
+    # Read as a number so "1e23" or "7.5" gets the declared bound's message, not a parse error.
+    check_interval("trains", trains, CHECK_PARAMETER_LIMITS["trains"])
+    r = check_parameters(frequency_hz, intensity_pct_mt, train_s, iti_s, int(trains))
     doc = r.to_dict()
     if json_out:
         emit_json(doc)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from collections.abc import Mapping
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from trdcare.core.checks import Interval
 from trdcare.core.errors import InvalidInput, SafetyLimitExceeded
 from trdcare.tms.domain.limits import (
+    CHECK_PARAMETER_LIMITS,
     PhysicianOverride,
     TableCell,
     approve_protocol,
@@ -347,3 +353,64 @@ def test_property_governing_cell_is_the_next_stricter_one(
         ):
             assert r.cell.max_train_s <= cell.max_train_s
     assert r.table_status == "UNVERIFIED"
+
+
+# Declared input bounds (issue 14, finding 8) ------------------------------------------------
+def _declared_tables() -> dict[str, Mapping[str, Interval]]:
+    """Every ``*_LIMITS`` table of Interval declared in a TMS domain module."""
+    import trdcare.tms.domain as tms_domain
+
+    tables: dict[str, Mapping[str, Interval]] = {}
+    for info in pkgutil.iter_modules(tms_domain.__path__):
+        module = importlib.import_module(f"trdcare.tms.domain.{info.name}")
+        for name, value in vars(module).items():
+            if (
+                name.endswith("_LIMITS")
+                and isinstance(value, Mapping)
+                and value
+                and all(isinstance(v, Interval) for v in value.values())
+            ):
+                tables[f"{info.name}.{name}"] = value
+    return tables
+
+
+DECLARED = _declared_tables()
+
+
+def test_the_walk_finds_the_tables() -> None:
+    assert {"limits.CHECK_PARAMETER_LIMITS", "protocols.RTMS_BLOCK_LIMITS"} <= DECLARED.keys()
+
+
+@pytest.mark.parametrize("table", sorted(DECLARED))
+def test_every_declared_number_has_an_upper_bound(table: str) -> None:
+    """No count or quantity of the TMS pathway is unbounded (`--trains 1e23` was accepted)."""
+    unbounded = [name for name, interval in DECLARED[table].items() if interval.high is None]
+    assert not unbounded, f"{table}: no upper bound for {unbounded}"
+
+
+@pytest.mark.parametrize("field", sorted(CHECK_PARAMETER_LIMITS))
+@given(excess=st.one_of(st.floats(1, 1e30), st.just(10.0**23)))
+def test_check_refuses_every_input_above_its_bound_naming_it(field: str, excess: float) -> None:
+    interval = CHECK_PARAMETER_LIMITS[field]
+    assert interval.high is not None
+    values: dict[str, float] = {
+        "frequency_hz": 10,
+        "intensity_pct_mt": 120,
+        "train_duration_s": 4,
+        "inter_train_interval_s": 26,
+        "trains": 75,
+    }
+    values[field] = interval.high + excess
+    if interval.integer:
+        values[field] = int(values[field])
+    with pytest.raises(InvalidInput) as caught:
+        check_parameters(**values)  # type: ignore[arg-type]
+    issue = caught.value.issues[0]
+    assert issue.path == field and issue.allowed == interval.describe()
+
+
+def test_ten_to_the_23_trains_is_refused_not_counted() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        check_parameters(10, 120, 4, 26, 10**23)
+    assert caught.value.issues[0].path == "trains"
+    assert caught.value.issues[0].allowed == "a whole number in [1, 1000]"

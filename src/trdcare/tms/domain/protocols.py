@@ -14,12 +14,16 @@ parameter                  allowed             why
 frequency_hz (rTMS)        (0, 25] Hz          rows of the maximum-safe-train table
 intensity_pct_mt           (0, 130] %MT        columns of the maximum-safe-train table
 train_duration_s (rTMS)    (0, 1800] s         longest train in that table (1 Hz)
-inter_train_interval_s     >= 0 s              a duration
-trains                     whole number >= 1   a count
-pulses_per_burst, ...      whole number >= 1   a count (theta burst)
-burst / intra-burst Hz     > 0 Hz              a frequency (theta burst)
-sessions_per_day           whole number >= 1   a count
-gap_between_sessions_min   >= 0 min            a duration
+inter_train_interval_s     [0, 3600] s         a duration; input bound (DESIGN)
+trains                     1-1000              a count; input bound (DESIGN)
+pulses_per_burst           1-10                a count (theta burst); input bound (DESIGN)
+bursts_per_train           1-1000              a count (theta burst); input bound (DESIGN)
+intra-burst Hz             (0, 100] Hz         a frequency (theta burst); input bound
+burst Hz                   (0, 25] Hz          a frequency (theta burst); input bound
+sessions_per_day           1-24                a count; input bound (DESIGN)
+gap_between_sessions_min   [0, 1440] min       a duration; input bound (DESIGN)
+acute sessions, cap, DP    1-200               a count; input bound (DESIGN)
+continuation_weeks         1-104               a count; input bound (DESIGN)
 taper / continuation       1-5 a week          a weekday calendar has 5 days a week
 =========================  ==================  ==========================================
 
@@ -53,37 +57,63 @@ TreatmentDays = Literal["weekdays", "consecutive"]
 MtBasis = Literal["rmt", "depth_adjusted_rmt"]
 Origin = Literal["library", "custom"]
 
+INPUT_BOUNDS: Mapping[str, float] = {
+    "inter_train_interval_s": 3600,
+    "trains": 1000,
+    "pulses_per_burst": 10,
+    "intra_burst_frequency_hz": 100,
+    "burst_frequency_hz": 25,
+    "bursts_per_train": 1000,
+    "sessions_per_day": 24,
+    "gap_between_sessions_min": 1440,
+    "course_sessions": 200,
+    "continuation_weeks": 104,
+}
+"""Upper bounds of what can be entered at all: DESIGN choices, not safety limits.
+
+Each is far above every protocol in the library and in tms.md (the most trains: 75,
+NeuroStar-style 10 Hz; bursts: 3 pulses at 50 Hz repeated at 5 Hz; the most sessions a day:
+10, SAINT; the longest course: 36 sessions with taper), so no real protocol meets one; they
+exist so that a mistyped or hostile number (``--trains 1e23``) is refused naming the field,
+instead of being computed into a 25-digit pulse count and reported "within limits". The
+safety verdicts (maximum safe train, inter-train interval) are judged only inside them.
+"""
+
 RTMS_BLOCK_LIMITS: Mapping[str, Interval] = {
     "frequency_hz": Interval(0, 25, closed="right", unit="Hz"),
     "intensity_pct_mt": Interval(0, 130, closed="right", unit="%MT"),
     "train_duration_s": Interval(0, 1800, closed="right", unit="s"),
-    "inter_train_interval_s": Interval(0, None, closed="left", unit="s"),
-    "trains": Interval(1, None, integer=True),
+    "inter_train_interval_s": Interval(0, INPUT_BOUNDS["inter_train_interval_s"], unit="s"),
+    "trains": Interval(1, INPUT_BOUNDS["trains"], integer=True),
 }
 """Declared limits of an rTMS block (see the module docstring)."""
 
 THETA_BURST_LIMITS: Mapping[str, Interval] = {
-    "pulses_per_burst": Interval(1, None, integer=True),
-    "intra_burst_frequency_hz": Interval(0, None, closed="neither", unit="Hz"),
-    "burst_frequency_hz": Interval(0, None, closed="neither", unit="Hz"),
-    "bursts_per_train": Interval(1, None, integer=True),
+    "pulses_per_burst": Interval(1, INPUT_BOUNDS["pulses_per_burst"], integer=True),
+    "intra_burst_frequency_hz": Interval(
+        0, INPUT_BOUNDS["intra_burst_frequency_hz"], closed="right", unit="Hz"
+    ),
+    "burst_frequency_hz": Interval(
+        0, INPUT_BOUNDS["burst_frequency_hz"], closed="right", unit="Hz"
+    ),
+    "bursts_per_train": Interval(1, INPUT_BOUNDS["bursts_per_train"], integer=True),
     "intensity_pct_mt": Interval(0, 130, closed="right", unit="%MT"),
     "train_duration_s": Interval(0, 1800, closed="right", unit="s"),
-    "inter_train_interval_s": Interval(0, None, closed="left", unit="s"),
-    "trains": Interval(1, None, integer=True),
+    "inter_train_interval_s": Interval(0, INPUT_BOUNDS["inter_train_interval_s"], unit="s"),
+    "trains": Interval(1, INPUT_BOUNDS["trains"], integer=True),
 }
 """Declared limits of a theta-burst block."""
 
 SCHEDULE_LIMITS: Mapping[str, Interval] = {
-    "sessions_per_day": Interval(1, None, integer=True),
-    "gap_between_sessions_min": Interval(0, None, closed="left", unit="min"),
-    "acute_sessions_min": Interval(1, None, integer=True),
-    "acute_sessions_max": Interval(1, None, integer=True),
+    "sessions_per_day": Interval(1, INPUT_BOUNDS["sessions_per_day"], integer=True),
+    "gap_between_sessions_min": Interval(0, INPUT_BOUNDS["gap_between_sessions_min"], unit="min"),
+    "acute_sessions_min": Interval(1, INPUT_BOUNDS["course_sessions"], integer=True),
+    "acute_sessions_max": Interval(1, INPUT_BOUNDS["course_sessions"], integer=True),
     "taper_sessions_per_week": Interval(1, 5, integer=True),
     "continuation_sessions_per_week": Interval(1, 5, integer=True),
-    "continuation_weeks": Interval(1, None, integer=True),
-    "decision_point": Interval(1, None, integer=True),
-    "session_cap": Interval(1, None, integer=True),
+    "continuation_weeks": Interval(1, INPUT_BOUNDS["continuation_weeks"], integer=True),
+    "decision_point": Interval(1, INPUT_BOUNDS["course_sessions"], integer=True),
+    "session_cap": Interval(1, INPUT_BOUNDS["course_sessions"], integer=True),
 }
 """Declared limits of a course schedule."""
 
@@ -93,6 +123,24 @@ LIMIT_SOURCES: Mapping[str, str] = {
     "train_duration_s": "longest train in the maximum-safe-train table (1 Hz, UNVERIFIED)",
     "taper_sessions_per_week": "a weekday calendar has 5 treatment days a week (DERIVED)",
     "continuation_sessions_per_week": "a weekday calendar has 5 treatment days a week (DERIVED)",
+    **dict.fromkeys(
+        (
+            "inter_train_interval_s",
+            "trains",
+            "pulses_per_burst",
+            "intra_burst_frequency_hz",
+            "burst_frequency_hz",
+            "bursts_per_train",
+            "sessions_per_day",
+            "gap_between_sessions_min",
+            "acute_sessions_min",
+            "acute_sessions_max",
+            "continuation_weeks",
+            "decision_point",
+            "session_cap",
+        ),
+        "input bound, far above every protocol in the library (DESIGN, see INPUT_BOUNDS)",
+    ),
 }
 """Why the non-trivial bounds are what they are."""
 

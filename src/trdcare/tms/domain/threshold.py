@@ -41,6 +41,18 @@ from trdcare.core.errors import Conflict, InvalidInput
 from trdcare.tms.domain.catalogue import source
 from trdcare.tms.domain.provenance import JSONDict, Reason, Source, Status, reasons_status
 
+MAX_HUNT_PULSES = 200
+"""Most stimuli one threshold hunt may take: an input bound (DESIGN). ML-PEST needs about
+17-25 and many labs stop at 20; the relative-frequency method about 75 (tms.md)."""
+
+MAX_MEP_AMPLITUDE_UV = 100_000
+"""An input bound (DESIGN, not clinical): 100 mV, 2000 times the 50 uV MEP criterion."""
+
+MAX_SCALP_TO_CORTEX_MM = 50
+"""An input bound (DESIGN, not clinical): 50 mm of scalp-to-cortex distance; a larger number
+is taken for a typing error (each mm adds about 3% MSO, Stokes 2005, so 50 mm of difference
+would already ask for 150% MSO)."""
+
 MT_LIMITS: Mapping[str, Interval] = {
     "mt_pct_mso": Interval(1, 100, unit="%MSO"),
 }
@@ -49,7 +61,7 @@ MT_LIMITS: Mapping[str, Interval] = {
 ML_PEST_LIMITS: Mapping[str, Interval] = {
     "start_pct_mso": Interval(1, 100, unit="%MSO"),
     "intensity_pct_mso": Interval(0, 100, unit="%MSO"),
-    "max_pulses": Interval(1, None, integer=True),
+    "max_pulses": Interval(1, MAX_HUNT_PULSES, integer=True),
     "ci_width_pct_mso": Interval(0, 100, closed="right", unit="%MSO"),
     "resolution_pct_mso": Interval(0, 10, closed="right", unit="%MSO"),
 }
@@ -420,7 +432,7 @@ RF_CRITERION_UV = 50.0
 
 RF_LIMITS: Mapping[str, Interval] = {
     "intensity_pct_mso": Interval(1, 100, unit="%MSO"),
-    "amplitude_uv": Interval(0, None, closed="left", unit="uV"),
+    "amplitude_uv": Interval(0, MAX_MEP_AMPLITUDE_UV, unit="uV"),
     "step_down_pct_mso": Interval(0, 100, closed="neither", unit="%MSO"),
     "step_up_pct_mso": Interval(0, 100, closed="neither", unit="%MSO"),
 }
@@ -645,8 +657,8 @@ DEPTH_GRADIENTS_PCT_MSO_PER_MM: Mapping[str, float] = {"stokes2005": 3.0, "stoke
 INTENSITY_LIMITS: Mapping[str, Interval] = {
     "mt_pct_mso": MT_LIMITS["mt_pct_mso"],
     "pct_mt": Interval(0, 130, closed="right", unit="%MT"),
-    "m1_depth_mm": Interval(0, None, closed="neither", unit="mm"),
-    "target_depth_mm": Interval(0, None, closed="neither", unit="mm"),
+    "m1_depth_mm": Interval(0, MAX_SCALP_TO_CORTEX_MM, closed="right", unit="mm"),
+    "target_depth_mm": Interval(0, MAX_SCALP_TO_CORTEX_MM, closed="right", unit="mm"),
 }
 """%MT is bounded by the maximum-safe-train table's columns (<= 130%, UNVERIFIED table)."""
 
