@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from trdcare.core.clock import utc_today
+from trdcare.tms.domain.sessions import ADVERSE_EVENT_LEAD_DAYS
 from web_support import WebClient, add_patient, client, web_app
 
 FIXTURES = (client, web_app)
@@ -73,6 +74,24 @@ class TestTools:
         assert r.json()["within_limits"] is True and r.json()["pulses"] == 3000
         sim = client.post("/api/v1/tms/mt/simulate", json={"true_mt_pct_mso": 55, "seed": 1})
         assert sim.status_code == 200 and sim.json()["pulses"] > 0
+
+    def test_check_refuses_counts_past_their_declared_bound(self, client: WebClient) -> None:
+        client.as_role("technician")
+        body = {
+            "frequency_hz": 10,
+            "intensity_pct_mt": 120,
+            "train_duration_s": 4,
+            "inter_train_interval_s": 26,
+            "trains": 10**23,
+        }
+        r = client.post("/api/v1/tms/check", json=body)
+        assert r.status_code == 422
+        (issue,) = r.json()["errors"]
+        assert issue["path"] == "trains" and issue["allowed"] == "a whole number in [1, 1000]"
+        r = client.post(
+            "/api/v1/tms/check", json={**body, "trains": 75, "inter_train_interval_s": 1e9}
+        )
+        assert r.status_code == 422 and r.json()["errors"][0]["path"] == "inter_train_interval_s"
 
     def test_tools_page_and_protocols(self, client: WebClient) -> None:
         client.as_role("technician", via="session")
@@ -333,6 +352,32 @@ class TestAdverseEventsOutsideASession:
         client.as_role("front_desk")
         denied = _report(client, ref, SEIZURE)
         assert denied.status_code == 403
+
+    def test_an_event_dated_years_before_the_course_is_refused(self, client: WebClient) -> None:
+        ref = _active_course(client)
+        start = monday_before_today()
+        client.as_role("technician")
+        years_before = start - timedelta(days=3 * 365)
+        r = _report(client, ref, SEIZURE, on=years_before)
+        assert r.status_code == 422
+        (issue,) = r.json()["errors"]
+        earliest = start - timedelta(days=ADVERSE_EVENT_LEAD_DAYS)
+        assert issue["path"] == "occurred_on" and issue["given"] == years_before.isoformat()
+        assert issue["allowed"].startswith(f"on or after {earliest.isoformat()}, 30 days")
+        # A session (and the events logged with it) dated years before the course: refused.
+        logged = client.post(
+            f"/api/v1/patients/{ref}/tms/sessions",
+            json={
+                "pulses_delivered": 3000,
+                "delivered_at": f"{years_before.isoformat()}T09:00:00+00:00",
+                "adverse_events": [{"kind": "headache", "severity": "mild"}],
+            },
+        )
+        assert logged.status_code == 422 and logged.json()["errors"][0]["path"] == "delivered_at"
+        course = client.get(f"/api/v1/patients/{ref}/tms/course").json()
+        assert course["status"] == "active" and course["adverse_events"] == []
+        # Within the tolerance (the planning visits before the first session): kept.
+        assert _report(client, ref, SEIZURE, on=earliest).status_code == 201
 
     @pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
     def test_today_is_the_clinic_s(self, client: WebClient, zone: str) -> None:

@@ -54,6 +54,7 @@ from trdcare.tms.domain import (
     Transition,
     adverse_event_report,
     approve_protocol,
+    check_not_before_course,
     course_progress,
     custom_protocol,
     describe_target,
@@ -630,6 +631,12 @@ def log_session(
     when = past_moment(
         delivered_at, field="delivered_at", now=utc_now(), born_on=patient.birth_date
     )
+    # The session dates its adverse events: neither may belong to a time before the course.
+    check_not_before_course(
+        when.astimezone(_tz(row.time_zone)).date(),
+        field="delivered_at",
+        course_start=row.start_date,
+    )
     flags = session_timing_flags(
         when,
         repo.delivery_times(row.id),
@@ -721,7 +728,9 @@ def report_adverse_event(
     row = _require_plan(session, patient)
     # "Not in the future" by the clinic's calendar (the plan's time zone), not UTC's.
     today = utc_now().astimezone(_tz(row.time_zone)).date()
-    report = adverse_event_report(data, today=today, born_on=patient.birth_date)
+    report = adverse_event_report(
+        data, today=today, born_on=patient.birth_date, course_start=row.start_date
+    )
     before = _state(row)
     transition = report_adverse_events(before, report)
     rows = _adverse_event_rows(actor, row.id, report.events, occurred_on=report.occurred_on)

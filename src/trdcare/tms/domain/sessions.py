@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from functools import cache
 from typing import Any, Literal, TypeGuard, cast
 
@@ -556,18 +556,66 @@ class AdverseEventReport:
 #: At most this many events in one report (the session log's own limit).
 MAX_EVENTS_PER_REPORT = 10
 
+ADVERSE_EVENT_LEAD_DAYS = 30
+"""How many days before a course's first planned session an adverse event of that course may
+be dated: a DESIGN tolerance, not a clinical fact. It covers the visits that precede the
+first session (safety screen, motor-threshold hunt, test stimulation), whose events are
+reported against the course; an event dated earlier belongs to no TMS course of this plan
+(most often a mistyped year) and is refused naming the earliest date allowed."""
+
+
+def check_not_before_course(
+    day: date,
+    *,
+    field: str,
+    course_start: date,
+    lead_days: int = ADVERSE_EVENT_LEAD_DAYS,
+    issues: IssueCollector | None = None,
+) -> None:
+    """Refuse a course event dated more than ``lead_days`` before the course's start.
+
+    Raised at once, or added to ``issues`` when the caller collects every issue.
+
+    Examples
+    --------
+    >>> check_not_before_course(date(2025, 1, 1), field="occurred_on",
+    ...                         course_start=date(2025, 1, 20))
+    >>> check_not_before_course(date(2022, 1, 1), field="occurred_on",
+    ...                         course_start=date(2025, 1, 20))
+    Traceback (most recent call last):
+    ...
+    trdcare.core.errors.InvalidInput: occurred_on: is before this TMS course (allowed: on or \
+after 2024-12-21, 30 days before the course's first session on 2025-01-20; given: 2022-01-01)
+    """
+    earliest = course_start - timedelta(days=lead_days)
+    if day >= earliest:
+        return
+    message = "is before this TMS course"
+    allowed = (
+        f"on or after {earliest.isoformat()}, {lead_days} days before the course's first "
+        f"session on {course_start.isoformat()}"
+    )
+    if issues is None:
+        raise InvalidInput.single(field, message, allowed=allowed, given=day)
+    issues.add(field, message, allowed=allowed, given=day)
+
 
 def adverse_event_report(
-    data: Mapping[str, Any], *, today: date, born_on: date | None = None
+    data: Mapping[str, Any],
+    *,
+    today: date,
+    born_on: date | None = None,
+    course_start: date | None = None,
 ) -> AdverseEventReport:
     """Validate a report of adverse events outside a session (every issue collected).
 
     Raises
     ------
     InvalidInput
-        ``occurred_on`` missing, not a date, after ``today`` or before the patient was born
-        (``born_on``); no event or more than :data:`MAX_EVENTS_PER_REPORT`; an invalid
-        event (see :func:`adverse_event`).
+        ``occurred_on`` missing, not a date, after ``today``, before the patient was born
+        (``born_on``) or more than :data:`ADVERSE_EVENT_LEAD_DAYS` before the course's
+        first session (``course_start``); no event or more than
+        :data:`MAX_EVENTS_PER_REPORT`; an invalid event (see :func:`adverse_event`).
     """
     issues = IssueCollector()
     occurred_on = data.get("occurred_on")
@@ -580,8 +628,13 @@ def adverse_event_report(
             allowed=f"on or before {today.isoformat()}",
             given=occurred_on.isoformat(),
         )
-    elif born_on is not None:
-        not_before_birth(occurred_on, field="occurred_on", born_on=born_on, issues=issues)
+    else:
+        if born_on is not None:
+            not_before_birth(occurred_on, field="occurred_on", born_on=born_on, issues=issues)
+        if course_start is not None:
+            check_not_before_course(
+                occurred_on, field="occurred_on", course_start=course_start, issues=issues
+            )
     raws = data.get("adverse_events") or ()
     if not isinstance(raws, Sequence) or isinstance(raws, str):
         issues.add("adverse_events", "must be a list", given=raws)
