@@ -298,7 +298,10 @@ def test_from_mapping_collects_every_issue() -> None:
         (lambda d: d.pop("version"), "version"),
         (lambda d: d.__setitem__("sources", {}), "sources"),
         (lambda d: d["antidepressants"].append(3), "antidepressants.38"),
-        (lambda d: d["sources"].append(dict(d["sources"][0])), "sources.7.tag"),
+        (
+            lambda d: d["sources"].append(dict(d["sources"][0])),
+            f"sources.{len(RAW['sources'])}.tag",
+        ),
         (lambda d: d["augmenting_agents"][0].__setitem__("dose_status", ""), None),
     ],
 )
@@ -310,3 +313,56 @@ def test_from_mapping_structure_errors(mutate: object, path: str | None) -> None
         AntidepressantCatalogue.from_mapping(bad)
     if path is not None:
         assert path in {i.path for i in err.value.issues}
+
+
+# The file is parsed by a schema (issue 14): a broken entry is refused naming file, entry, field.
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("max_daily_dose", {"value_mg": "lots", "source": "uptodate53818"}, "must be a number"),
+        ("min_adequate_daily_dose_mg", 0, "must be greater than 0"),
+        ("class", "SARI", "unknown value"),
+        ("dose_status", "CHECKED", "must be a status mark"),
+        ("dose_source", "nowhere", "unknown source tag"),
+        ("dose_nte", "typo of a key", "is not a field of this entry"),
+    ],
+)
+def test_a_broken_entry_is_refused_naming_file_entry_and_field(
+    field: str, value: object, words: str
+) -> None:
+    bad = copy.deepcopy(RAW)
+    drugs = bad["antidepressants"]
+    assert isinstance(drugs, list)
+    index = next(i for i, d in enumerate(drugs) if d["name"] == "sertraline")
+    drugs[index][field] = value
+    with pytest.raises(InvalidInput) as err:
+        AntidepressantCatalogue.from_mapping(bad)
+    issue = err.value.issues[0]
+    assert issue.path.startswith(f"antidepressants.{index}.{field}")
+    assert issue.message.startswith(
+        f"antidepressants.json, entry antidepressants.{index} (sertraline): "
+    )
+    assert words in issue.message
+
+
+def test_every_maximum_dose_names_its_source_and_status() -> None:
+    with_maximum = {n for n, a in CAT.antidepressants.items() if a.max_dose is not None}
+    usual_in_reference = {
+        n
+        for n, a in CAT.antidepressants.items()
+        if any(d.source == "uptodate53818" for d in a.other_doses)
+    }
+    assert usual_in_reference <= with_maximum
+    for name in with_maximum:
+        maximum = CAT.antidepressants[name].max_dose
+        assert maximum is not None and maximum.note
+        assert maximum.status.split(" ")[0] in STATUS_WORDS
+        assert maximum.source in CAT.sources
+        dose = CAT.antidepressants[name].min_dose
+        assert dose is None or dose.value_mg <= maximum.value_mg
+    sertraline = CAT.get("sertraline").max_dose
+    assert sertraline is not None and sertraline.value_mg == 200
+    assert CAT.sources[sertraline.source].citation.startswith("Sertraline hydrochloride")
+    assert CAT.implausible_dose is not None and CAT.implausible_dose.multiple_of_maximum == 4
+    ceiling = CAT.dose_ceiling("sertraline")
+    assert ceiling is not None and ceiling[0] == 800

@@ -69,6 +69,24 @@ class TestApi:
         assert {"antidepressant_trials.0.end", "antidepressant_trials.1.drug"} <= paths
         assert client.get(f"/api/v1/patients/{ref}/history").status_code == 404
 
+    def test_an_absurd_dose_is_refused_and_a_high_one_warned(self, client: WebClient) -> None:
+        ref = add_patient(client.engine)
+        client.as_role("physician")
+        doc = history()
+        doc["antidepressant_trials"][0]["max_daily_dose_mg"] = 99_999
+        r = client.post(f"/api/v1/patients/{ref}/history", json=doc)
+        assert r.status_code == 422
+        (issue,) = r.json()["errors"]
+        assert issue["path"] == "antidepressant_trials.0.max_daily_dose_mg"
+        assert issue["given"] == "99999" and issue["allowed"].startswith(
+            "more than 0 and at most 800"
+        )
+        assert client.get(f"/api/v1/patients/{ref}/history").status_code == 404
+        doc["antidepressant_trials"][0]["max_daily_dose_mg"] = 300
+        assert client.post(f"/api/v1/patients/{ref}/history", json=doc).status_code == 201
+        staged = client.get(f"/api/v1/patients/{ref}/staging").text
+        assert "dose_above_maximum" in staged and "Warning: maximum 300 mg/day" in staged
+
     def test_stage_a_document_without_storing(self, client: WebClient) -> None:
         client.as_role("physician")
         r = client.post("/api/v1/staging", json=history())

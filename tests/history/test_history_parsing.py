@@ -18,7 +18,10 @@ from trdcare.history.domain import (
     Episode,
     PsychotherapyCourse,
     TreatmentHistory,
+    assess_trial,
+    default_criteria,
     history_to_dict,
+    load_catalogue,
     parse_history,
 )
 
@@ -406,3 +409,32 @@ def test_mutated_document_raises_only_invalid_input(changes: dict[str, object]) 
         assert result.issues and all(i.path or i.message for i in result.issues)
     else:
         assert parse_history(history_to_dict(result), today=TODAY) == result
+
+
+# Implausible doses (issue 14, finding 12) -------------------------------------------------------
+def test_an_absurd_dose_is_refused_naming_field_range_and_value() -> None:
+    issues = _issues(_doc(antidepressant_trials__0__max_daily_dose_mg=99_999))
+    text = issues["antidepressant_trials.0.max_daily_dose_mg"]
+    assert "is not a plausible daily dose of sertraline" in text
+    assert "at most 800 mg/day (4 x the maximum of 200 mg/day" in text
+    assert "given: 99999" in text
+
+
+def test_a_dose_above_the_maximum_is_kept_with_a_warning() -> None:
+    h = parse_history(_doc(antidepressant_trials__0__max_daily_dose_mg=300), today=TODAY)
+    trial = h.antidepressant_trials[0]
+    assert trial.max_daily_dose_mg == 300
+    judged = assess_trial(trial, default_criteria(), load_catalogue(), as_of=TODAY)
+    (warning,) = [r for r in judged.reasons if r.code == "dose_above_maximum"]
+    assert warning.message.startswith("Warning: maximum 300 mg/day is above the highest")
+    assert warning.status.startswith("SECONDARY")
+    at_max = parse_history(_doc(antidepressant_trials__0__max_daily_dose_mg=200), today=TODAY)
+    judged = assess_trial(
+        at_max.antidepressant_trials[0], default_criteria(), load_catalogue(), as_of=TODAY
+    )
+    assert "dose_above_maximum" not in {r.code for r in judged.reasons}
+
+
+def test_a_drug_without_a_maximum_is_still_bounded() -> None:
+    limit, why = load_catalogue().dose_ceiling("amoxapine") or (0.0, "")
+    assert limit == 4 * 600 and "none is recorded for amoxapine" in why

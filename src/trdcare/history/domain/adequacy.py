@@ -560,6 +560,24 @@ def assess_trial(
                     )
                 )
 
+    # A dose above the drug's maximum is kept (it is given in practice) but never silently.
+    maximum = drug.max_dose
+    if (
+        maximum is not None
+        and trial.max_daily_dose_mg is not None
+        and trial.max_daily_dose_mg > maximum.value_mg
+    ):
+        reasons.append(
+            Reason(
+                "dose_above_maximum",
+                f"Warning: maximum {_fmt_mg(trial.max_daily_dose_mg)} mg/day is above the "
+                f"highest daily dose of {drug.name} in the catalogue "
+                f"({maximum.describe()}); check the record.",
+                maximum.source,
+                maximum.status,
+            )
+        )
+
     # -- adherence ---------------------------------------------------------------------------
     adherence_ok: bool | None
     if trial.adherence in criteria.adherence_accepted:

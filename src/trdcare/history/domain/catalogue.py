@@ -22,11 +22,20 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
-from typing import Final, Literal, cast
+from typing import Annotated, Final, Literal
 
+from pydantic import (
+    AfterValidator,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from trdcare.core.datafiles import DataModel, parse_data_file
 from trdcare.core.errors import InvalidInput, IssueCollector
 from trdcare.history.domain.sources import STATUS_WORDS, Fact
-from trdcare.history.domain.types import _is_number
 
 DrugClass = Literal["SSRI", "SNRI", "TCA", "MAOI", "other"]
 DRUG_CLASSES: Final[tuple[DrugClass, ...]] = ("SSRI", "SNRI", "TCA", "MAOI", "other")
@@ -35,6 +44,7 @@ COMPARISONS: Final[tuple[Comparison, ...]] = (">=", ">")
 
 _DATA_PACKAGE: Final = "trdcare.history.domain"
 _DATA_FILE: Final = "data/antidepressants.json"
+_FILE_NAME: Final = "antidepressants.json"
 
 
 def _normalise(name: str) -> str:
@@ -91,6 +101,51 @@ def _fmt_mg(value: float) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class MaximumDose:
+    """The highest daily dose a source states for a drug.
+
+    A recorded dose above it is kept with a warning (higher doses are given in practice);
+    one above the catalogue's :class:`ImplausibleDose` multiple of it is refused.
+    """
+
+    value_mg: float
+    source: str
+    status: str
+    note: str
+
+    def describe(self) -> str:
+        return f"{_fmt_mg(self.value_mg)} mg/day [{self.note}; {self.status}]"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "value_mg": self.value_mg,
+            "source": self.source,
+            "status": self.status,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ImplausibleDose:
+    """A dose above ``multiple_of_maximum`` x a drug's maximum is refused as implausible.
+
+    A design choice, not a clinical fact (the file says why); a clinic may change the
+    multiple in its own reviewed catalogue.
+    """
+
+    multiple_of_maximum: float
+    status: str
+    note: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "multiple_of_maximum": self.multiple_of_maximum,
+            "status": self.status,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class RxNormCode:
     """An RxNorm ingredient code (RXCUI, TTY = IN) with its status."""
 
@@ -144,6 +199,7 @@ class Antidepressant:
     dose_status: str
     dose_note: str
     other_doses: tuple[DoseThreshold, ...] = ()
+    max_dose: MaximumDose | None = None
     aliases: tuple[str, ...] = ()
 
     def threshold_for(self, preferred_sources: Sequence[str] = ()) -> DoseThreshold | None:
@@ -191,6 +247,7 @@ class Antidepressant:
             "dose_status": self.dose_status,
             "dose_note": self.dose_note,
             "other_dose_values": [d.to_dict() for d in self.other_doses],
+            "max_daily_dose": None if self.max_dose is None else self.max_dose.to_dict(),
             "aliases": list(self.aliases),
         }
 
@@ -248,6 +305,7 @@ class AntidepressantCatalogue:
     sources: Mapping[str, CatalogueSource]
     antidepressants: Mapping[str, Antidepressant]
     augmenting_agents: Mapping[str, AugmentingAgent]
+    implausible_dose: ImplausibleDose | None = None
 
     _index: Mapping[str, str] = field(init=False, repr=False, compare=False)
     _agent_index: Mapping[str, str] = field(init=False, repr=False, compare=False)
@@ -302,6 +360,34 @@ class AntidepressantCatalogue:
     def names(self) -> tuple[str, ...]:
         return tuple(sorted(self.antidepressants))
 
+    def dose_ceiling(self, name: str) -> tuple[float, str] | None:
+        """The highest daily dose of ``name`` accepted as plausible, and why; ``None`` if the
+        catalogue declares no rule.
+
+        It is ``implausible_dose.multiple_of_maximum`` x the drug's maximum; for a drug
+        without a maximum in the catalogue, that multiple of the highest maximum of any
+        drug (so no dose is unbounded, and none is refused that could be real for another
+        drug of the file).
+        """
+        rule = self.implausible_dose
+        key = self.resolve(name)
+        maxima = [a.max_dose.value_mg for a in self.antidepressants.values() if a.max_dose]
+        if rule is None or key is None or not maxima:
+            return None
+        multiple = _fmt_mg(rule.multiple_of_maximum)
+        maximum = self.antidepressants[key].max_dose
+        if maximum is not None:
+            return (
+                rule.multiple_of_maximum * maximum.value_mg,
+                f"{multiple} x the maximum of {maximum.describe()}",
+            )
+        top = max(maxima)
+        return (
+            rule.multiple_of_maximum * top,
+            f"{multiple} x {_fmt_mg(top)} mg/day, the highest maximum of any antidepressant "
+            f"in the catalogue (none is recorded for {key})",
+        )
+
     # -- serialisation ----------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, object]:
@@ -311,6 +397,9 @@ class AntidepressantCatalogue:
             "sources": [s.to_dict() for s in self.sources.values()],
             "antidepressants": [a.to_dict() for a in self.antidepressants.values()],
             "augmenting_agents": [a.to_dict() for a in self.augmenting_agents.values()],
+            "implausible_dose": None
+            if self.implausible_dose is None
+            else self.implausible_dose.to_dict(),
         }
 
     @classmethod
@@ -319,7 +408,7 @@ class AntidepressantCatalogue:
 
         Every issue is collected with its path and raised once as :class:`InvalidInput`.
         """
-        return _CatalogueParser(data).parse()
+        return _parse_catalogue(data)
 
 
 def _name_index(
@@ -350,280 +439,244 @@ def load_catalogue() -> AntidepressantCatalogue:
     data = json.loads(text)
     if not isinstance(data, dict):
         raise InvalidInput.single(
-            "", "the catalogue must be a JSON object", given=type(data).__name__
+            "", f"{_FILE_NAME}: the catalogue must be a JSON object", given=type(data).__name__
         )
-    return AntidepressantCatalogue.from_mapping(cast(dict[str, object], data))
+    return AntidepressantCatalogue.from_mapping(data)
 
 
 # -- validation of the data file -------------------------------------------------------------
+#
+# The file is parsed by the pydantic models below (types, ranges, status marks, known source
+# tags through the validation context), then a short pass checks what spans entries (names
+# and aliases unique). Every problem names the file, the entry and the field.
 
 
-def _valid_status(value: object) -> bool:
-    if not isinstance(value, str) or not value:
-        return False
+def _status_mark(value: str) -> str:
     head = value.split(" ", 1)[0].split("(", 1)[0]
-    return head in STATUS_WORDS
+    if head not in STATUS_WORDS:
+        raise ValueError(f"must be a status mark starting with {', '.join(STATUS_WORDS)}")
+    return value
 
 
-class _CatalogueParser:
-    def __init__(self, data: Mapping[str, object]) -> None:
-        self.data = data
-        self.issues = IssueCollector()
-        self.source_tags: set[str] = set()
-
-    # small typed readers ---------------------------------------------------------------------
-
-    def _str(self, obj: Mapping[str, object], key: str, path: str, *, empty: bool = False) -> str:
-        value = obj.get(key)
-        if not isinstance(value, str) or (not empty and not value.strip()):
-            self.issues.add(
-                f"{path}.{key}" if path else key,
-                "must be a non-empty string" if not empty else "must be a string",
-                given=value,
-            )
-            return ""
+def _known_tags(value: str, info: ValidationInfo) -> str:
+    """A comma-separated list of the file's own source tags (checked when they are known)."""
+    known = (info.context or {}).get("source_tags")
+    if known is None:
         return value
+    for tag in (t.strip() for t in value.split(",") if t.strip()):
+        if tag not in known:
+            raise ValueError(f"unknown source tag {tag!r} (known: {', '.join(sorted(known))})")
+    return value
 
-    def _status(self, obj: Mapping[str, object], key: str, path: str) -> str:
-        value = obj.get(key)
-        if not _valid_status(value):
-            self.issues.add(
-                f"{path}.{key}",
-                "must be a status mark",
-                allowed=f"a string starting with {', '.join(STATUS_WORDS)}",
-                given=value,
-            )
-            return ""
-        return cast(str, value)
 
-    def _sources(self, obj: Mapping[str, object], key: str, path: str) -> str:
-        """A comma-separated list of known source tags (possibly empty only if allowed)."""
-        value = self._str(obj, key, path)
-        for tag in (t.strip() for t in value.split(",") if t.strip()):
-            if tag not in self.source_tags:
-                self.issues.add(
-                    f"{path}.{key}",
-                    "unknown source tag",
-                    allowed=", ".join(sorted(self.source_tags)),
-                    given=tag,
+def _lower_name(value: str) -> str:
+    if value != _normalise(value):
+        raise ValueError("must be lower case with single spaces")
+    return value
+
+
+StatusMark = Annotated[str, StringConstraints(min_length=1), AfterValidator(_status_mark)]
+SourceTags = Annotated[str, StringConstraints(min_length=1), AfterValidator(_known_tags)]
+OptionalSourceTags = Annotated[str, AfterValidator(_known_tags)]
+EntryName = Annotated[str, StringConstraints(min_length=1), AfterValidator(_lower_name)]
+Alias = Annotated[str, StringConstraints(min_length=1), AfterValidator(_normalise)]
+DoseMg = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Rxcui = Annotated[str, StringConstraints(pattern=r"^[0-9]+$")]
+
+
+class SourceEntry(DataModel):
+    tag: Annotated[str, StringConstraints(min_length=1)]
+    citation: Annotated[str, StringConstraints(min_length=1)]
+    reference: Annotated[str, StringConstraints(min_length=1)]
+    status: StatusMark
+
+
+class RxNormEntry(DataModel):
+    rxcui: Rxcui | None
+    source: SourceTags
+    status: StatusMark
+    note: str = ""
+
+
+class DoseValueEntry(DataModel):
+    value_mg: DoseMg
+    comparison: Comparison
+    source: SourceTags
+    status: StatusMark
+    note: str = ""
+
+
+class MaximumDoseEntry(DataModel):
+    """The highest daily dose a source states for a drug (a label maximum or the top of a
+    dose table), with where it comes from and how sure it is."""
+
+    value_mg: DoseMg
+    source: SourceTags
+    status: StatusMark
+    note: Annotated[str, StringConstraints(min_length=1)]
+
+
+class AntidepressantEntry(DataModel):
+    name: EntryName
+    drug_class: DrugClass = Field(alias="class")
+    class_source: SourceTags
+    class_status: StatusMark
+    rxnorm: RxNormEntry
+    min_adequate_daily_dose_mg: DoseMg | None
+    dose_comparison: Comparison | None = None
+    dose_source: OptionalSourceTags = ""
+    dose_status: StatusMark
+    dose_note: Annotated[str, StringConstraints(min_length=1)]
+    other_dose_values: tuple[DoseValueEntry, ...] = ()
+    max_daily_dose: MaximumDoseEntry | None = None
+    aliases: tuple[Alias, ...] = ()
+
+    @model_validator(mode="after")
+    def _dose_fields_agree(self) -> AntidepressantEntry:
+        if self.min_adequate_daily_dose_mg is None:
+            if self.dose_source:
+                raise PydanticCustomError(
+                    "dose_source_without_dose", "must be empty when there is no minimum dose"
                 )
-        return value
-
-    def _dose(self, value: object, path: str) -> float | None:
-        if value is None:
-            return None
-        if not _is_number(value) or value <= 0:
-            self.issues.add(path, "must be a positive number of mg/day or null", given=value)
-            return None
-        return float(value)
-
-    def _mapping(self, value: object, path: str) -> Mapping[str, object] | None:
-        if not isinstance(value, Mapping):
-            self.issues.add(path, "must be an object", given=type(value).__name__)
-            return None
-        return cast(Mapping[str, object], value)
-
-    def _list(self, value: object, path: str) -> list[object]:
-        if not isinstance(value, list):
-            self.issues.add(path, "must be a list", given=type(value).__name__)
-            return []
-        return value
-
-    def _aliases(self, obj: Mapping[str, object], path: str) -> tuple[str, ...]:
-        aliases = []
-        for i, alias in enumerate(self._list(obj.get("aliases", []), f"{path}.aliases")):
-            if not isinstance(alias, str) or not alias.strip():
-                self.issues.add(f"{path}.aliases.{i}", "must be a non-empty string", given=alias)
-            else:
-                aliases.append(_normalise(alias))
-        return tuple(aliases)
-
-    def _rxnorm(self, value: object, path: str) -> RxNormCode:
-        obj = self._mapping(value, path)
-        if obj is None:
-            return RxNormCode(None, "", "")
-        rxcui = obj.get("rxcui")
-        if rxcui is not None and (not isinstance(rxcui, str) or not rxcui.isdigit()):
-            self.issues.add(f"{path}.rxcui", "must be a string of digits or null", given=rxcui)
-            rxcui = None
-        return RxNormCode(
-            rxcui,
-            self._sources(obj, "source", path),
-            self._status(obj, "status", path),
-            self._str(obj, "note", path, empty=True),
-        )
-
-    def _threshold(self, value: object, path: str) -> DoseThreshold | None:
-        obj = self._mapping(value, path)
-        if obj is None:
-            return None
-        dose = self._dose(obj.get("value_mg"), f"{path}.value_mg")
-        comparison = obj.get("comparison")
-        if comparison not in COMPARISONS:
-            self.issues.add(
-                f"{path}.comparison",
-                "unknown value",
-                allowed=", ".join(COMPARISONS),
-                given=comparison,
+        elif self.dose_comparison is None or not self.dose_source:
+            raise PydanticCustomError(
+                "dose_without_source",
+                "a minimum dose needs its dose_comparison and dose_source",
             )
-        source = self._sources(obj, "source", path)
-        status = self._status(obj, "status", path)
-        note = self._str(obj, "note", path, empty=True)
-        if dose is None or comparison not in COMPARISONS:
-            if obj.get("value_mg") is None:
-                self.issues.add(f"{path}.value_mg", "is required")
-            return None
-        return DoseThreshold(dose, comparison, source, status, note)
+        return self
 
-    # the document -------------------------------------------------------------------------------
-
-    def parse(self) -> AntidepressantCatalogue:
-        data = self.data
-        version = self._str(data, "version", "")
-        date_text = self._str(data, "date", "")
-        sources: dict[str, CatalogueSource] = {}
-        for i, raw in enumerate(self._list(data.get("sources"), "sources")):
-            obj = self._mapping(raw, f"sources.{i}")
-            if obj is None:
-                continue
-            path = f"sources.{i}"
-            tag = self._str(obj, "tag", path)
-            if tag in sources:
-                self.issues.add(f"{path}.tag", "duplicate source tag", given=tag)
-            src = CatalogueSource(
-                tag,
-                self._str(obj, "citation", path),
-                self._str(obj, "reference", path),
-                self._status(obj, "status", path),
+    def build(self) -> Antidepressant:
+        min_dose = None
+        if self.min_adequate_daily_dose_mg is not None and self.dose_comparison is not None:
+            min_dose = DoseThreshold(
+                self.min_adequate_daily_dose_mg,
+                self.dose_comparison,
+                self.dose_source,
+                self.dose_status,
+                self.dose_note,
             )
-            sources[tag] = src
-        self.source_tags = set(sources)
-
-        antidepressants: dict[str, Antidepressant] = {}
-        seen_names: dict[str, str] = {}
-        for i, raw in enumerate(self._list(data.get("antidepressants"), "antidepressants")):
-            path = f"antidepressants.{i}"
-            entry = self._antidepressant(raw, path)
-            if entry is None:
-                continue
-            for name in (entry.name, *entry.aliases):
-                if name in seen_names:
-                    self.issues.add(f"{path}.name", "duplicate name or alias", given=name)
-                seen_names[name] = entry.name
-            antidepressants[entry.name] = entry
-
-        agents: dict[str, AugmentingAgent] = {}
-        for i, raw in enumerate(self._list(data.get("augmenting_agents"), "augmenting_agents")):
-            path = f"augmenting_agents.{i}"
-            agent = self._agent(raw, path)
-            if agent is None:
-                continue
-            for name in (agent.name, *agent.aliases):
-                if name in seen_names:
-                    self.issues.add(f"{path}.name", "duplicate name or alias", given=name)
-                seen_names[name] = agent.name
-            agents[agent.name] = agent
-
-        self.issues.raise_if_any()
-        return AntidepressantCatalogue(
-            version=version,
-            date=date_text,
-            sources=MappingProxyType(sources),
-            antidepressants=MappingProxyType(antidepressants),
-            augmenting_agents=MappingProxyType(agents),
-        )
-
-    def _name(self, obj: Mapping[str, object], path: str) -> str:
-        name = self._str(obj, "name", path)
-        if name and name != _normalise(name):
-            self.issues.add(f"{path}.name", "must be lower case with single spaces", given=name)
-        return name
-
-    def _antidepressant(self, raw: object, path: str) -> Antidepressant | None:
-        obj = self._mapping(raw, path)
-        if obj is None:
-            return None
-        name = self._name(obj, path)
-        drug_class = obj.get("class")
-        if drug_class not in DRUG_CLASSES:
-            self.issues.add(
-                f"{path}.class", "unknown value", allowed=", ".join(DRUG_CLASSES), given=drug_class
-            )
-        class_source = self._sources(obj, "class_source", path)
-        class_status = self._status(obj, "class_status", path)
-        rxnorm = self._rxnorm(obj.get("rxnorm"), f"{path}.rxnorm")
-        dose = self._dose(
-            obj.get("min_adequate_daily_dose_mg"), f"{path}.min_adequate_daily_dose_mg"
-        )
-        comparison = obj.get("dose_comparison")
-        if dose is None and comparison is None:
-            comparison = ">="  # unused: there is no minimum dose to compare with
-        if comparison not in COMPARISONS:
-            self.issues.add(
-                f"{path}.dose_comparison",
-                "unknown value",
-                allowed=", ".join(COMPARISONS),
-                given=comparison,
-            )
-        dose_status = self._status(obj, "dose_status", path)
-        dose_note = self._str(obj, "dose_note", path)
-        dose_source = ""
-        if obj.get("min_adequate_daily_dose_mg") is not None:
-            dose_source = self._sources(obj, "dose_source", path)
-        elif obj.get("dose_source"):
-            self.issues.add(
-                f"{path}.dose_source",
-                "must be empty when there is no minimum dose",
-                given=obj.get("dose_source"),
-            )
-        others = tuple(
-            t
-            for j, item in enumerate(
-                self._list(obj.get("other_dose_values", []), f"{path}.other_dose_values")
-            )
-            if (t := self._threshold(item, f"{path}.other_dose_values.{j}")) is not None
-        )
-        aliases = self._aliases(obj, path)
-        if drug_class not in DRUG_CLASSES or comparison not in COMPARISONS:
-            return None
-        min_dose = (
-            None
-            if dose is None
-            else DoseThreshold(dose, comparison, dose_source, dose_status, dose_note)
-        )
+        maximum = self.max_daily_dose
         return Antidepressant(
-            name=name,
-            drug_class=drug_class,
-            class_source=class_source,
-            class_status=class_status,
-            rxnorm=rxnorm,
+            name=self.name,
+            drug_class=self.drug_class,
+            class_source=self.class_source,
+            class_status=self.class_status,
+            rxnorm=RxNormCode(**self.rxnorm.model_dump()),
             min_dose=min_dose,
-            dose_status=dose_status,
-            dose_note=dose_note,
-            other_doses=others,
-            aliases=aliases,
+            dose_status=self.dose_status,
+            dose_note=self.dose_note,
+            other_doses=tuple(DoseThreshold(**d.model_dump()) for d in self.other_dose_values),
+            max_dose=None if maximum is None else MaximumDose(**maximum.model_dump()),
+            aliases=self.aliases,
         )
 
-    def _agent(self, raw: object, path: str) -> AugmentingAgent | None:
-        obj = self._mapping(raw, path)
-        if obj is None:
-            return None
-        name = self._name(obj, path)
-        dose = self._dose(
-            obj.get("min_adequate_daily_dose_mg"), f"{path}.min_adequate_daily_dose_mg"
-        )
-        dose_source = (
-            self._sources(obj, "dose_source", path)
-            if dose is not None
-            else self._str(obj, "dose_source", path, empty=True)
-        )
+
+class AugmentingAgentEntry(DataModel):
+    name: EntryName
+    rxnorm: RxNormEntry
+    min_adequate_daily_dose_mg: DoseMg | None
+    dose_source: OptionalSourceTags = ""
+    dose_status: StatusMark
+    duration_status: StatusMark
+    note: str = ""
+    aliases: tuple[Alias, ...] = ()
+
+    def build(self) -> AugmentingAgent:
         return AugmentingAgent(
-            name=name,
-            rxnorm=self._rxnorm(obj.get("rxnorm"), f"{path}.rxnorm"),
-            min_dose_mg=dose,
-            dose_source=dose_source,
-            dose_status=self._status(obj, "dose_status", path),
-            duration_status=self._status(obj, "duration_status", path),
-            note=self._str(obj, "note", path, empty=True),
-            aliases=self._aliases(obj, path),
+            name=self.name,
+            rxnorm=RxNormCode(**self.rxnorm.model_dump()),
+            min_dose_mg=self.min_adequate_daily_dose_mg,
+            dose_source=self.dose_source,
+            dose_status=self.dose_status,
+            duration_status=self.duration_status,
+            note=self.note,
+            aliases=self.aliases,
         )
+
+
+class ImplausibleDoseRule(DataModel):
+    """When a recorded dose is refused as implausible (a design choice, see the file)."""
+
+    multiple_of_maximum: Annotated[float, Field(gt=1, le=100, allow_inf_nan=False)]
+    status: StatusMark
+    note: Annotated[str, StringConstraints(min_length=1)]
+
+
+class CatalogueFile(DataModel):
+    """``antidepressants.json``."""
+
+    catalogue: str = ""
+    version: Annotated[str, StringConstraints(min_length=1)]
+    date: Annotated[str, StringConstraints(min_length=1)]
+    scope: str = ""
+    dose_choice_rule: tuple[str, ...] = ()
+    max_dose_rule: tuple[str, ...] = ()
+    implausible_dose: ImplausibleDoseRule | None = None
+    sources: Annotated[tuple[SourceEntry, ...], Field(min_length=1)]
+    drug_classes: tuple[DrugClass, ...] = DRUG_CLASSES
+    antidepressants: tuple[AntidepressantEntry, ...]
+    augmenting_agents: tuple[AugmentingAgentEntry, ...] = ()
+
+
+def _source_tags(data: object) -> set[str]:
+    raw = data.get("sources") if isinstance(data, Mapping) else None
+    if not isinstance(raw, list):
+        return set()
+    return {str(s["tag"]) for s in raw if isinstance(s, Mapping) and isinstance(s.get("tag"), str)}
+
+
+def _duplicates(data: Mapping[str, object], issues: IssueCollector) -> None:
+    """Source tags, and names and aliases across both lists, must each be unique."""
+    tags: set[str] = set()
+    raw_sources = data.get("sources")
+    for i, src in enumerate(raw_sources if isinstance(raw_sources, list) else ()):
+        tag = src.get("tag") if isinstance(src, Mapping) else None
+        if isinstance(tag, str):
+            if tag in tags:
+                issues.add(f"sources.{i}.tag", f"{_FILE_NAME}: duplicate source tag", given=tag)
+            tags.add(tag)
+    seen: set[str] = set()
+    for group in ("antidepressants", "augmenting_agents"):
+        raw = data.get(group)
+        for i, entry in enumerate(raw if isinstance(raw, list) else ()):
+            if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
+                continue
+            aliases = entry.get("aliases")
+            names = [entry["name"], *(a for a in aliases or () if isinstance(a, str))]
+            for name in (_normalise(n) for n in names):
+                if name in seen:
+                    issues.add(
+                        f"{group}.{i}.name",
+                        f"{_FILE_NAME}, entry {group}.{i} ({entry['name']}): "
+                        "duplicate name or alias",
+                        given=name,
+                    )
+                seen.add(name)
+
+
+def _parse_catalogue(data: Mapping[str, object]) -> AntidepressantCatalogue:
+    issues = IssueCollector()
+    doc: CatalogueFile | None = None
+    try:
+        doc = parse_data_file(
+            CatalogueFile, data, file=_FILE_NAME, context={"source_tags": _source_tags(data)}
+        )
+    except InvalidInput as exc:
+        issues.extend(exc.issues)
+    if isinstance(data, Mapping):
+        _duplicates(data, issues)
+    issues.raise_if_any()
+    assert doc is not None
+    rule = doc.implausible_dose
+    return AntidepressantCatalogue(
+        version=doc.version,
+        date=doc.date,
+        sources=MappingProxyType(
+            {s.tag: CatalogueSource(s.tag, s.citation, s.reference, s.status) for s in doc.sources}
+        ),
+        antidepressants=MappingProxyType({e.name: e.build() for e in doc.antidepressants}),
+        augmenting_agents=MappingProxyType({e.name: e.build() for e in doc.augmenting_agents}),
+        implausible_dose=None
+        if rule is None
+        else ImplausibleDose(rule.multiple_of_maximum, rule.status, rule.note),
+    )

@@ -30,7 +30,7 @@ from typing import Final, ParamSpec, TypeVar, cast
 
 from trdcare.core.errors import DomainError, InvalidInput, Issue, IssueCollector
 from trdcare.core.text import SINGLE_LINE_ALLOWED, unsafe_character
-from trdcare.history.domain.catalogue import AntidepressantCatalogue, load_catalogue
+from trdcare.history.domain.catalogue import AntidepressantCatalogue, _fmt_mg, load_catalogue
 from trdcare.history.domain.types import (
     ADHERENCE,
     ELECTRODE_PLACEMENTS,
@@ -131,6 +131,22 @@ class _Record:
             )
             return None
         return value
+
+    def plausible_dose(
+        self, key: str, dose: float, drug: str, catalogue: AntidepressantCatalogue
+    ) -> float | None:
+        """``dose`` unless it is beyond the catalogue's implausible-dose rule for ``drug``."""
+        ceiling = catalogue.dose_ceiling(drug)
+        if ceiling is None or dose <= ceiling[0]:
+            return dose
+        limit, why = ceiling
+        self.add(
+            key,
+            f"is not a plausible daily dose of {drug}",
+            allowed=f"more than 0 and at most {_fmt_mg(limit)} mg/day ({why})",
+            given=dose,
+        )
+        return None
 
     def count(self, key: str, *, required: bool) -> int | None:
         value = self.obj.get(key)
@@ -313,6 +329,8 @@ def parse_history(
                 given=drug,
             )
         dose = rec.dose("max_daily_dose_mg")
+        if key is not None and dose is not None:
+            dose = rec.plausible_dose("max_daily_dose_mg", dose, key, cat)
         outcome = rec.option("outcome", OUTCOMES)
         start, end = rec.period(today, episode, outcome)
         adherence = rec.option("adherence", ADHERENCE)
@@ -337,6 +355,8 @@ def parse_history(
                 given=agent,
             )
         dose = rec.dose("max_daily_dose_mg")
+        if key is not None and dose is not None:
+            dose = rec.plausible_dose("max_daily_dose_mg", dose, key, cat)
         outcome = rec.option("outcome", OUTCOMES)
         start, end = rec.period(today, episode, outcome)
         adherence = rec.option("adherence", ADHERENCE, default="unknown")
