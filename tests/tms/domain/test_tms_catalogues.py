@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import doctest
 import importlib
+from typing import Any
 
 import pytest
 
+from trdcare.core.errors import InvalidInput
 from trdcare.tms.domain import catalogue
 from trdcare.tms.domain.limits import max_safe_train_table
 from trdcare.tms.domain.provenance import STATUSES, weakest
@@ -119,3 +121,64 @@ def test_docstring_examples_run(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0
     assert result.failed == 0
+
+
+# Every packaged file is parsed by its schema at load (issue 14) -----------------------------
+def test_every_packaged_file_has_a_schema_and_passes_it() -> None:
+    from trdcare.tms.domain.catalogue import DATA_FILES, read, validate
+    from trdcare.tms.domain.data_schema import SCHEMAS
+
+    assert set(SCHEMAS) == set(DATA_FILES)
+    for name in DATA_FILES:
+        assert validate(name, read(name))
+
+
+@pytest.mark.parametrize(
+    ("name", "mutate", "path", "words"),
+    [
+        (
+            "side_effects.json",
+            lambda d: d["adverse_event_kinds"][0].__setitem__("always_serious", "perhaps"),
+            "adverse_event_kinds.0.always_serious",
+            "must be true or false",
+        ),
+        (
+            "safety_limits.json",
+            lambda d: d["inter_train_interval"].__setitem__("status", "CHECKED"),
+            "inter_train_interval.status",
+            "unknown value",
+        ),
+        (
+            "screening.json",
+            lambda d: d["findings"][0]["sources"][0].__setitem__("source", "nowhere2020"),
+            "findings.0.sources.0.source",
+            "unknown source id 'nowhere2020'",
+        ),
+        (
+            "protocols.json",
+            lambda d: d["protocols"][0].__setitem__("blockz", []),
+            "protocols.0.blockz",
+            "is not a field of this entry",
+        ),
+        (
+            "seizure_threshold_medications.json",
+            lambda d: d["groups"][0].pop("generic_names"),
+            "groups.0.generic_names",
+            "is required",
+        ),
+    ],
+)
+def test_a_broken_entry_is_refused_naming_file_entry_and_field(
+    name: str, mutate: Any, path: str, words: str
+) -> None:
+    from trdcare.tms.domain.catalogue import read, validate
+
+    data = read(name)
+    mutate(data)
+    with pytest.raises(InvalidInput) as caught:
+        validate(name, data)
+    issue = caught.value.issues[0]
+    assert issue.path == path
+    entry = ".".join(path.split(".")[:2]) if path.split(".")[1].isdigit() else ""
+    assert issue.message.startswith(f"{name}, entry {entry}" if entry else name)
+    assert words in issue.message

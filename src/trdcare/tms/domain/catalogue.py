@@ -12,6 +12,8 @@ from functools import cache
 from importlib import resources
 from typing import Any, cast
 
+from trdcare.core.datafiles import parse_data_file
+from trdcare.tms.domain.data_schema import SCHEMAS
 from trdcare.tms.domain.provenance import Source, as_status
 
 DATA_FILES = (
@@ -24,13 +26,30 @@ DATA_FILES = (
 )
 
 
-@cache
-def load(name: str) -> Mapping[str, Any]:
-    """Return the parsed catalogue ``name`` (one of :data:`DATA_FILES`)."""
+def read(name: str) -> Any:
+    """The JSON document of the packaged file ``name``, not yet validated."""
     if name not in DATA_FILES:
         raise ValueError(f"name must be one of {', '.join(DATA_FILES)}; got {name!r}")
     text = resources.files("trdcare.tms.domain").joinpath("data").joinpath(name).read_text("utf-8")
-    return cast(Mapping[str, Any], json.loads(text))
+    return json.loads(text)
+
+
+def validate(name: str, data: object) -> Mapping[str, Any]:
+    """Parse ``data`` with the schema of the file ``name``; refuse it naming file, entry and
+    field (:func:`trdcare.core.datafiles.parse_data_file`). Source ids must be keys of the
+    packaged ``sources.json``."""
+    known = None
+    if name != "sources.json":
+        known = set(cast(Mapping[str, str], load("sources.json")["sources"]))
+    parse_data_file(SCHEMAS[name], data, file=name, context={"source_ids": known})
+    return cast(Mapping[str, Any], data)
+
+
+@cache
+def load(name: str) -> Mapping[str, Any]:
+    """Return the catalogue ``name`` (one of :data:`DATA_FILES`), validated by its schema
+    (:data:`~trdcare.tms.domain.data_schema.SCHEMAS`) when first read."""
+    return validate(name, read(name))
 
 
 def citation(source_id: str) -> str:
