@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from trdcare.core.inputs import InputModel
 from trdcare.core.text import FreeText, SingleLineText
 
 StaffRole = Literal["admin", "physician", "clinician", "technician", "front_desk"]
@@ -79,13 +80,16 @@ class TokenCreated(Token):
     token: str = Field(description="The secret bearer token; shown once, stored only hashed")
 
 
-class SelfReportLinkCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    scale: str = Field(min_length=1, max_length=20, description="Scale id, e.g. phq9")
-    expires_in_hours: int = Field(default=96, ge=1, le=24 * 14)
+class SelfReportLinkCreate(InputModel):
+    scale: str = Field(
+        min_length=1, max_length=20, title="Scale", description="Scale id, e.g. phq9"
+    )
+    expires_in_hours: int = Field(default=96, ge=1, le=24 * 14, title="Valid for (hours)")
     course: str | None = Field(
-        default=None, max_length=20, description="Course ref (C-...) the answers belong to"
+        default=None,
+        max_length=20,
+        title="Course",
+        description="Course ref (C-...) the answers belong to",
     )
 
 

@@ -535,7 +535,12 @@ def link_course(session: Session, link: SelfReportLink) -> TreatmentCourse | Non
 
 def require_complete_answers(item_keys: tuple[str, ...], answers: Mapping[str, int]) -> None:
     """A self-report form must answer every item (a link is used once)."""
-    issues = [Issue(f"items.{k}", "not answered") for k in item_keys if k not in answers]
+    # Numbered as the patient sees the questions (by position), in words a patient reads.
+    issues = [
+        Issue(f"items.{key}", f"Please answer question {number}.")
+        for number, key in enumerate(item_keys, start=1)
+        if key not in answers
+    ]
     if issues:
         raise InvalidInput(issues[0].render(), issues=issues)
 

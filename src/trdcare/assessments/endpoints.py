@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from trdcare.accounts import service as account_service
@@ -27,6 +27,7 @@ from trdcare.adapters.web.selfreport import (
 )
 from trdcare.assessments import service as assessment_service
 from trdcare.assessments.domain import SCALE_IDS, get_scale, score
+from trdcare.assessments.schemas import Answers, AssessmentCreate, SelfReportAnswers
 from trdcare.audit import service as audit
 from trdcare.core.clock import utc_today
 from trdcare.history import service as history_service
@@ -38,25 +39,6 @@ router = APIRouter(tags=["assessments"])
 ScaleId = Annotated[str, Path(pattern=r"^[a-z0-9_]{1,20}$", description="Scale id, e.g. phq9")]
 LINK_REF = Path(pattern=r"^L-[0-9A-Z]{10}$", max_length=12, description="Link ref (L-...)")
 TOKEN = Path(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")
-
-
-class Answers(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    scale: str = Field(min_length=1, max_length=20, description=f"One of {', '.join(SCALE_IDS)}")
-    answers: dict[str, int] = Field(
-        description="Item key ('1'..'n') to answer value; unanswered items are left out",
-        max_length=40,
-    )
-
-
-class AssessmentCreate(Answers):
-    administered_at: datetime | None = Field(
-        default=None, description="When it was given (default: now); not in the future"
-    )
-    course: str | None = Field(
-        default=None, max_length=20, description="Course ref (C-...) it belongs to"
-    )
 
 
 class AssessmentOut(BaseModel):
@@ -77,12 +59,6 @@ class AssessmentOut(BaseModel):
 class AssessmentCreated(BaseModel):
     assessment: AssessmentOut
     result: dict[str, Any] = Field(description="The scored form: total, band, flags, reasons")
-
-
-class SelfReportAnswers(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    answers: dict[str, int] = Field(max_length=40, description="Every item must be answered")
 
 
 class SelfReportForm(BaseModel):

@@ -6,28 +6,33 @@ self-report page.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from trdcare.accounts import service as account_service
 from trdcare.accounts.domain import may_see_link_field
 from trdcare.accounts.schemas import SelfReportLinkCreate
-from trdcare.accounts.service import LinkAlreadyUsed
 from trdcare.adapters.db.models import Assessment, Patient
 from trdcare.adapters.web.auth import Principal, Require, client_source, form_data
 from trdcare.adapters.web.charts import BandArea, Threshold, trajectory_svg
 from trdcare.adapters.web.db import Db
+from trdcare.adapters.web.forms import (
+    FormProblem,
+    FormRejected,
+    page_principal,
+    page_session,
+    redisplay,
+)
 from trdcare.adapters.web.panels import Panel
-from trdcare.adapters.web.problems import CsrfFailed, ProblemIssue
+from trdcare.adapters.web.problems import CsrfFailed
 from trdcare.adapters.web.selfreport import (
     LinkHolder,
     OpenLink,
@@ -37,17 +42,17 @@ from trdcare.adapters.web.selfreport import (
 from trdcare.adapters.web.templating import render
 from trdcare.assessments import service as assessment_service
 from trdcare.assessments.domain import DEFAULT_CRITERIA, SCALE_IDS, Scale, get_scale
+from trdcare.assessments.schemas import FORM_ITEM_PREFIX, Answers, SelfReportAnswers
 from trdcare.assessments.service import OtherAlerts
 from trdcare.audit import service as audit
 from trdcare.core.clock import utc_today
-from trdcare.core.errors import DomainError
+from trdcare.core.errors import DomainError, Issue
 from trdcare.history import service as history_service
 from trdcare.patients import service as patient_service
-from trdcare.patients.pages import field, form_issues, patient_ref
+from trdcare.patients.pages import patient_ref
 
 router = APIRouter(include_in_schema=False)
 
-Form = Annotated[FormData, Depends(form_data)]
 TRACKED_SCALES = ("phq9", "gad7", "qids_sr16", "hamd17", "madrs")
 # The instruction line each self-report form opens with (the instruments' own time frames).
 SELF_REPORT_INSTRUCTIONS = {
@@ -356,7 +361,7 @@ def _entry_form(
     scale: Scale,
     *,
     values: dict[str, str] | None = None,
-    errors: list[ProblemIssue] | None = None,
+    errors: list[Issue] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     return render(
@@ -386,50 +391,60 @@ def entry_form(
     return _entry_form(request, patient, get_scale(scale))
 
 
+def item_values(problem: FormProblem) -> dict[str, str]:
+    """The answers as ticked, keyed by item (``item_9`` -> ``9``), to tick them again."""
+    prefix = FORM_ITEM_PREFIX
+    return {k[len(prefix) :]: v for k, v in problem.values.items() if k.startswith(prefix)}
+
+
+def item_issues(problem: FormProblem) -> list[Issue]:
+    """pydantic names an answer ``answers.9``, the scales ``items.9``: one name beside it."""
+    return [
+        replace(i, path="items." + i.path.removeprefix("answers."))
+        if i.path.startswith("answers.")
+        else i
+        for i in problem.issues
+    ]
+
+
+def _entry_again(request: Request, problem: FormProblem) -> HTMLResponse:
+    principal = page_principal(request)
+    scale_id = problem.value("scale", "phq9")
+    scale = get_scale(scale_id if scale_id in SCALE_IDS else "phq9")
+    with page_session(request) as db:
+        patient = _load_patient(db, principal, request.path_params["ref"], "assessment_entry")
+        return _entry_form(
+            request, patient, scale, values=item_values(problem), errors=item_issues(problem)
+        )
+
+
 @router.post("/patients/{ref}/assessments/new", response_class=HTMLResponse)
+@redisplay(_entry_again)
 def entry_submit(
-    request: Request,
     db: Db,
     principal: Annotated[Principal, Depends(Require("assessments.write"))],
     ref: str,
-    form: Form,
+    form: Annotated[Answers, Form()],
 ) -> Response:
     patient = _load_patient(db, principal, ref, "assessment_entry")
-    scale = get_scale(field(form, "scale") or "phq9")
-    values = {k: field(form, f"item_{k}") for k in scale.item_keys}
-    answers: dict[str, int] = {}
-    errors: list[ProblemIssue] = []
-    for key, value in values.items():
-        if value == "":
-            continue
-        if not value.lstrip("-").isdigit():
-            errors.append(
-                ProblemIssue(
-                    path=f"items.{key}",
-                    pointer=f"#/items/{key}",
-                    location="form",
-                    message="not a whole number",
-                    given=value[:20],
-                )
-            )
-            continue
-        answers[key] = int(value)
-    if errors:
-        return _entry_form(request, patient, scale, values=values, errors=errors, status_code=422)
     try:
         row, _ = assessment_service.record_assessment(
-            db, principal.actor, patient, scale.id, answers, source="staff"
+            db, principal.actor, patient, form.scale, form.answers, source="staff"
         )
-    except (DomainError, ValidationError) as exc:
-        db.rollback()
-        patient = _load_patient(db, principal, ref, "assessment_entry")
-        return _entry_form(
-            request, patient, scale, values=values, errors=form_issues(exc), status_code=422
-        )
+    except DomainError as exc:
+        raise FormRejected(exc, _form_of(form)) from exc
     message = "saved_flagged" if row.suicidal_ideation else "saved"
     return RedirectResponse(
-        f"/patients/{patient.ref}/assessments?scale={scale.id}&msg={message}", status_code=303
+        f"/patients/{patient.ref}/assessments?scale={row.scale_id}&msg={message}", status_code=303
     )
+
+
+def _form_of(form: Answers | SelfReportAnswers) -> dict[str, object]:
+    """The form's own field names again (``item_<key>``), to fill it in after a refusal."""
+    values: dict[str, object] = {f"{FORM_ITEM_PREFIX}{k}": v for k, v in form.answers.items()}
+    if isinstance(form, Answers):
+        values["scale"] = form.scale
+    return values
 
 
 # sending self-report links ----------------------------------------------------------------
@@ -450,7 +465,7 @@ def _links_page(
     patient: Patient,
     *,
     new_url: str | None = None,
-    errors: list[ProblemIssue] | None = None,
+    errors: list[Issue] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     links = account_service.list_links(db, patient)
@@ -472,29 +487,29 @@ def _links_page(
     )
 
 
+def _links_again(request: Request, problem: FormProblem) -> HTMLResponse:
+    principal = page_principal(request)
+    with page_session(request) as db:
+        patient = _load_patient(db, principal, request.path_params["ref"], "self_report_link")
+        return _links_page(request, db, patient, errors=problem.issues)
+
+
 @router.post("/patients/{ref}/self-report", response_class=HTMLResponse)
+@redisplay(_links_again)
 def links_create(
     request: Request,
     db: Db,
     principal: Annotated[Principal, Depends(Require("self_report.send"))],
     ref: str,
-    form: Form,
+    form: Annotated[SelfReportLinkCreate, Form()],
 ) -> HTMLResponse:
     patient = _load_patient(db, principal, ref, "self_report_link")
     try:
-        data = SelfReportLinkCreate.model_validate(
-            {
-                "scale": field(form, "scale"),
-                "expires_in_hours": field(form, "expires_in_hours") or 96,
-            }
-        )
         _, raw = account_service.create_link(
-            db, principal.actor, patient, data.scale, expires_in_hours=data.expires_in_hours
+            db, principal.actor, patient, form.scale, expires_in_hours=form.expires_in_hours
         )
-    except (DomainError, ValidationError) as exc:
-        db.rollback()
-        patient = _load_patient(db, principal, ref, "self_report_link")
-        return _links_page(request, db, patient, errors=form_issues(exc), status_code=422)
+    except DomainError as exc:
+        raise FormRejected(exc, form) from exc
     return _links_page(request, db, patient, new_url=link_url(request, raw))
 
 
@@ -516,7 +531,7 @@ def _questionnaire(
     opened: OpenLink,
     *,
     values: dict[str, str] | None = None,
-    errors: list[ProblemIssue] | None = None,
+    errors: list[Issue] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     scale = get_scale(opened.link.scale_id)
@@ -550,18 +565,30 @@ def self_report_page(
     return _questionnaire(request, opened)
 
 
+def _questionnaire_again(request: Request, problem: FormProblem) -> HTMLResponse:
+    """The questionnaire again, the answers given still ticked, each question's problem beside
+    it in a patient's words ("Please answer question 2.")."""
+    with page_session(request) as db:
+        opened = LinkHolder()(request, db)
+        return _questionnaire(
+            request, opened, values=item_values(problem), errors=item_issues(problem)
+        )
+
+
 @router.post("/r/{token}", response_class=HTMLResponse)
+@redisplay(_questionnaire_again)
 def self_report_submit(
     request: Request,
     db: Db,
     opened: Annotated[OpenLink, Depends(LinkHolder())],
     token: str,
-    form: Form,
+    raw: Annotated[FormData, Depends(form_data)],
+    form: Annotated[SelfReportAnswers, Form()],
 ) -> HTMLResponse:
     from trdcare.adapters.web.security import csrf_matches
 
     scale = get_scale(opened.link.scale_id)
-    given = form.get("csrf_token")
+    given = raw.get("csrf_token")  # the link's own token (patients have no session)
     if not csrf_matches(
         request.app.state.settings.secret_key,
         "self_report",
@@ -569,16 +596,10 @@ def self_report_submit(
         given if isinstance(given, str) else None,
     ):
         raise CsrfFailed("csrf_token: the form is stale; open the link again")
-    values = {k: field(form, f"item_{k}") for k in scale.item_keys}
-    answers = {k: int(v) for k, v in values.items() if v.isdigit()}
     try:
-        flagged = submit_self_report(db, opened, answers, source=client_source(request))
-    except LinkAlreadyUsed:
-        raise  # another submission won: the error page says so, and this one rolls back
+        flagged = submit_self_report(db, opened, form.answers, source=client_source(request))
     except DomainError as exc:  # raised before anything is written
-        return _questionnaire(
-            request, opened, values=values, errors=form_issues(exc), status_code=422
-        )
+        raise FormRejected(exc, _form_of(form)) from exc
     return render(
         request,
         "assessments/self_report_done.html",

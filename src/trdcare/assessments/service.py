@@ -25,6 +25,7 @@ from trdcare.assessments.domain import (
     caseload_figures,
     course_outcome,
     get_scale,
+    require_an_answer,
     score,
 )
 from trdcare.assessments.repository import AssessmentRepository, CaseloadRow, ScoredAdministration
@@ -57,8 +58,12 @@ def record_assessment(
     source: str = "staff",
     course: TreatmentCourse | None = None,
 ) -> tuple[Assessment, ScaleResult]:
-    """Score and store one administration with every item answer. Safety flags are kept."""
+    """Score and store one administration with every item answer. Safety flags are kept.
+
+    A form with no item answered is refused (:func:`require_an_answer`).
+    """
     result = score(scale_id, answers)
+    require_an_answer(scale_id, answers)
     if source not in ASSESSMENT_SOURCES:
         raise InvalidInput.single(
             "source", "unknown value", allowed=", ".join(ASSESSMENT_SOURCES), given=source

@@ -181,6 +181,17 @@ def split_location(loc: Iterable[object]) -> tuple[str | None, list[str]]:
     return None, parts
 
 
+def _label_for(path: str, labels: Mapping[str, str]) -> str:
+    """The declared label of ``path``, or of its entries (``"answers.*": "Question {key}"``)."""
+    if path in labels:
+        return labels[path]
+    parent, _, key = path.rpartition(".")
+    template = labels.get(f"{parent}.*") if parent else None
+    if template is not None:
+        return template.format(key=key)
+    return default_label(path.split(".") if path else [])
+
+
 def plain_issue(
     error: Mapping[str, Any],
     labels: Mapping[str, str] | None = None,
@@ -195,8 +206,9 @@ def plain_issue(
     error : Mapping
         One entry of ``ValidationError.errors()`` (or FastAPI's ``RequestValidationError``).
     labels : Mapping[str, str], optional
-        Human labels by dotted path (``{"given_name": "Given name", "items.9": "Question 9"}``);
-        a path without one gets a label made from its last name.
+        Human labels by dotted path (``{"given_name": "Given name"}``), or for every entry of
+        a mapping (``{"answers.*": "Question {key}"}``); a path without one gets a label made
+        from its last name.
     examples : Mapping[str, str], optional
         An accepted value by path, shown when a value does not match the field's pattern.
     prefix : str
@@ -208,7 +220,7 @@ def plain_issue(
     path = ".".join(parts)
     if prefix:
         path = f"{prefix}.{path}" if path else prefix
-    label = (labels or {}).get(path) or default_label(path.split(".") if path else [])
+    label = _label_for(path, labels or {})
     message, allowed, given = plain_message(error, label, (examples or {}).get(path))
     return Issue(path, message, allowed, given)
 

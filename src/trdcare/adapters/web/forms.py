@@ -115,6 +115,9 @@ def labels_of(*models: type[BaseModel]) -> tuple[dict[str, str], dict[str, str]]
     labels: dict[str, str] = {}
     examples: dict[str, str] = {}
     for model in models:
+        # A mapping field's entries, e.g. {"answers": "Question {key}"} -> "answers.*".
+        for name, template in getattr(model, "item_labels", {}).items():
+            labels[f"{name}.*"] = template
         for name, info in model.model_fields.items():
             for key in {name, info.alias or name}:
                 if info.title:

@@ -49,6 +49,7 @@ from trdcare.assessments.domain.scoring import (
     SCALE_IDS,
     get_scale,
     parse_answers,
+    require_an_answer,
     score,
 )
 from trdcare.assessments.domain.sources import SOURCES, STATUSES, Provenance, Status
@@ -97,5 +98,6 @@ __all__ = [
     "parse_answers",
     "percent_change",
     "reliable_change_index",
+    "require_an_answer",
     "score",
 ]

@@ -182,6 +182,30 @@ def _validate(scale: Scale, answers: Mapping[str, int]) -> None:
     issues.raise_if_any()
 
 
+def require_an_answer(scale_id: str, answers: Mapping[str, int]) -> None:
+    """Refuse a form with no item answered: it is not an administration of the scale.
+
+    Every scale's own missing-item rule (``Scale.missing_rule``) keeps a partly answered
+    form but does not score it (no proration is adopted); none of them gives any result for
+    a form on which nothing was answered, so storing one would record an assessment that says
+    nothing (issue 14, finding 12: an empty PHQ-9 was saved as "Assessment saved").
+
+    Raises
+    ------
+    InvalidInput
+        ``answers``: no question answered.
+    """
+    scale = get_scale(scale_id)
+    if not answers:
+        issues = IssueCollector()
+        issues.add(
+            "answers",
+            "No question is answered; an empty form is not saved.",
+            allowed=f"at least one answered question ({scale.name}: {scale.missing_rule})",
+        )
+        issues.raise_if_any()
+
+
 def _safety_flags(scale: Scale, answers: Mapping[str, int]) -> tuple[SafetyFlag, ...]:
     flags = []
     for rule in scale.safety_rules:
