@@ -114,9 +114,12 @@ class TestSelfReport:
         # The alert shows on the dashboard and through the API until acknowledged.
         client.as_role("clinician", via="session")
         dash = client.get("/dashboard")
-        assert "Suicide alerts from self-reports" in dash.text and ref in dash.text
-        assert client.form(f"/alerts/{link_ref}/acknowledge").status_code == 303
-        assert "Suicide alerts from self-reports" not in client.get("/dashboard").text
+        assert 'id="suicide-alerts"' in dash.text and ref in dash.text
+        assert f'href="/alerts/{link_ref}/acknowledge"' in dash.text
+        assert client.get(f"/alerts/{link_ref}/acknowledge").status_code == 200
+        note = {"note": "Called back at once; safety plan reviewed."}
+        assert client.form(f"/alerts/{link_ref}/acknowledge", note).status_code == 303
+        assert 'id="suicide-alerts"' not in client.get("/dashboard").text
         client.as_role("clinician")
         assert client.get("/api/v1/alerts").json() == []
         with unit_of_work(client.engine) as session:

@@ -162,6 +162,30 @@ class AccountRepository:
             set_committed_value(link, "used_at", now)
         return claimed
 
+    def link_of_assessment(self, assessment_id: int) -> SelfReportLink | None:
+        return self.session.scalar(
+            select(SelfReportLink).where(SelfReportLink.assessment_id == assessment_id)
+        )
+
+    def claim_link_alert(self, link: SelfReportLink, now: datetime, by: str) -> bool:
+        """Mark the link's suicide alert acknowledged unless it is already, in one
+        conditional UPDATE; True if this call did (the second of two gets False)."""
+        result = self.session.execute(
+            update(SelfReportLink)
+            .where(
+                SelfReportLink.id == link.id,
+                SelfReportLink.suicidal_ideation.is_(True),
+                SelfReportLink.alert_acknowledged_at.is_(None),
+            )
+            .values(alert_acknowledged_at=now, alert_acknowledged_by=by)
+            .execution_options(synchronize_session=False)
+        )
+        claimed = bool(getattr(result, "rowcount", 0) == 1)
+        if claimed:
+            set_committed_value(link, "alert_acknowledged_at", now)
+            set_committed_value(link, "alert_acknowledged_by", by)
+        return claimed
+
     def link_ref_exists(self, ref: str) -> bool:
         return self.link_by_ref(ref) is not None
 

@@ -605,29 +605,57 @@ def open_alerts(session: Session) -> list[tuple[SelfReportLink, str]]:
     return AccountRepository(session).open_alerts()
 
 
+def link_by_ref(session: Session, ref: str) -> SelfReportLink | None:
+    """The link staff know by its ref (``L-...``), whatever its state."""
+    return AccountRepository(session).link_by_ref(ref)
+
+
+def link_of_assessment(session: Session, assessment_id: int) -> SelfReportLink | None:
+    """The self-report link whose answers are this administration, if any."""
+    return AccountRepository(session).link_of_assessment(assessment_id)
+
+
 def acknowledge_alert(session: Session, actor: Actor, ref: str) -> SelfReportLink:
-    """A clinician confirms a self-report suicide alert was seen and acted on."""
+    """A clinician confirms a self-report suicide alert was seen and acted on (who and when
+    on the link; the note goes on its assessment, see
+    :func:`trdcare.assessments.service.acknowledge_self_report_alert`).
+
+    Raises
+    ------
+    NotFound
+        No self-report with a suicide alert has this ref.
+    PermissionDenied
+        Not clinical staff.
+    Conflict
+        Already acknowledged (by another, or a moment ago in another window).
+    """
     repo = AccountRepository(session)
     link = repo.link_by_ref(ref)
     if link is None or not link.suicidal_ideation:
-        raise NotFound("alert: no open self-report alert with this ref")
+        raise NotFound("alert: no self-report suicide alert with this ref")
     if actor.role not in ("physician", "clinician", "technician"):
         raise PermissionDenied("alert: only clinical staff acknowledge alerts")
-    if link.alert_acknowledged_at is None:
-        link.alert_acknowledged_at = utc_now()
-        link.alert_acknowledged_by = actor.username
-        patient = session.get(Patient, link.patient_id)
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "update",
-            "self_report_alert",
-            entity_id=ref,
-            patient_ref=patient.ref if patient else None,
-            detail={"acknowledged": True},
+    if not repo.claim_link_alert(link, utc_now(), actor.username):
+        session.refresh(link)
+        raise Conflict(
+            _already_acknowledged(link.alert_acknowledged_by, link.alert_acknowledged_at)
         )
+    patient = session.get(Patient, link.patient_id)
+    audit.record(
+        session,
+        actor,
+        "update",
+        "self_report_alert",
+        entity_id=ref,
+        patient_ref=patient.ref if patient else None,
+        detail={"acknowledged": True},
+    )
     return link
+
+
+def _already_acknowledged(by: str | None, at: datetime | None) -> str:
+    when = f" at {at:%Y-%m-%d %H:%M} UTC" if at else ""
+    return f"alert: already acknowledged by {by or 'another user'}{when}; nothing was changed"
 
 
 def ensure_user(

@@ -27,7 +27,12 @@ from trdcare.adapters.web.selfreport import (
 )
 from trdcare.assessments import service as assessment_service
 from trdcare.assessments.domain import SCALE_IDS, get_scale, score
-from trdcare.assessments.schemas import Answers, AssessmentCreate, SelfReportAnswers
+from trdcare.assessments.schemas import (
+    AlertAcknowledgement,
+    Answers,
+    AssessmentCreate,
+    SelfReportAnswers,
+)
 from trdcare.audit import service as audit
 from trdcare.core.clock import utc_today
 from trdcare.history import service as history_service
@@ -79,11 +84,22 @@ class SelfReportDone(BaseModel):
 
 
 class Alert(BaseModel):
-    kind: Literal["self_report_suicidal_ideation"]
-    link: str
+    """An open suicidality alert: a self-report's (by its link) or a staff-entered scale's."""
+
+    kind: Literal["self_report_suicidal_ideation", "suicidal_ideation"]
+    link: str | None = Field(description="The self-report link (self-report alerts)")
+    assessment: int | None = Field(description="The administration that raised the alert")
     patient: str
     scale: str
     reported_at: datetime | None
+
+
+class AlertAcknowledged(Alert):
+    """An alert once acknowledged: who, when and the note are kept with the assessment."""
+
+    acknowledged_by: str
+    acknowledged_at: datetime
+    note: str
 
 
 def assessment_out(row: Assessment, answers: dict[str, int]) -> AssessmentOut:
@@ -313,49 +329,101 @@ def revoke_link(
     return link_out(link, patient.ref, principal)
 
 
-@router.get("/alerts", response_model=list[Alert], summary="Open self-report suicide alerts")
+@router.get(
+    "/alerts",
+    response_model=list[Alert],
+    summary="Open suicide alerts: self-reports until acknowledged, staff-entered while recent",
+)
 def alerts(
     db: Db, principal: Annotated[Principal, Depends(Require("clinical.read"))]
 ) -> list[Alert]:
-    rows = account_service.open_alerts(db)
+    links = account_service.open_alerts(db)
+    staff = assessment_service.open_staff_alerts(db, as_of=utc_today())
     audit.record(
         db,
         principal.actor,
         "read",
         "self_report_alerts",
-        detail={"count": len(rows), "patient_refs": [ref for _, ref in rows]},
+        detail={
+            "count": len(links) + len(staff),
+            "patient_refs": [ref for _, ref in links] + [a.patient_ref for a in staff],
+        },
     )
     return [
         Alert(
             kind="self_report_suicidal_ideation",
             link=link.ref,
+            assessment=link.assessment_id,
             patient=patient_ref,
             scale=link.scale_id,
             reported_at=link.used_at,
         )
-        for link, patient_ref in rows
+        for link, patient_ref in links
+    ] + [
+        Alert(
+            kind="suicidal_ideation",
+            link=None,
+            assessment=a.assessment.id,
+            patient=a.patient_ref,
+            scale=a.assessment.scale_id,
+            reported_at=a.assessment.administered_at,
+        )
+        for a in staff
     ]
+
+
+def _acknowledged(row: Assessment, patient: Patient, link_ref: str | None) -> AlertAcknowledged:
+    assert row.alert_acknowledged_at is not None
+    return AlertAcknowledged(
+        kind="self_report_suicidal_ideation" if link_ref else "suicidal_ideation",
+        link=link_ref,
+        assessment=row.id,
+        patient=patient.ref,
+        scale=row.scale_id,
+        reported_at=row.administered_at,
+        acknowledged_by=row.alert_acknowledged_by or "",
+        acknowledged_at=row.alert_acknowledged_at,
+        note=row.alert_acknowledgement_note or "",
+    )
 
 
 @router.post(
     "/alerts/{link_ref}/acknowledge",
-    response_model=Alert,
-    summary="Acknowledge a self-report suicide alert (who and when are kept)",
+    response_model=AlertAcknowledged,
+    summary="Acknowledge a self-report suicide alert with a note (who, when and the note are "
+    "kept; a second acknowledgement is a 409)",
+    responses={409: {"description": "Already acknowledged"}},
 )
 def acknowledge(
     db: Db,
     principal: Annotated[Principal, Depends(Require("assessments.write"))],
     link_ref: Annotated[str, LINK_REF],
-) -> Alert:
-    link = account_service.acknowledge_alert(db, principal.actor, link_ref)
-    patient = db.get(Patient, link.patient_id)
-    return Alert(
-        kind="self_report_suicidal_ideation",
-        link=link.ref,
-        patient=patient.ref if patient else "",
-        scale=link.scale_id,
-        reported_at=link.used_at,
+    body: AlertAcknowledgement,
+) -> AlertAcknowledged:
+    row, patient = assessment_service.acknowledge_self_report_alert(
+        db, principal.actor, link_ref, note=body.note
     )
+    return _acknowledged(row, patient, link_ref)
+
+
+@router.post(
+    "/alerts/assessments/{assessment_id}/acknowledge",
+    response_model=AlertAcknowledged,
+    summary="Acknowledge the suicide alert of a staff-entered scale with a note (a second "
+    "acknowledgement is a 409)",
+    responses={409: {"description": "Already acknowledged"}},
+)
+def acknowledge_staff(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("assessments.write"))],
+    assessment_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    body: AlertAcknowledgement,
+) -> AlertAcknowledged:
+    row, patient = assessment_service.acknowledge_staff_alert(
+        db, principal.actor, assessment_id, note=body.note
+    )
+    link = account_service.link_of_assessment(db, row.id)
+    return _acknowledged(row, patient, link.ref if link else None)
 
 
 # the patient's side: the link is the credential ---------------------------------------------

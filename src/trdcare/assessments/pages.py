@@ -42,11 +42,17 @@ from trdcare.adapters.web.selfreport import (
 from trdcare.adapters.web.templating import render
 from trdcare.assessments import service as assessment_service
 from trdcare.assessments.domain import DEFAULT_CRITERIA, SCALE_IDS, Scale, get_scale
-from trdcare.assessments.schemas import FORM_ITEM_PREFIX, Answers, SelfReportAnswers
+from trdcare.assessments.schemas import (
+    ALERT_NOTE_MAX_CHARS,
+    FORM_ITEM_PREFIX,
+    AlertAcknowledgement,
+    Answers,
+    SelfReportAnswers,
+)
 from trdcare.assessments.service import OtherAlerts
 from trdcare.audit import service as audit
 from trdcare.core.clock import utc_today
-from trdcare.core.errors import DomainError, Issue
+from trdcare.core.errors import DomainError, InvalidInput, Issue, NotFound
 from trdcare.history import service as history_service
 from trdcare.patients import service as patient_service
 from trdcare.patients.pages import patient_ref
@@ -218,6 +224,7 @@ def dashboard(
     band: Annotated[str | None, Query(max_length=30)] = None,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = DASHBOARD_PAGE_SIZE,
+    msg: Annotated[str | None, Query(max_length=30)] = None,
 ) -> HTMLResponse:
     """The caseload, filtered and sorted over every active patient, shown a page at a time.
 
@@ -233,6 +240,7 @@ def dashboard(
     open_alerts = account_service.open_alerts(db)
     for _link, ref in open_alerts:
         extras.setdefault(ref, {"alerts": []})["alerts"].append("self_report_suicidal_ideation")
+    staff_alerts = assessment_service.open_staff_alerts(db, as_of=utc_today())
     page = assessment_service.caseload_page(
         db,
         principal.actor,
@@ -270,6 +278,7 @@ def dashboard(
             "patient_refs": [e["patient"] for e in entries],
             "offset": offset,
             "self_report_alerts": [ref for _, ref in open_alerts],
+            "staff_alerts": [a.patient_ref for a in staff_alerts],
         },
     )
     return render(
@@ -297,20 +306,155 @@ def dashboard(
             "alert_labels": ALERT_LABELS,
             "urgent_alerts": URGENT_ALERTS,
             "self_report_alerts": open_alerts,
+            "staff_alerts": staff_alerts,
+            "message": DASHBOARD_MESSAGES.get(msg or ""),
             "counts": counts,
             "overdue_after_days": assessment_service.DEFAULT_OVERDUE_AFTER_DAYS,
         },
     )
 
 
-@router.post("/alerts/{link_ref}/acknowledge")
+DASHBOARD_MESSAGES = {
+    "alert_acknowledged": "Alert acknowledged. Your name, the time and your note are kept "
+    "with the assessment; the suicide-item answer stays on the record.",
+}
+
+
+def _alert_link(db: Session, link_ref: str) -> tuple[Assessment, Patient, str]:
+    """A self-report's suicide alert: its administration, patient and link ref."""
+    link = account_service.link_by_ref(db, link_ref[:20])
+    if link is None or not link.suicidal_ideation or link.assessment_id is None:
+        raise NotFound("alert: no self-report suicide alert with this ref")
+    row, patient = assessment_service.alert_assessment(db, link.assessment_id)
+    return row, patient, link.ref
+
+
+def _acknowledge_page(
+    request: Request,
+    db: Session,
+    principal: Principal,
+    row: Assessment,
+    patient: Patient,
+    action: str,
+    *,
+    note: str = "",
+    errors: list[Issue] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The confirmation step of an acknowledgement: what the alert is, and a note."""
+    audit.record(
+        db,
+        principal.actor,
+        "read",
+        "suicide_alert",
+        entity_id=row.id,
+        patient_ref=patient.ref,
+        detail={"scale": row.scale_id, "source": row.source},
+    )
+    scale = get_scale(row.scale_id)
+    flags = [f for f in row.flags if f.get("code") == "suicidal_ideation"]
+    return render(
+        request,
+        "assessments/acknowledge_alert.html",
+        {
+            "patient": patient,
+            "row": row,
+            "scale": scale,
+            "flags": flags,
+            "action": action,
+            "note": note,
+            "errors": errors or [],
+            "note_max": ALERT_NOTE_MAX_CHARS,
+        },
+        status_code=status_code,
+    )
+
+
+def _acknowledge_again(request: Request, problem: FormProblem) -> HTMLResponse:
+    """The confirmation page again, the note as typed and its problem beside it."""
+    principal = page_principal(request)
+    with page_session(request) as db:
+        if "assessment_id" in request.path_params:
+            row, patient = assessment_service.alert_assessment(
+                db, _assessment_id(request.path_params["assessment_id"])
+            )
+            action = f"/alerts/assessments/{row.id}/acknowledge"
+        else:
+            row, patient, ref = _alert_link(db, request.path_params["link_ref"])
+            action = f"/alerts/{ref}/acknowledge"
+        return _acknowledge_page(
+            request,
+            db,
+            principal,
+            row,
+            patient,
+            action,
+            note=problem.value("note"),
+            errors=problem.issues,
+            status_code=422,
+        )
+
+
+def _assessment_id(raw: str) -> int:
+    if not raw.isdigit() or len(raw) > 10:
+        raise NotFound("alert: no suicidality alert with this id")
+    return int(raw)
+
+
+@router.get("/alerts/assessments/{assessment_id}/acknowledge", response_class=HTMLResponse)
+def staff_alert_confirm(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("assessments.write"))],
+    assessment_id: str,
+) -> HTMLResponse:
+    row, patient = assessment_service.alert_assessment(db, _assessment_id(assessment_id))
+    action = f"/alerts/assessments/{row.id}/acknowledge"
+    return _acknowledge_page(request, db, principal, row, patient, action)
+
+
+@router.post("/alerts/assessments/{assessment_id}/acknowledge", response_class=HTMLResponse)
+@redisplay(_acknowledge_again)
+def staff_alert_acknowledge(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("assessments.write"))],
+    assessment_id: str,
+    form: Annotated[AlertAcknowledgement, Form()],
+) -> Response:
+    try:
+        assessment_service.acknowledge_staff_alert(
+            db, principal.actor, _assessment_id(assessment_id), note=form.note
+        )
+    except InvalidInput as exc:
+        raise FormRejected(exc, form) from exc
+    return RedirectResponse("/dashboard?msg=alert_acknowledged", status_code=303)
+
+
+@router.get("/alerts/{link_ref}/acknowledge", response_class=HTMLResponse)
+def self_report_alert_confirm(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("assessments.write"))],
+    link_ref: str,
+) -> HTMLResponse:
+    row, patient, ref = _alert_link(db, link_ref)
+    return _acknowledge_page(request, db, principal, row, patient, f"/alerts/{ref}/acknowledge")
+
+
+@router.post("/alerts/{link_ref}/acknowledge", response_class=HTMLResponse)
+@redisplay(_acknowledge_again)
 def acknowledge_alert(
     db: Db,
     principal: Annotated[Principal, Depends(Require("assessments.write"))],
     link_ref: str,
+    form: Annotated[AlertAcknowledgement, Form()],
 ) -> Response:
-    account_service.acknowledge_alert(db, principal.actor, link_ref[:20])
-    return RedirectResponse("/dashboard", status_code=303)
+    _, _, ref = _alert_link(db, link_ref)
+    try:
+        assessment_service.acknowledge_self_report_alert(db, principal.actor, ref, note=form.note)
+    except InvalidInput as exc:
+        raise FormRejected(exc, form) from exc
+    return RedirectResponse("/dashboard?msg=alert_acknowledged", status_code=303)
 
 
 # a patient's assessments ------------------------------------------------------------------

@@ -27,8 +27,10 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    update,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from trdcare.adapters.db.memo import memoized
 from trdcare.adapters.db.models import (
@@ -165,6 +167,7 @@ def _caseload_base() -> Select[Any]:
         .where(
             Assessment.suicidal_ideation.is_(True),
             Assessment.retired_at.is_(None),
+            Assessment.alert_acknowledged_at.is_(None),
             Assessment.administered_on >= bindparam("recent_since"),
         )
         .group_by(Assessment.patient_id)
@@ -314,6 +317,49 @@ class AssessmentRepository:
 
     def get(self, assessment_id: int) -> Assessment | None:
         return self.session.get(Assessment, assessment_id)
+
+    def open_staff_alerts(self, recent_since: date) -> list[tuple[Assessment, str]]:
+        """Current, unacknowledged suicidality flags of active patients on administrations
+        not answered by the patient (staff-entered or imported) on or after ``recent_since``,
+        newest first, with the patient's ref. Self-reports are the self-report links' alerts."""
+        query = (
+            select(Assessment, Patient.ref)
+            .join(Patient, Patient.id == Assessment.patient_id)
+            .where(
+                Assessment.suicidal_ideation.is_(True),
+                Assessment.retired_at.is_(None),
+                Assessment.alert_acknowledged_at.is_(None),
+                Assessment.source != "self_report",
+                Assessment.administered_on >= recent_since,
+                Patient.status == "active",
+                Patient.retired_at.is_(None),
+            )
+            .order_by(Assessment.administered_at.desc(), Assessment.id.desc())
+        )
+        return [(row, ref) for row, ref in self.session.execute(query)]
+
+    def claim_alert(self, assessment: Assessment, *, at: datetime, by: str, note: str) -> bool:
+        """Record the acknowledgement unless one is recorded already: one conditional UPDATE,
+        so of two simultaneous acknowledgements exactly one wins (PostgreSQL re-checks the
+        condition after the winner commits; SQLite has one writer at a time)."""
+        result = self.session.execute(
+            update(Assessment)
+            .where(
+                Assessment.id == assessment.id,
+                Assessment.suicidal_ideation.is_(True),
+                Assessment.alert_acknowledged_at.is_(None),
+            )
+            .values(
+                alert_acknowledged_at=at, alert_acknowledged_by=by, alert_acknowledgement_note=note
+            )
+            .execution_options(synchronize_session=False)
+        )
+        claimed = bool(getattr(result, "rowcount", 0) == 1)
+        if claimed:
+            set_committed_value(assessment, "alert_acknowledged_at", at)
+            set_committed_value(assessment, "alert_acknowledged_by", by)
+            set_committed_value(assessment, "alert_acknowledgement_note", note)
+        return claimed
 
     def items(self, assessment_ids: Sequence[int]) -> dict[int, dict[str, int]]:
         out: dict[int, dict[str, int]] = {i: {} for i in assessment_ids}

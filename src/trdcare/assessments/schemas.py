@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from pydantic import Field, model_validator
 
 from trdcare.assessments.domain import SCALE_IDS
-from trdcare.core.inputs import InputModel
+from trdcare.core.inputs import NOTE_MAX_CHARS, ClinicalNote, InputModel
 
 FORM_ITEM_PREFIX = "item_"
 MAX_ITEMS = 40  # more than any catalogued scale has (HAM-D17 form: 21 with sub-items)
@@ -67,3 +67,17 @@ class AssessmentCreate(Answers):
 
 class SelfReportAnswers(_AnswersInput):
     """A patient's answers through a self-report link: every question must be answered."""
+
+
+ALERT_NOTE_MIN_CHARS = 3
+ALERT_NOTE_MAX_CHARS = NOTE_MAX_CHARS
+
+
+class AlertAcknowledgement(InputModel):
+    """A clinician's acknowledgement of a suicidality alert: what was reviewed and done."""
+
+    note: ClinicalNote = Field(
+        min_length=ALERT_NOTE_MIN_CHARS,
+        title="What was reviewed and done",
+        description="What was reviewed and done (contact, risk assessment, safety plan)",
+    )

@@ -16,8 +16,10 @@ from typing import Any, NamedTuple
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from trdcare.accounts import service as account_service
+from trdcare.accounts.domain import is_allowed
 from trdcare.adapters.db.models import Assessment, Patient, TreatmentCourse
-from trdcare.adapters.db.stamping import stamp_new
+from trdcare.adapters.db.stamping import snapshot, stamp_new
 from trdcare.assessments.domain import (
     CourseOutcome,
     ScaleResult,
@@ -29,10 +31,12 @@ from trdcare.assessments.domain import (
     score,
 )
 from trdcare.assessments.repository import AssessmentRepository, CaseloadRow, ScoredAdministration
+from trdcare.assessments.schemas import ALERT_NOTE_MAX_CHARS, ALERT_NOTE_MIN_CHARS
 from trdcare.audit import service as audit
 from trdcare.core.actor import Actor
 from trdcare.core.clock import past_moment, utc_now
-from trdcare.core.errors import InvalidInput, IssueCollector, NotFound
+from trdcare.core.errors import Conflict, InvalidInput, IssueCollector, NotFound, PermissionDenied
+from trdcare.core.text import unsafe_character
 from trdcare.history import service as history_service
 
 # Clock skew tolerated between a device entering an assessment and the server.
@@ -248,6 +252,142 @@ def caseload_summary(
         session, actor, "read", "caseload", detail={"scale": scale_id, "patients": len(out)}
     )
     return out
+
+
+# Suicidality alerts ----------------------------------------------------------------------
+# A positive suicide item (PHQ-9 item 9, HAM-D17 item 3, MADRS item 10, the C-SSRS screener)
+# raises an alert. One the patient answered alone (a self-report link) stays open until a
+# clinician acknowledges it; one entered by staff (who administered the scale and heard the
+# answer) or imported shows while recent (alert_window_days) unless acknowledged first.
+# Acknowledging records who, when and a note of what was done; the flag itself stays.
+
+
+class StaffAlert(NamedTuple):
+    """An open suicidality alert of a staff-entered or imported administration."""
+
+    assessment: Assessment
+    patient_ref: str
+
+
+def open_staff_alerts(
+    session: Session, *, as_of: date, alert_window_days: int = DEFAULT_ALERT_WINDOW_DAYS
+) -> list[StaffAlert]:
+    """Open alerts of staff-entered and imported administrations, newest first (self-report
+    alerts are the self-report links': :func:`trdcare.accounts.service.open_alerts`)."""
+    since = as_of - timedelta(days=alert_window_days)
+    return [StaffAlert(a, ref) for a, ref in AssessmentRepository(session).open_staff_alerts(since)]
+
+
+def _checked_note(note: str) -> str:
+    text = note.strip()
+    allowed = (
+        f"what was reviewed and done (contact, risk assessment), {ALERT_NOTE_MIN_CHARS} to "
+        f"{ALERT_NOTE_MAX_CHARS} characters"
+    )
+    if not ALERT_NOTE_MIN_CHARS <= len(text) <= ALERT_NOTE_MAX_CHARS:
+        given = f"{len(text)} characters"
+        raise InvalidInput.single("note", "is required", allowed=allowed, given=given)
+    unsafe = unsafe_character(text)
+    if unsafe is not None:
+        raise InvalidInput.single(
+            "note", f"contains a character that cannot be stored ({unsafe[1]})", allowed=allowed
+        )
+    return text
+
+
+def alert_assessment(session: Session, assessment_id: int) -> tuple[Assessment, Patient]:
+    """The administration whose suicidality alert is meant, with its patient.
+
+    Raises
+    ------
+    NotFound
+        No current administration with a suicidality flag has this id.
+    """
+    row = AssessmentRepository(session).get(assessment_id)
+    patient = session.get(Patient, row.patient_id) if row is not None else None
+    if row is None or patient is None or not row.suicidal_ideation or row.retired_at is not None:
+        raise NotFound("alert: no suicidality alert with this id")
+    return row, patient
+
+
+def _acknowledge(session: Session, actor: Actor, row: Assessment, note: str) -> None:
+    if not is_allowed(actor.role, "assessments.write"):
+        raise PermissionDenied("alert: only clinical staff acknowledge alerts")
+    if row.alert_acknowledged_at is not None:
+        raise Conflict(_already(row))
+    snapshot(session, row, actor, "suicidality alert acknowledged")
+    session.flush()
+    if not AssessmentRepository(session).claim_alert(
+        row, at=utc_now(), by=actor.username, note=note
+    ):
+        session.refresh(row)
+        raise Conflict(_already(row))
+
+
+def _already(row: Assessment) -> str:
+    at = row.alert_acknowledged_at
+    when = f" at {at:%Y-%m-%d %H:%M} UTC" if at else ""
+    by = row.alert_acknowledged_by or "another user"
+    return f"alert: already acknowledged by {by}{when}; nothing was changed"
+
+
+def acknowledge_staff_alert(
+    session: Session, actor: Actor, assessment_id: int, *, note: str
+) -> tuple[Assessment, Patient]:
+    """A clinician acknowledges the suicidality alert of a staff-entered (or imported)
+    administration, with a note of what was done; who and when are kept with it.
+
+    Of two acknowledgements only the first is kept (a conditional UPDATE): the second gets a
+    :class:`Conflict` naming who acknowledged it.
+
+    Raises
+    ------
+    InvalidInput
+        No note, or one too long (``note``).
+    NotFound
+        No current administration with a suicidality flag has this id.
+    PermissionDenied
+        Not clinical staff.
+    Conflict
+        Already acknowledged.
+    """
+    text = _checked_note(note)
+    row, patient = alert_assessment(session, assessment_id)
+    if row.source == "self_report":
+        link = account_service.link_of_assessment(session, row.id)
+        if link is not None:
+            return acknowledge_self_report_alert(session, actor, link.ref, note=text)
+    _acknowledge(session, actor, row, text)
+    audit.record(
+        session,
+        actor,
+        "update",
+        "suicide_alert",
+        entity_id=row.id,
+        patient_ref=patient.ref,
+        detail={"acknowledged": True, "scale": row.scale_id, "source": row.source},
+    )
+    return row, patient
+
+
+def acknowledge_self_report_alert(
+    session: Session, actor: Actor, link_ref: str, *, note: str
+) -> tuple[Assessment, Patient]:
+    """A clinician acknowledges a self-report's suicide alert: the link's alert (who, when)
+    and its administration's (who, when, note), so the caseload's alert ends too.
+
+    Raises
+    ------
+    InvalidInput, NotFound, PermissionDenied, Conflict
+        As :func:`acknowledge_staff_alert`.
+    """
+    text = _checked_note(note)
+    link = account_service.acknowledge_alert(session, actor, link_ref)
+    if link.assessment_id is None:
+        raise NotFound("alert: this self-report has no stored answers")
+    row, patient = alert_assessment(session, link.assessment_id)
+    _acknowledge(session, actor, row, text)
+    return row, patient
 
 
 # Alerts that outrank any number of others on the caseload (the assessments room's own

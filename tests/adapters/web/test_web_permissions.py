@@ -27,6 +27,7 @@ from trdcare.adapters.db.models import Patient
 from trdcare.adapters.web.auth import Require
 from trdcare.adapters.web.security import csrf_token
 from trdcare.adapters.web.selfreport import LinkHolder
+from trdcare.assessments import service as assessment_service
 from web_support import SECRET, SETUP, WebClient, add_patient, client, username_for, web_app
 
 FIXTURES = (client, web_app)
@@ -93,6 +94,9 @@ class Fixtures:
             link, token = account_service.create_link(
                 session, SETUP, patient, "phq9", expires_in_hours=2
             )
+            flagged, _ = assessment_service.record_assessment(
+                session, SETUP, patient, "phq9", {str(i): 1 for i in range(1, 10)}
+            )
             user = account_service.get_user(session, username_for("clinician"))
             api_token, _ = account_service.create_token(
                 session, SETUP, user, TokenCreate(name="victim", expires_in_days=1)
@@ -102,6 +106,7 @@ class Fixtures:
             "token": token,
             "link_csrf": csrf_token(SECRET, "self_report", link.ref),
             "link_ref": link.ref,
+            "assessment_id": str(flagged.id),
             "token_ref": api_token.ref,
             "username": username_for("technician"),
             "scale_id": "phq9",

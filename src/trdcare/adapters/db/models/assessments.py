@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, true
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from trdcare.adapters.db.base import Base, JSONType, Retirable, Stamped
@@ -32,6 +32,11 @@ class Assessment(Stamped, Retirable, Base):
     suicidal_ideation: Mapped[bool] = mapped_column(Boolean, default=False)
     triage: Mapped[str | None] = mapped_column(String(20), default=None)
     flags: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    # A clinician's acknowledgement of the suicidality alert this administration raised: who,
+    # when and what was done. The flag itself stays; the alert ends.
+    alert_acknowledged_at: Mapped[datetime | None] = mapped_column(default=None)
+    alert_acknowledged_by: Mapped[str | None] = mapped_column(String(120), default=None)
+    alert_acknowledgement_note: Mapped[str | None] = mapped_column(Text, default=None)
 
     __table_args__ = (
         Index("ix_assessments_patient_scale_on", "patient_id", "scale_id", "administered_on"),
