@@ -18,6 +18,7 @@ from trdcare.adapters.db.models import AuditEvent, RecordVersion
 from trdcare.assessments import service
 from trdcare.core.actor import Actor
 from trdcare.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from trdcare.core.inputs import NOTE_MAX_CHARS
 from trdcare.patients import service as patient_service
 from trdcare.patients.schemas import PatientCreate
 
@@ -93,7 +94,7 @@ def test_a_second_acknowledgement_is_refused(session: Session) -> None:
     assert (row.alert_acknowledged_by, row.alert_acknowledgement_note) == ("dr.b", NOTE)
 
 
-@pytest.mark.parametrize("note", ["", "  ", "ok", "x" * 1001, "seen\x1b[2J"])
+@pytest.mark.parametrize("note", ["", "  ", "ok", "x" * (NOTE_MAX_CHARS + 1), "seen\x1b[2J"])
 def test_the_note_is_required_and_checked(session: Session, note: str) -> None:
     _, row = _madrs(session, item_10=4)
     with pytest.raises(InvalidInput) as refused:
