@@ -24,6 +24,7 @@ from trdcare.core.errors import NotFound
 from trdcare.core.text import FreeText, SingleLineText
 from trdcare.patients import service as patient_service
 from trdcare.patients.endpoints import PatientRef
+from trdcare.tms import schemas
 from trdcare.tms import service as tms_service
 from trdcare.tms.domain import (
     DepthAdjustment,
@@ -237,7 +238,12 @@ def overview(db: Session, principal: Principal, patient: Patient) -> dict[str, A
 
 
 # calculators and the library (no patient data) --------------------------------------------
-@router.get("/tms/f3", summary="Beam F3 (or mirrored F4) from three head measurements")
+@router.get(
+    "/tms/f3",
+    response_model=schemas.Target,
+    response_model_exclude_unset=True,
+    summary="Beam F3 (or mirrored F4) from three head measurements",
+)
 def f3(
     _: Annotated[Principal, Depends(Require("tms.tools"))],
     tragus_tragus_cm: Annotated[float, Query()],
@@ -248,21 +254,36 @@ def f3(
     return beam_f3(tragus_tragus_cm, nasion_inion_cm, circumference_cm, side=side).to_dict()
 
 
-@router.get("/tms/target-rule", summary="The 5.5 cm rule from the motor hotspot")
+@router.get(
+    "/tms/target-rule",
+    response_model=schemas.Target,
+    response_model_exclude_unset=True,
+    summary="The 5.5 cm rule from the motor hotspot",
+)
 def target_rule(
     _: Annotated[Principal, Depends(Require("tms.tools"))], side: Annotated[Side, Query()] = "left"
 ) -> dict[str, Any]:
     return hotspot_rule_target(side=side).to_dict()
 
 
-@router.get("/tms/protocols", summary="The protocol library and the clinic's custom protocols")
+@router.get(
+    "/tms/protocols",
+    response_model=list[schemas.Protocol],
+    response_model_exclude_unset=True,
+    summary="The protocol library and the clinic's custom protocols",
+)
 def protocols(
     db: Db, _: Annotated[Principal, Depends(Require("tms.tools"))]
 ) -> list[dict[str, Any]]:
     return tms_service.list_protocols(db)
 
 
-@router.get("/tms/protocols/{protocol_id}", summary="One protocol with its safety check")
+@router.get(
+    "/tms/protocols/{protocol_id}",
+    response_model=schemas.CheckedProtocol,
+    response_model_exclude_unset=True,
+    summary="One protocol with its safety check",
+)
 def protocol(
     db: Db, _: Annotated[Principal, Depends(Require("tms.tools"))], protocol_id: ProtocolId
 ) -> dict[str, Any]:
@@ -279,6 +300,8 @@ def protocol(
 @router.post(
     "/tms/protocols",
     status_code=201,
+    response_model=schemas.SavedProtocol,
+    response_model_exclude_unset=True,
     summary="Save a custom protocol (past the limits only with a physician override reason)",
 )
 def save_protocol(
@@ -292,7 +315,12 @@ def save_protocol(
     return {"key": row.key, "approval": approval.to_dict(), "definition": row.definition}
 
 
-@router.post("/tms/check", summary="Check an rTMS parameter set against the safety limits")
+@router.post(
+    "/tms/check",
+    response_model=schemas.ParameterCheck,
+    response_model_exclude_unset=True,
+    summary="Check an rTMS parameter set against the safety limits",
+)
 def check(
     _: Annotated[Principal, Depends(Require("tms.tools"))], body: ParameterCheckIn
 ) -> dict[str, Any]:
@@ -305,14 +333,24 @@ def check(
     ).to_dict()
 
 
-@router.post("/tms/intensity", summary="Treatment intensity (%MSO) from MT and %MT")
+@router.post(
+    "/tms/intensity",
+    response_model=schemas.Intensity,
+    response_model_exclude_unset=True,
+    summary="Treatment intensity (%MSO) from MT and %MT",
+)
 def intensity(
     _: Annotated[Principal, Depends(Require("tms.tools"))], body: IntensityIn
 ) -> dict[str, Any]:
     return treatment_intensity(body.mt_pct_mso, body.pct_mt, depth=depth_of(body.depth)).to_dict()
 
 
-@router.post("/tms/mt/simulate", summary="One ML-PEST hunt on a seeded virtual subject")
+@router.post(
+    "/tms/mt/simulate",
+    response_model=schemas.SimulatedHunt,
+    response_model_exclude_unset=True,
+    summary="One ML-PEST hunt on a seeded virtual subject",
+)
 def mt_simulate(
     _: Annotated[Principal, Depends(Require("tms.tools"))], body: SimulateIn
 ) -> dict[str, Any]:
@@ -324,19 +362,26 @@ def mt_simulate(
     ).to_dict()
 
 
-@router.get("/tms/screening", summary="Screening questionnaires and the findings catalogue")
+@router.get(
+    "/tms/screening",
+    response_model=schemas.ScreeningCatalogue,
+    response_model_exclude_unset=True,
+    summary="Screening questionnaires and the findings catalogue",
+)
 def screening(_: Annotated[Principal, Depends(Require("tms.tools"))]) -> dict[str, Any]:
     return {
         "questionnaires": [q.to_dict() for q in questionnaires()],
-        "findings": [
-            {"id": f.id, "label": f.label, "class": f.klass, "requires_detail": f.requires_detail}
-            for f in finding_catalogue().values()
-        ],
+        "findings": list(finding_catalogue().values()),
     }
 
 
 # a patient's TMS pathway ------------------------------------------------------------------
-@router.get("/patients/{ref}/tms", summary="Latest screen, threshold hunt and current course")
+@router.get(
+    "/patients/{ref}/tms",
+    response_model=schemas.Overview,
+    response_model_exclude_unset=True,
+    summary="Latest screen, threshold hunt and current course",
+)
 def patient_tms(
     db: Db, principal: Annotated[Principal, Depends(Require("tms.read"))], ref: PatientRef
 ) -> dict[str, Any]:
@@ -346,6 +391,8 @@ def patient_tms(
 @router.post(
     "/patients/{ref}/tms/screens",
     status_code=201,
+    response_model=schemas.Screen,
+    response_model_exclude_unset=True,
     summary="Record a safety screen: verdict contraindicated / caution / clear, with reasons",
 )
 def create_screen(
@@ -370,6 +417,8 @@ def create_screen(
 
 @router.post(
     "/patients/{ref}/tms/screens/acknowledge",
+    response_model=schemas.Screen,
+    response_model_exclude_unset=True,
     summary="The signed-in physician acknowledges the latest 'caution' screen",
 )
 def acknowledge_screen(
@@ -387,6 +436,8 @@ def acknowledge_screen(
 
 @router.post(
     "/patients/{ref}/tms/mt",
+    response_model=schemas.Hunt,
+    response_model_exclude_unset=True,
     summary="ML-PEST motor-threshold hunt: open it (start_pct_mso) or record one MEP",
 )
 def mt_step(
@@ -411,6 +462,8 @@ def mt_step(
 @router.post(
     "/patients/{ref}/tms/plan",
     status_code=201,
+    response_model=schemas.Course,
+    response_model_exclude_unset=True,
     summary="Plan a course: protocol, target, intensity from the MT, calendar",
 )
 def plan_course(
@@ -446,6 +499,8 @@ def plan_course(
 
 @router.get(
     "/patients/{ref}/tms/course",
+    response_model=schemas.Course,
+    response_model_exclude_unset=True,
     summary="The current course: calendar, planned vs delivered, events, reviews",
 )
 def course(
@@ -461,6 +516,8 @@ def course(
 @router.post(
     "/patients/{ref}/tms/sessions",
     status_code=201,
+    response_model=schemas.LoggedSession,
+    response_model_exclude_unset=True,
     summary="Log a delivered session (pre-filled from the plan, checked against the limits)",
 )
 def log_session(
@@ -482,6 +539,8 @@ def log_session(
 @router.post(
     "/patients/{ref}/tms/adverse-events",
     status_code=201,
+    response_model=schemas.AdverseEventReport,
+    response_model_exclude_unset=True,
     summary="Report adverse events outside a session (a serious one pauses the course)",
 )
 def report_adverse_event(
@@ -502,6 +561,8 @@ def report_adverse_event(
 
 @router.post(
     "/patients/{ref}/tms/adverse-events/acknowledge",
+    response_model=schemas.AcknowledgedEvents,
+    response_model_exclude_unset=True,
     summary="The signed-in physician acknowledges the course's serious adverse events",
 )
 def acknowledge_adverse_events(
@@ -517,10 +578,15 @@ def acknowledge_adverse_events(
     return {"adverse_events": [tms_service.adverse_event_to_dict(r) for r in rows]}
 
 
-@router.get("/patients/{ref}/tms/sessions", summary="Delivered sessions of the current course")
+@router.get(
+    "/patients/{ref}/tms/sessions",
+    response_model=list[schemas.SessionLog],
+    response_model_exclude_unset=True,
+    summary="Delivered sessions of the current course",
+)
 def sessions(
     db: Db, principal: Annotated[Principal, Depends(Require("tms.read"))], ref: PatientRef
-) -> list[dict[str, Any]]:
+) -> Any:
     patient = _patient(db, principal, ref, "tms_sessions")
     repo = TmsRepository(db)
     plan = repo.current_plan(patient.id)
@@ -535,32 +601,13 @@ def sessions(
         patient_ref=patient.ref,
         detail={"count": len(logs)},
     )
-    return [
-        {
-            "session_number": lg.session_number,
-            "delivered_at": lg.delivered_at.isoformat(),
-            "planned_pulses": lg.planned_pulses,
-            "pulses_delivered": lg.pulses_delivered,
-            "excess_reason": lg.excess_reason,
-            "intensity_pct_mso": lg.intensity_pct_mso,
-            "mt_pct_mso": lg.mt_pct_mso,
-            "intensity_pct_mt": lg.intensity_pct_mt,
-            "trains_delivered": lg.trains_delivered,
-            "coil": lg.coil,
-            "device": lg.device,
-            "target": lg.target,
-            "operator": lg.operator,
-            "mt_rechecked": lg.mt_rechecked,
-            "interruptions": lg.interruptions,
-            "side_effects": lg.side_effects,
-            "timing_flags": lg.timing_flags,
-        }
-        for lg in logs
-    ]
+    return logs
 
 
 @router.post(
     "/patients/{ref}/tms/pause-review",
+    response_model=schemas.PauseReview,
+    response_model_exclude_unset=True,
     summary="The signed-in physician resumes or stops a paused course",
 )
 def pause_review(
@@ -585,6 +632,8 @@ def pause_review(
 @router.post(
     "/patients/{ref}/tms/reviews",
     status_code=201,
+    response_model=schemas.Review,
+    response_model_exclude_unset=True,
     summary="Decision-point suggestions from the course's ratings (stored as pending)",
 )
 def create_review(
@@ -600,6 +649,8 @@ def create_review(
 
 @router.post(
     "/patients/{ref}/tms/reviews/decide",
+    response_model=schemas.Review,
+    response_model_exclude_unset=True,
     summary="The signed-in clinician accepts or declines the pending suggestion (signed off)",
 )
 def decide(
