@@ -20,6 +20,7 @@ from starlette.datastructures import FormData
 from trdcare.accounts import service as account_service
 from trdcare.accounts.domain import may_see_link_field
 from trdcare.accounts.schemas import SelfReportLinkCreate
+from trdcare.accounts.service import LinkAlreadyUsed
 from trdcare.adapters.db.models import Assessment, Patient
 from trdcare.adapters.web.auth import Principal, Require, client_source, form_data
 from trdcare.adapters.web.charts import BandArea, Threshold, trajectory_svg
@@ -742,6 +743,8 @@ def self_report_submit(
         raise CsrfFailed("csrf_token: the form is stale; open the link again")
     try:
         flagged = submit_self_report(db, opened, form.answers, source=client_source(request))
+    except LinkAlreadyUsed:
+        raise  # another submission won: the error page says so (not the form again)
     except DomainError as exc:  # raised before anything is written
         raise FormRejected(exc, _form_of(form)) from exc
     return render(
