@@ -13,23 +13,30 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 import pytest
 import uvicorn
 from sqlalchemy import Engine
 
+from trdcare.accounts import service as account_service
+from trdcare.accounts.schemas import TokenCreate
+from trdcare.adapters.db.engine import unit_of_work
 from trdcare.adapters.web.app import create_app
-from web_support import add_staff, make_settings
+from web_support import SETUP, add_staff, make_settings, username_for
 
 T = TypeVar("T")
 # Requests one served app runs at once in these tests (the default is 4; more in flight
 # makes every request of a burst overlap).
 IN_FLIGHT = 16
+# Simultaneous requests of one burst.
+BURST = 6
 
 
 class ServedApp:
@@ -85,3 +92,39 @@ def at_once(n: int, request: Callable[[int], T]) -> list[T]:
 
     with ThreadPoolExecutor(max_workers=n) as pool:
         return list(pool.map(run, range(n)))
+
+
+def bearer_tokens(app: ServedApp, role: str, n: int) -> list[str]:
+    """``n`` API tokens of the test account of ``role``."""
+    with unit_of_work(app.engine) as session:
+        user = account_service.get_user(session, username_for(role))
+        return [
+            account_service.create_token(
+                session, SETUP, user, TokenCreate(name=f"concurrency {i}", expires_in_days=1)
+            )[1]
+            for i in range(n)
+        ]
+
+
+@contextmanager
+def api(app: ServedApp, role: str) -> Iterator[httpx.Client]:
+    """An API client signed in as ``role`` with a bearer token of its own."""
+    (token,) = bearer_tokens(app, role, 1)
+    with app.client(headers={"authorization": f"Bearer {token}"}) as http:
+        yield http
+
+
+def burst(
+    app: ServedApp, role: str, url: str, body: dict[str, Any], n: int = BURST
+) -> Counter[int]:
+    """POST ``body`` to ``url`` as ``role`` from ``n`` clients at once; how many got each
+    status (a 5xx fails the test at once)."""
+    tokens = bearer_tokens(app, role, n)
+
+    def post(i: int) -> int:
+        with app.client(headers={"authorization": f"Bearer {tokens[i]}"}) as http:
+            response = http.post(url, json=body)
+        assert response.status_code < 500, response.text
+        return response.status_code
+
+    return Counter(at_once(n, post))

@@ -1,7 +1,7 @@
 """Single-use and check-then-write paths of the accounts room under simultaneous requests
 to a served app, on SQLite and PostgreSQL: a self-report link is used exactly once, the
-sign-in lockout checks no more passwords than its limit, and a suicide alert is
-acknowledged once. The assertions count winners, never timings."""
+sign-in lockout checks no more passwords than its limit (the alert acknowledgement's test
+is tests/assessments/test_alert_concurrency.py). The assertions count winners, never timings."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from web_support import SECRET, SETUP, add_patient, csrf_from, username_for
 
 FIXTURES = (served_app,)
 PHQ9 = {str(i): 1 for i in range(1, 10)}
-BURST = 12
+LINK_BURST = 12
 
 
 def _links(app: ServedApp, count: int) -> tuple[str, list[tuple[str, str]]]:
@@ -55,7 +55,7 @@ def test_a_self_report_link_is_used_exactly_once(served_app: ServedApp) -> None:
                     return http.post(f"/r/{token}", data=form)
                 return http.post(f"/api/v1/self-report/{token}", json={"answers": PHQ9})
 
-        answers = at_once(BURST, submit)
+        answers = at_once(LINK_BURST, submit)
         statuses = Counter(r.status_code for r in answers)
         assert statuses[200] == 1, statuses
         assert set(statuses) <= {200, 404, 409}, statuses

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
+from trdcare.adapters.db.locking import lock_patient
 from trdcare.adapters.db.models import Patient, TreatmentCourse
 from trdcare.adapters.db.models.tms import (
     TmsAdverseEvent,
@@ -187,6 +188,7 @@ def acknowledge_screen(
     session: Session, actor: Actor, patient: Patient, *, physician: str, note: str
 ) -> TmsScreen:
     """Record a physician's acknowledgement of the latest (caution) screen."""
+    lock_patient(session, patient.id)
     repo = TmsRepository(session)
     row = repo.latest_screen(patient.id)
     if row is None:
@@ -426,6 +428,7 @@ def plan(
     """Plan (and start) a TMS course: checks the latest screen, approves the protocol
     (limits, clearance or physician override), builds the calendar, computes the treatment
     intensity from the MT, and opens the generic treatment course."""
+    lock_patient(session, patient.id)  # of simultaneous plans, one finds no ongoing course
     repo = TmsRepository(session)
     current = repo.current_plan(patient.id)
     if current is not None and current.status in ("planned", "active", "paused"):
@@ -531,6 +534,20 @@ def _require_plan(session: Session, patient: Patient) -> TmsCoursePlan:
     return row
 
 
+def _plan_to_change(session: Session, patient: Patient) -> TmsCoursePlan:
+    """The current plan, for a use case that checks its state and then changes it.
+
+    The patient's row lock is taken first, so simultaneous changes of one course (two
+    session logs, two pause reviews, two acknowledgements) run one after the other, each
+    reading the state the previous one committed (:mod:`trdcare.adapters.db.locking`).
+    """
+    lock_patient(session, patient.id)
+    row = TmsRepository(session).current_plan(patient.id)
+    if row is None:
+        raise Conflict("no planned TMS course for this patient: plan one first")
+    return row
+
+
 def _protocol_of(row: TmsCoursePlan) -> Protocol:
     return protocol_from_dict(row.protocol)
 
@@ -617,7 +634,7 @@ def log_session(
     intensity (%MSO) and MT in use.
     """
     repo = TmsRepository(session)
-    row = _require_plan(session, patient)
+    row = _plan_to_change(session, patient)
     protocol = _protocol_of(row)
     values = dict(data)
     values.setdefault("session_number", row.delivered_sessions + 1)
@@ -725,7 +742,7 @@ def report_adverse_event(
     InvalidInput
         See :func:`trdcare.tms.domain.sessions.adverse_event_report`.
     """
-    row = _require_plan(session, patient)
+    row = _plan_to_change(session, patient)
     # "Not in the future" by the clinic's calendar (the plan's time zone), not UTC's.
     today = utc_now().astimezone(_tz(row.time_zone)).date()
     report = adverse_event_report(
@@ -790,7 +807,7 @@ def acknowledge_adverse_events(
     if len(note.strip()) < 3:
         issues.add("note", "is required", allowed="what was reviewed and decided", given=note)
     issues.raise_if_any()
-    row = _require_plan(session, patient)
+    row = _plan_to_change(session, patient)
     events = _acknowledge(session, actor, row, by=physician.strip(), note=note.strip())
     if not events:
         raise Conflict("no serious adverse event of this course awaits acknowledgement")
@@ -906,7 +923,7 @@ def resolve_pause(
 ) -> tuple[TmsDecisionReview, Transition]:
     """A physician's review of a paused course: resume (re-planning the remaining sessions
     from ``resume_on``, default the next weekday) or stop."""
-    row = _require_plan(session, patient)
+    row = _plan_to_change(session, patient)
     transition = review_pause(_state(row), PhysicianReview(physician, decision, note))  # type: ignore[arg-type]
     _apply_state(session, actor, row, transition, f"pause review: {decision}")
     # The review weighed the course's serious adverse events: they are acknowledged by it.
@@ -949,7 +966,7 @@ def decision_review(
     """Suggestions at the latest decision point from the course's ratings (stored as a
     pending review for the clinician to accept or decline)."""
     repo = TmsRepository(session)
-    row = _require_plan(session, patient)
+    row = _plan_to_change(session, patient)
     course = repo.course(row.treatment_course_id)
     assert course is not None
     scale_id = scale or course.primary_scale
@@ -1017,7 +1034,7 @@ def decide(
     if not by.strip():
         raise InvalidInput.single("by", "is required", allowed="the deciding clinician", given=by)
     repo = TmsRepository(session)
-    row = _require_plan(session, patient)
+    row = _plan_to_change(session, patient)
     pending = [
         r for r in repo.reviews(row.id) if r.kind == "decision_point" and r.decision == "pending"
     ]
@@ -1105,7 +1122,9 @@ def mt_step(
     max_pulses: int | None = None,
 ) -> TmsMtSession:
     """Open an ML-PEST hunt (``start_pct_mso``) or record one response (``mep``) in the
-    patient's open hunt; the state is stored after every step."""
+    patient's open hunt; the state is stored after every step (one step at a time: the
+    patient's row lock is held, so simultaneous steps each see the one before)."""
+    lock_patient(session, patient.id)
     repo = TmsRepository(session)
     open_row = repo.open_mt_session(patient.id)
     if start_pct_mso is not None:
