@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from trdcare.adapters.web.auth import Principal, Require
 from trdcare.adapters.web.db import Db
 from trdcare.core.clock import utc_today
+from trdcare.history import schemas
 from trdcare.history import service as history_service
 from trdcare.history.domain import CRITERIA_PRESETS, history_to_dict, parse_history
 from trdcare.history.service import MODALITIES
@@ -83,6 +84,8 @@ def _with_as_of(document: dict[str, Any], as_of: date) -> dict[str, Any]:
 
 @router.get(
     "/patients/{ref}/history",
+    response_model=schemas.HistoryWithStaging,
+    response_model_exclude_unset=True,
     summary="The current episode's treatment history with TRD status and stages explained",
 )
 def get_history(
@@ -111,6 +114,8 @@ def _store(
 
 @router.post(
     "/patients/{ref}/history",
+    response_model=schemas.HistoryWithStaging,
+    response_model_exclude_unset=True,
     status_code=201,
     summary="Record the treatment history of the current episode (409 if one exists)",
 )
@@ -125,6 +130,8 @@ def create_history(
 
 @router.put(
     "/patients/{ref}/history",
+    response_model=schemas.HistoryWithStaging,
+    response_model_exclude_unset=True,
     summary="Replace the current episode's history (the old one is retired and kept)",
 )
 def replace_history(
@@ -138,6 +145,8 @@ def replace_history(
 
 @router.get(
     "/patients/{ref}/staging",
+    response_model=schemas.StagingReport,
+    response_model_exclude_unset=True,
     summary="TRD status, Maudsley, Thase-Rush and MGH-S of the stored history, explained",
 )
 def staging(
@@ -156,6 +165,8 @@ def staging(
 
 @router.post(
     "/staging",
+    response_model=schemas.StagingReport,
+    response_model_exclude_unset=True,
     summary="Stage a history document without storing it (no patient record involved)",
 )
 def stage_document(

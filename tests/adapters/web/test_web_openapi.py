@@ -18,15 +18,10 @@ from web_support import make_settings
 NOT_YET_TYPED: frozenset[str] = frozenset(
     {
         "GET /api/v1/caseload",
-        "GET /api/v1/patients/{ref}/history",
         "GET /api/v1/patients/{ref}/outcome",
-        "GET /api/v1/patients/{ref}/staging",
         "GET /api/v1/scales",
         "GET /api/v1/scales/{scale_id}",
-        "POST /api/v1/patients/{ref}/history",
         "POST /api/v1/score",
-        "POST /api/v1/staging",
-        "PUT /api/v1/patients/{ref}/history",
     }
 )
 
