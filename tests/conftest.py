@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from trdcare.adapters.db.engine import make_engine, session_factory
 from trdcare.adapters.db.migrate import upgrade
 from trdcare.adapters.db.models import Base
+from trdcare.audit.domain import AuditKey
+from trdcare.audit.keys import ENV_AUDIT_KEY, ENV_AUDIT_KEY_FILE, set_default_key
 from trdcare.core.actor import Actor
 
 IN_CI = bool(os.environ.get("CI"))
@@ -26,6 +28,27 @@ POSTGRES_URL = os.environ.get(
 )
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
 BACKENDS = ("sqlite", "postgresql")
+
+# One audit key for the whole run: engines the tests make seal with it (set_default_key), and
+# so do the CLI commands and served apps they start (the environment).
+TEST_AUDIT_KEY_TEXT = "test-audit-key-" + "k" * 40
+TEST_AUDIT_KEY = AuditKey(TEST_AUDIT_KEY_TEXT.encode("utf-8"))
+os.environ[ENV_AUDIT_KEY] = TEST_AUDIT_KEY_TEXT
+os.environ.pop(ENV_AUDIT_KEY_FILE, None)
+set_default_key(TEST_AUDIT_KEY)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """CLI commands under test use a data folder of their own, never the user's (its
+    checkpoint file or keys would otherwise leak into the tests)."""
+    before = os.environ.get("TRDCARE_DATA_DIR")
+    os.environ["TRDCARE_DATA_DIR"] = str(tmp_path_factory.mktemp("data-dir"))
+    yield
+    if before is None:
+        os.environ.pop("TRDCARE_DATA_DIR", None)
+    else:
+        os.environ["TRDCARE_DATA_DIR"] = before
 
 
 def missing(reason: str) -> None:

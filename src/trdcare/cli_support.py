@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -28,6 +29,9 @@ from trdcare.core.checks import find_nul_character
 from trdcare.core.errors import DomainError
 from trdcare.core.input_errors import plain_issues
 
+if TYPE_CHECKING:
+    from trdcare.audit.domain import AuditKey
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -38,6 +42,7 @@ EXIT_BAD_INPUT = 2
 class CliContext:
     settings: Settings
     _engine: Engine | None = field(default=None, repr=False)
+    _audit_key: AuditKey | None = field(default=None, repr=False)
 
     @property
     def actor(self) -> Actor:
@@ -47,8 +52,25 @@ class CliContext:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
+            from trdcare.audit.keys import bind_key
+
+            key = self.audit_key
             self._engine = make_engine(self.settings.database_url)
+            bind_key(self._engine, key)
         return self._engine
+
+    @property
+    def audit_key(self) -> AuditKey:
+        """The key that seals the audit log (see :mod:`trdcare.audit.keys`); exit 2 with
+        the reason when there is none (production never makes one up)."""
+        from trdcare.audit.keys import AuditKeyError, load_audit_key
+
+        if self._audit_key is None:
+            try:
+                self._audit_key = load_audit_key(self.settings.data_dir, production=_production())
+            except AuditKeyError as exc:
+                fail("", str(exc))
+        return self._audit_key
 
     def close(self) -> None:
         if self._engine is not None:
@@ -68,6 +90,10 @@ class CliContext:
         self.ensure_schema()
         with unit_of_work(self.engine) as session:
             yield session
+
+
+def _production() -> bool:
+    return os.environ.get("TRDCARE_ENV", "").strip().lower() == "production"
 
 
 READ_MODEL_ACTOR = Actor(username="system:read-models", role="system", source="job")

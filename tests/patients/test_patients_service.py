@@ -46,8 +46,8 @@ def test_add_find_and_audit(session: Session, actor: Actor) -> None:
     assert actions == ["create", "read", "read"]
     details = session.scalars(select(AuditEvent.detail)).all()
     assert all("Ada" not in str(d) and "MRN-1" not in str(d) for d in details)
-    entries, broken = audit_service.verify(session)
-    assert entries == 3 and broken is None
+    verified = audit_service.verify(session, checkpoint_path=None)
+    assert verified.entries == 3 and verified.intact
 
 
 def test_duplicate_mrn_is_refused_without_echoing_it(session: Session, actor: Actor) -> None:

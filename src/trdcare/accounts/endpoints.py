@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 
 from trdcare.accounts import service as account_service
@@ -20,7 +20,7 @@ from trdcare.accounts.schemas import (
     UserCreate,
     UserUpdate,
 )
-from trdcare.adapters.web.auth import Principal, Require
+from trdcare.adapters.web.auth import Principal, Require, settings_of
 from trdcare.adapters.web.db import Db
 from trdcare.adapters.web.pagination import Page, Paging
 from trdcare.audit import service as audit_service
@@ -70,10 +70,22 @@ class AuditEventOut(BaseModel):
 
 
 class AuditVerification(BaseModel):
+    """What `audit verify` read, what it found, and what it can and cannot vouch for."""
+
     entries: int
     intact: bool
     first_broken_entry: int | None
     reason: str | None
+    chains: int
+    keyed_entries: int
+    plain_entries: int
+    key_id: str | None
+    checkpoints: int
+    last_checkpoint_at: datetime | None
+    entries_after_last_checkpoint: int
+    checkpoint_problems: list[str]
+    checked: list[str]
+    not_checked: list[str]
 
 
 def _token_out(row: Any, username: str) -> TokenWithOwner:
@@ -259,12 +271,27 @@ def audit_log(
     summary="Verify the audit hash chain; names the first broken entry",
 )
 def verify_audit(
-    db: Db, _: Annotated[Principal, Depends(Require("audit.read"))]
+    request: Request, db: Db, _: Annotated[Principal, Depends(Require("audit.read"))]
 ) -> AuditVerification:
-    count, broken = audit_service.verify(db)
+    settings = settings_of(request)
+    result = audit_service.verify(
+        db,
+        checkpoint_path=settings.checkpoint_path,
+        checkpoint_minutes=settings.audit_checkpoint_minutes,
+    )
     return AuditVerification(
-        entries=count,
-        intact=broken is None,
-        first_broken_entry=broken.entry_id if broken else None,
-        reason=broken.reason if broken else None,
+        entries=result.entries,
+        intact=result.intact,
+        first_broken_entry=result.broken.entry_id if result.broken else None,
+        reason=result.broken.reason if result.broken else None,
+        chains=result.chains,
+        keyed_entries=result.keyed_entries,
+        plain_entries=result.plain_entries,
+        key_id=result.key_id,
+        checkpoints=result.checkpoints,
+        last_checkpoint_at=result.last_checkpoint_at,
+        entries_after_last_checkpoint=result.entries_after_last_checkpoint,
+        checkpoint_problems=result.checkpoint_problems,
+        checked=result.checked,
+        not_checked=result.not_checked,
     )

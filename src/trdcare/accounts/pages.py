@@ -482,7 +482,12 @@ def audit_page(
 def audit_verify(
     request: Request, db: Db, _: Annotated[Principal, Depends(Require("audit.read"))]
 ) -> HTMLResponse:
-    count, broken = audit_service.verify(db)
+    settings = settings_of(request)
+    verification = audit_service.verify(
+        db,
+        checkpoint_path=settings.checkpoint_path,
+        checkpoint_minutes=settings.audit_checkpoint_minutes,
+    )
     rows, total = AccountRepository(db).audit_events(
         patient_ref=None, actor=None, action=None, limit=100, offset=0
     )
@@ -494,6 +499,6 @@ def audit_verify(
             "page": {"total": total, "limit": 100, "offset": 0},
             "filters": {"patient": "", "actor": "", "action": ""},
             "action_options": [("", "any"), *((a, a) for a in audit_service.ACTIONS)],
-            "verification": {"entries": count, "broken": broken},
+            "verification": verification,
         },
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, text
+from sqlalchemy import Table, bindparam, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.models import AuditEvent
@@ -71,8 +71,27 @@ class AuditRepository:
         """
         self.session.connection().execute(_INSERT_EVENTS, events)
 
-    def iter_entries(self, chain: int, batch: int = 5000) -> Iterator[AuditEntry]:
-        last_id = 0
+    def entry(self, entry_id: int) -> AuditEntry | None:
+        row = self.session.get(AuditEvent, entry_id)
+        return None if row is None else _entry(row)
+
+    def chain_of(self, entry_id: int) -> int | None:
+        return self.session.scalar(select(AuditEvent.chain).where(AuditEvent.id == entry_id))
+
+    def count_up_to(self, chain: int, entry_id: int) -> int:
+        return int(
+            self.session.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.chain == chain, AuditEvent.id <= entry_id)
+            )
+            or 0
+        )
+
+    def iter_entries(
+        self, chain: int, *, after_id: int = 0, batch: int = 5000
+    ) -> Iterator[AuditEntry]:
+        last_id = after_id
         while True:
             rows = self.session.scalars(
                 select(AuditEvent)
@@ -83,18 +102,23 @@ class AuditRepository:
             if not rows:
                 return
             for row in rows:
-                yield AuditEntry(
-                    id=row.id,
-                    occurred_at=row.occurred_at,
-                    actor=row.actor,
-                    role=row.role,
-                    source=row.source,
-                    action=row.action,
-                    entity=row.entity,
-                    entity_id=row.entity_id,
-                    patient_ref=row.patient_ref,
-                    detail=row.detail,
-                    prev_hash=row.prev_hash,
-                    hash=row.hash,
-                )
+                yield _entry(row)
             last_id = rows[-1].id
+
+
+def _entry(row: AuditEvent) -> AuditEntry:
+    return AuditEntry(
+        id=row.id,
+        occurred_at=row.occurred_at,
+        actor=row.actor,
+        role=row.role,
+        source=row.source,
+        action=row.action,
+        entity=row.entity,
+        entity_id=row.entity_id,
+        patient_ref=row.patient_ref,
+        detail=row.detail,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+        key_id=row.key_id,
+    )

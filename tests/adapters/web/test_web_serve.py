@@ -4,6 +4,7 @@ a printed login signs in and sees the caseload."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -67,8 +68,21 @@ def test_serve_prints_a_demo_login_that_signs_in(tmp_path: Path) -> None:
             dashboard = browser.get("/dashboard")
             assert dashboard.status_code == 200
             assert re.search(r"/patients/P-[0-9A-Z]{10}", dashboard.text)  # the demo clinic
-        # The logins file is private to the clinic's user.
+        # The logins file is private to the clinic's user; so is the audit key.
         assert (tmp_path / "data" / "demo-logins.json").stat().st_mode & 0o077 == 0
+        assert (tmp_path / "data" / "audit_key").stat().st_mode & 0o077 == 0
+        assert "audit log: sealed with audit key" in printed
+        # A signed checkpoint was written at start (after the demo clinic was loaded).
+        checkpoints = tmp_path / "data" / "audit-checkpoints.jsonl"
+        assert len(checkpoints.read_text(encoding="utf-8").splitlines()) == 1
     finally:
         server.terminate()
         server.wait(timeout=30)
+    # ... and one at shutdown, covering the sign-in and the dashboard read.
+    assert len(checkpoints.read_text(encoding="utf-8").splitlines()) == 2
+    verified = subprocess.run(
+        [exe, "audit", "verify", "--json"], env=env, capture_output=True, text=True, check=False
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    doc = json.loads(verified.stdout)
+    assert doc["intact"] and doc["checkpoints"] == 2 and doc["entries_after_last_checkpoint"] == 0

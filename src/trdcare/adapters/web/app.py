@@ -69,6 +69,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     """Build the app (settings from the environment unless given)."""
     settings = settings or load_web_settings()
     engine = make_web_engine(settings.database_url, pool_size=settings.requests_per_worker)
+    if settings.audit_key is not None:
+        from trdcare.audit.keys import bind_key
+
+        bind_key(engine, settings.audit_key)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -2,15 +2,23 @@
 
 On the embedded default (SQLite in the data folder) the first run creates the database,
 loads the synthetic demo clinic and demo logins, and prints the URL and the logins. In
-production (``TRDCARE_ENV=production``) no demo is loaded, a secret key is required and the
-server database must have been upgraded with ``trdcare db upgrade``.
+production (``TRDCARE_ENV=production``) no demo is loaded, a secret key and an audit key are
+required and the server database must have been upgraded with ``trdcare db upgrade``.
+
+The serving process writes a signed checkpoint of the audit chains' heads at start, every
+``TRDCARE_AUDIT_CHECKPOINT_MINUTES`` (when something was appended) and at shutdown, from one
+thread of the process that supervises the workers (so several workers never race to write
+one). See docs/security.md for what the checkpoints let `trdcare audit verify` detect.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
+import signal
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -19,13 +27,15 @@ import typer
 from sqlalchemy.orm import Session
 
 from trdcare.accounts import service as account_service
-from trdcare.adapters.db.engine import unit_of_work
+from trdcare.adapters.db.engine import make_engine, unit_of_work
 from trdcare.adapters.web.logs import log_config
 from trdcare.adapters.web.settings import ConfigurationError, WebSettings, load_web_settings
 from trdcare.cli_support import fail, get_context, handle_errors, rebuild_stale_read_models
 from trdcare.config import ENV_DATA_DIR, ENV_DATABASE_URL
 from trdcare.core.actor import Actor
 from trdcare.core.clock import utc_today
+
+logger = logging.getLogger("trdcare.audit")
 
 DEMO_LOGINS_FILENAME = "demo-logins.json"
 SETUP_ACTOR = Actor(username="system:serve", role="system", source="job")
@@ -78,6 +88,10 @@ def prepare(
     from trdcare.adapters.web.db import make_web_engine
 
     engine = make_web_engine(settings.database_url, pool_size=1)
+    if settings.audit_key is not None:
+        from trdcare.audit.keys import bind_key
+
+        bind_key(engine, settings.audit_key)
     try:
         if not is_up_to_date(engine):
             if settings.base.is_sqlite:
@@ -102,6 +116,57 @@ def prepare(
         engine.dispose()
 
 
+class AuditCheckpointer(threading.Thread):
+    """Writes a signed checkpoint of the audit chain heads now and then (only when a head
+    moved), and a last one on :meth:`stop`. A refusal (the log no longer matches the last
+    checkpoint) is logged as a warning naming the entry, never patient data; serving goes on.
+    """
+
+    def __init__(self, settings: WebSettings) -> None:
+        super().__init__(name="audit-checkpoint", daemon=True)
+        self.settings = settings
+        self.interval_s = settings.audit_checkpoint_minutes * 60
+        self._stopping = threading.Event()
+        # Its own small engine with plain (deferred) transactions: on SQLite a checkpoint
+        # only reads, so it never holds the write lock that requests wait for.
+        self.engine = make_engine(settings.database_url, hide_parameters=True)
+        if settings.audit_key is not None:
+            from trdcare.audit.keys import bind_key
+
+            bind_key(self.engine, settings.audit_key)
+
+    def checkpoint_once(self) -> str | None:
+        """Write one checkpoint if a head moved; return the refusal, if any."""
+        from trdcare.audit import service as audit_service
+
+        try:
+            with unit_of_work(self.engine) as session:
+                audit_service.write_checkpoint(
+                    session,
+                    self.settings.checkpoint_path,
+                    key=self.settings.audit_key,
+                    only_if_changed=True,
+                )
+        except audit_service.CheckpointRefused as exc:
+            logger.warning("audit checkpoint refused: %s (run `trdcare audit verify`)", exc)
+            return str(exc)
+        except Exception:
+            logger.exception("audit checkpoint failed")
+            return "the checkpoint could not be written (see the log)"
+        return None
+
+    def run(self) -> None:
+        while not self._stopping.wait(self.interval_s):
+            self.checkpoint_once()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self.is_alive():
+            self.join(timeout=60)
+        self.checkpoint_once()
+        self.engine.dispose()
+
+
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -120,12 +185,29 @@ def serve(
 
     run_serve = handle_errors(_prepare_for_serve)
     settings, logins, n_workers = run_serve(ctx, demo, workers)
+    checkpointer = AuditCheckpointer(settings)
+    refused = checkpointer.checkpoint_once()
+    if refused:
+        typer.echo(
+            f"WARNING: the audit log does not match its last checkpoint: {refused}; "
+            "run `trdcare audit verify`",
+            err=True,
+        )
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"  # noqa: S104
     typer.echo(f"trdcare is starting at {url}")
     backend = "SQLite " + str(settings.base.data_dir) if settings.base.is_sqlite else "PostgreSQL"
     typer.echo(
         f"database: {backend}; workers: {n_workers}; mode: "
         f"{'production' if settings.production else 'development'}"
+    )
+    every = (
+        f"every {settings.audit_checkpoint_minutes} min, "
+        if settings.audit_checkpoint_minutes
+        else ""
+    )
+    typer.echo(
+        f"audit log: sealed with audit key {settings.audit_key.key_id if settings.audit_key else '?'}"
+        f"; signed checkpoints at start, {every}at shutdown: {settings.checkpoint_path}"
     )
     if logins:
         typer.echo("demo logins (synthetic clinic; change or remove before real use):")
@@ -134,18 +216,30 @@ def serve(
         typer.echo("  patients answer questionnaires through self-report links sent from a chart")
     elif not settings.production:
         typer.echo("no demo logins: create an account with `trdcare user add NAME --role admin`")
-    uvicorn.run(
-        "trdcare.adapters.web.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=n_workers,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-        log_config=log_config(log_level),
-        server_header=False,
-        timeout_graceful_shutdown=10,
-    )
+    if checkpointer.interval_s:
+        checkpointer.start()
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again: with this
+    # handler that ends in SystemExit, so the last checkpoint below is still written.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        uvicorn.run(
+            "trdcare.adapters.web.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=n_workers,
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+            log_config=log_config(log_level),
+            server_header=False,
+            timeout_graceful_shutdown=10,
+        )
+    finally:
+        checkpointer.stop()
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _prepare_for_serve(

@@ -19,6 +19,14 @@
 ``TRDCARE_TIMEZONE``                      the clinic's IANA time zone for display (default UTC)
 ``TRDCARE_REQUESTS_PER_WORKER``           requests one worker runs at once, and its database
                                           connections (default 4; the rest queue)
+``TRDCARE_AUDIT_KEY_FILE`` / ``_KEY``     the audit key sealing the audit log; required in
+                                          production; in development a random key is kept in
+                                          ``<data dir>/audit_key`` (mode 0600); see
+                                          :mod:`trdcare.audit.keys` and docs/security.md
+``TRDCARE_AUDIT_CHECKPOINT_FILE``         signed checkpoints of the audit chains (default
+                                          ``<data dir>/audit-checkpoints.jsonl``)
+``TRDCARE_AUDIT_CHECKPOINT_MINUTES``      how often ``trdcare serve`` writes one (default 15;
+                                          0: only at start and shutdown)
 ========================================  ==================================================
 """
 
@@ -32,6 +40,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from trdcare.accounts.service import SessionPolicy
+from trdcare.audit.checkpoint_file import default_checkpoint_path
+from trdcare.audit.domain import AuditKey
+from trdcare.audit.keys import AuditKeyError, load_audit_key
 from trdcare.config import Settings, load_settings
 
 ENV_MODE = "TRDCARE_ENV"
@@ -43,6 +54,9 @@ SECRET_KEY_FILENAME = "secret_key"  # noqa: S105 - a file name
 # flight per worker gave the same throughput as 20 with a shorter tail (p99 about 1.3 s
 # against 1.9 s in alternating runs); the rest wait their turn in the event loop.
 DEFAULT_REQUESTS_PER_WORKER = 4
+# A checkpoint bounds how many of the newest audit entries could be deleted unseen; when
+# nothing was appended since the last one, none is written (docs/security.md).
+DEFAULT_AUDIT_CHECKPOINT_MINUTES = 15
 
 
 class ConfigurationError(RuntimeError):
@@ -70,6 +84,15 @@ class WebSettings:
     crisis: CrisisResources = field(default_factory=CrisisResources)
     timezone: str = "UTC"
     requests_per_worker: int = DEFAULT_REQUESTS_PER_WORKER
+    # None: the engine seals with the process default key (tests); load_web_settings
+    # always sets one.
+    audit_key: AuditKey | None = field(default=None, repr=False)
+    audit_checkpoint_file: Path | None = None
+    audit_checkpoint_minutes: int = DEFAULT_AUDIT_CHECKPOINT_MINUTES
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.audit_checkpoint_file or default_checkpoint_path(self.base.data_dir)
 
     @property
     def database_url(self) -> str:
@@ -138,6 +161,10 @@ def load_web_settings(
         raise ConfigurationError(
             f"{ENV_SECRET_KEY}: too short (allowed: at least {MIN_SECRET_KEY_LENGTH} characters)"
         )
+    try:
+        audit_key = load_audit_key(base.data_dir, production=production)
+    except AuditKeyError as exc:
+        raise ConfigurationError(str(exc)) from None
     policy = SessionPolicy(
         idle=timedelta(minutes=_int_env("TRDCARE_SESSION_IDLE_MINUTES", 15, 1, 240)),
         absolute=timedelta(hours=_int_env("TRDCARE_SESSION_MAX_HOURS", 12, 1, 72)),
@@ -170,5 +197,10 @@ def load_web_settings(
         timezone=timezone,
         requests_per_worker=_int_env(
             "TRDCARE_REQUESTS_PER_WORKER", DEFAULT_REQUESTS_PER_WORKER, 1, 64
+        ),
+        audit_key=audit_key,
+        audit_checkpoint_file=default_checkpoint_path(base.data_dir),
+        audit_checkpoint_minutes=_int_env(
+            "TRDCARE_AUDIT_CHECKPOINT_MINUTES", DEFAULT_AUDIT_CHECKPOINT_MINUTES, 0, 1440
         ),
     )

@@ -13,7 +13,8 @@ class AuditEvent(Base):
     """Append-only, hash-chained record of every read and write of patient data.
 
     ``detail`` never holds patient data (no names, MRNs or answers): ids, counts, field names.
-    Events form several independent chains (``chain``), each linked in ``id`` order, so
+    Each entry is sealed with HMAC-SHA256 under the audit key kept outside the database
+    (``key_id`` names the key). Events form several independent chains (``chain``), each linked in ``id`` order, so
     concurrent requests append in parallel (:mod:`trdcare.audit.repository`).
     """
 
@@ -33,3 +34,6 @@ class AuditEvent(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # Which audit key sealed the entry (HMAC-SHA256); None: a plain SHA-256 entry written
+    # before the key existed (see trdcare.audit.domain.chain).
+    key_id: Mapped[str | None] = mapped_column(String(16), default=None)
