@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, text
+from sqlalchemy import Connection, Engine, Table, bindparam, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.models import AuditEvent
@@ -13,7 +14,11 @@ from trdcare.audit.domain import GENESIS_HASH, AuditEntry
 
 # Advisory-lock keys (class, chain) serialise appends to each chain on PostgreSQL, so two
 # writers never fork a chain. Several chains let that many transactions append at once.
-_PG_AUDIT_LOCK_CLASS = 0x7472_6463  # "trdc"
+# Advisory locks belong to the whole database, not to a schema: the class is derived from the
+# schema's name, so two installations (or test sessions) in one database never wait for each
+# other. Looked up once per engine.
+_LOCK_CLASS = text("SELECT hashtext('trdcare audit chain ' || current_schema())")
+_lock_classes: weakref.WeakKeyDictionary[Engine, int] = weakref.WeakKeyDictionary()
 AUDIT_CHAINS = 8
 
 # Every audited request runs these: built once (see the TMS repository for why).
@@ -42,14 +47,17 @@ class AuditRepository:
         non-blocking tries), else wait for chain 0. SQLite: chain 0 (its write transactions
         are serialised already, see :mod:`trdcare.adapters.web.db`).
         """
-        if self.session.get_bind().dialect.name != "postgresql":
+        bind = self.session.get_bind()
+        if bind.dialect.name != "postgresql":
             return 0
-        free = self.session.scalar(
-            _TRY_CHAIN_LOCKS, {"k": _PG_AUDIT_LOCK_CLASS, "last": AUDIT_CHAINS - 1}
-        )
+        engine = bind.engine if isinstance(bind, Connection) else bind
+        lock_class = _lock_classes.get(engine)
+        if lock_class is None:
+            lock_class = _lock_classes[engine] = int(self.session.scalar(_LOCK_CLASS) or 0)
+        free = self.session.scalar(_TRY_CHAIN_LOCKS, {"k": lock_class, "last": AUDIT_CHAINS - 1})
         if free is not None:
             return int(free)
-        self.session.execute(_WAIT_CHAIN_0_LOCK, {"k": _PG_AUDIT_LOCK_CLASS})
+        self.session.execute(_WAIT_CHAIN_0_LOCK, {"k": lock_class})
         return 0
 
     def last_hash(self, chain: int) -> str:
