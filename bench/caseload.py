@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import random
+import secrets
 import statistics
 import sys
 import tempfile
@@ -35,6 +36,8 @@ from trdcare.adapters.db.migrate import upgrade
 from trdcare.adapters.db.models import Assessment, AssessmentItem, Patient, TreatmentCourse
 from trdcare.assessments import service as assessment_service
 from trdcare.assessments.domain import get_scale
+from trdcare.audit.domain import AuditKey
+from trdcare.audit.keys import bind_key
 from trdcare.core.actor import Actor
 
 POSTGRES_URL = os.environ.get(
@@ -175,6 +178,7 @@ def time_it(fn, repeat: int) -> tuple[float, list[float]]:  # type: ignore[no-un
 
 def run_backend(name: str, url: str, args: argparse.Namespace) -> dict[str, object]:
     engine = make_engine(url)
+    bind_key(engine, AuditKey(secrets.token_bytes(32)))
     upgrade(engine)
     t0 = time.perf_counter()
     populate(engine, args.patients, args.assessments, seed=1)

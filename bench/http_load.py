@@ -34,6 +34,7 @@ import json
 import os
 import random
 import re
+import secrets
 import shutil
 import socket
 import statistics
@@ -56,6 +57,8 @@ from trdcare.accounts.schemas import TokenCreate, UserCreate
 from trdcare.adapters.db.engine import make_engine, unit_of_work
 from trdcare.adapters.db.migrate import upgrade
 from trdcare.adapters.db.models import Patient
+from trdcare.audit.domain import AuditKey
+from trdcare.audit.keys import bind_key
 from trdcare.core.actor import Actor
 from trdcare.demo.service import load_demo
 
@@ -83,6 +86,8 @@ SCREEN_NO = dict.fromkeys(
     False,
 )
 MIX = (("dashboard", 0.10), ("chart", 0.40), ("phq9", 0.30), ("tms_session", 0.20))
+# One audit key per run: the loader and the served app seal the same chains with it.
+BENCH_AUDIT_KEY = secrets.token_urlsafe(48)
 
 
 def free_port() -> int:
@@ -115,6 +120,7 @@ def summary(latencies_s: list[float], seconds: float, errors: int = 0) -> dict[s
 def setup_database(url: str, patients: int, data_dir: Path) -> tuple[list[str], dict[str, str]]:
     """Migrate, load the demo clinic, create the staff accounts and their API tokens."""
     engine = make_engine(url)
+    bind_key(engine, AuditKey(BENCH_AUDIT_KEY.encode("utf-8")))
     upgrade(engine)
     t0 = time.perf_counter()
     with unit_of_work(engine) as session:
@@ -149,8 +155,10 @@ def start_server(url: str, port: int, data_dir: Path, workers: int) -> subproces
         **os.environ,
         "TRDCARE_SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
         "TRDCARE_DATA_DIR": str(data_dir),
+        "TRDCARE_AUDIT_KEY": BENCH_AUDIT_KEY,  # the key the demo clinic was sealed with
     }
     env.pop("TRDCARE_ENV", None)
+    env.pop("TRDCARE_AUDIT_KEY_FILE", None)
     exe = shutil.which("trdcare") or str(Path(sys.executable).with_name("trdcare"))
     cmd = [
         exe,
