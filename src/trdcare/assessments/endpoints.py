@@ -25,6 +25,7 @@ from trdcare.adapters.web.selfreport import (
     link_url,
     submit_self_report,
 )
+from trdcare.assessments import responses
 from trdcare.assessments import service as assessment_service
 from trdcare.assessments.domain import SCALE_IDS, get_scale, score
 from trdcare.assessments.schemas import (
@@ -142,7 +143,12 @@ def _patient(db: Session, principal: Principal, ref: str, purpose: str = "view")
 
 
 # scales -----------------------------------------------------------------------------------
-@router.get("/scales", summary="Every rating scale: id, name, item count, total range")
+@router.get(
+    "/scales",
+    response_model=list[responses.ScaleSummary],
+    response_model_exclude_unset=True,
+    summary="Every rating scale: id, name, item count, total range",
+)
 def list_scales(_: Annotated[Principal, Depends(Require("clinical.read"))]) -> list[dict[str, Any]]:
     out = []
     for scale_id in SCALE_IDS:
@@ -160,14 +166,24 @@ def list_scales(_: Annotated[Principal, Depends(Require("clinical.read"))]) -> l
     return out
 
 
-@router.get("/scales/{scale_id}", summary="One scale as data: items, answers, bands, rules")
+@router.get(
+    "/scales/{scale_id}",
+    response_model=responses.Scale,
+    response_model_exclude_unset=True,
+    summary="One scale as data: items, answers, bands, rules",
+)
 def get_scale_data(
     _: Annotated[Principal, Depends(Require("clinical.read"))], scale_id: ScaleId
 ) -> dict[str, Any]:
     return get_scale(scale_id).to_dict()
 
 
-@router.post("/score", summary="Score a form without storing it (no patient data)")
+@router.post(
+    "/score",
+    response_model=responses.ScaleResult,
+    response_model_exclude_unset=True,
+    summary="Score a form without storing it (no patient data)",
+)
 def score_form(
     _: Annotated[Principal, Depends(Require("clinical.read"))], body: Answers
 ) -> dict[str, Any]:
@@ -230,6 +246,8 @@ def create_assessment(
 
 @router.get(
     "/patients/{ref}/outcome",
+    response_model=responses.Outcome,
+    response_model_exclude_unset=True,
     summary="Response, remission, change and relapse over the patient's course, explained",
 )
 def outcome(
@@ -248,6 +266,8 @@ def outcome(
 
 @router.get(
     "/caseload",
+    response_model=list[responses.CaseloadRow],
+    response_model_exclude_unset=True,
     summary="Every active patient: latest score and band, change, response/remission, alerts",
 )
 def caseload(

@@ -15,15 +15,7 @@ from web_support import make_settings
 
 # Routes still answering an untyped JSON object. The list may only shrink: a route added
 # without a response model fails the walk, and a route typed since must leave the list.
-NOT_YET_TYPED: frozenset[str] = frozenset(
-    {
-        "GET /api/v1/caseload",
-        "GET /api/v1/patients/{ref}/outcome",
-        "GET /api/v1/scales",
-        "GET /api/v1/scales/{scale_id}",
-        "POST /api/v1/score",
-    }
-)
+NOT_YET_TYPED: frozenset[str] = frozenset()
 
 
 def _document(tmp_path: Path) -> dict[str, Any]:
