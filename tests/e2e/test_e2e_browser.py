@@ -205,8 +205,8 @@ def test_a_new_user_does_the_whole_tms_path(server: str, browser: Any) -> None:
     phone.close()
 
     page.goto(f"{server}/dashboard?show=alerts")
-    assert page.locator("#self-report-alerts").is_visible()
-    assert ref in page.locator("#self-report-alerts").inner_text()
+    assert page.locator("#suicide-alerts").is_visible()
+    assert ref in page.locator("#suicide-alerts").inner_text()
     shot(page, "dashboard-alert")
 
     # TMS: safety screen, everything "no".
@@ -277,6 +277,39 @@ def test_a_new_user_does_the_whole_tms_path(server: str, browser: Any) -> None:
     assert page.locator("#assessments svg.chart").count() == 1
     assert "2 treatment sessions" in page.locator("#assessments svg.chart").inner_html()
     shot(page, "chart-updated")
+
+    # A 768 px portrait tablet (issue 14, finding 15): the caseload's status, course and
+    # alert columns are on screen, not cut off past the table's edge.
+    tablet = browser.new_context(
+        viewport={"width": 768, "height": 1024}, storage_state=staff.storage_state()
+    )
+    narrow = tablet.new_page()
+    narrow.goto(f"{server}/dashboard?show=in_course")
+    assert ref in narrow.locator("#caseload").inner_text()
+    fit = narrow.evaluate(
+        "() => { const t = document.querySelector('#caseload');"
+        " const w = t.closest('.table-wrap');"
+        " const right = h => Math.round(t.querySelector(`thead th:nth-child(${h})`)"
+        ".getBoundingClientRect().right);"
+        " return {table: t.scrollWidth, wrap: w.clientWidth, page: document.documentElement"
+        ".scrollWidth, view: window.innerWidth, status: right(7), course: right(8),"
+        " alerts: right(9)}; }"
+    )
+    assert fit["table"] <= fit["wrap"] and fit["page"] <= fit["view"], fit
+    assert max(fit["status"], fit["course"], fit["alerts"]) <= fit["view"], fit
+    assert "TMS session 2 of" in narrow.locator("#caseload").inner_text()
+    shot(narrow, "dashboard-tablet-768")
+    # The self-report's suicide alert is acknowledged there, with a note, once.
+    narrow.locator("#suicide-alerts").get_by_role("link", name="Acknowledge…").first.click()
+    narrow.wait_for_load_state()
+    narrow.get_by_label("What was reviewed and done").fill(
+        "Called the patient the same day; risk assessed; safety plan reviewed."
+    )
+    shot(narrow, "acknowledge-alert")
+    narrow.get_by_role("button", name="Acknowledge the alert").click()
+    narrow.wait_for_load_state()
+    assert "Alert acknowledged." in narrow.locator("main").inner_text()
+    tablet.close()
 
     # Sign out; the session is over.
     page.get_by_role("button", name="Sign out").click()

@@ -311,6 +311,8 @@ def dashboard(
             "message": DASHBOARD_MESSAGES.get(msg or ""),
             "counts": counts,
             "overdue_after_days": assessment_service.DEFAULT_OVERDUE_AFTER_DAYS,
+            "alert_window_days": assessment_service.DEFAULT_ALERT_WINDOW_DAYS,
+            "scale_names": {s: get_scale(s).name for s in SCALE_IDS},
         },
     )
 
