@@ -86,6 +86,10 @@ def test_chain_verifies_and_names_the_first_broken_entry(client: WebClient) -> N
     client.as_role("admin")
     ok = client.get("/api/v1/audit/verify").json()
     assert ok["intact"] is True and ok["entries"] >= 4
+    # It says what it vouches for and what it cannot (no checkpoint written yet).
+    assert ok["keyed_entries"] == ok["entries"] and ok["checkpoints"] == 0
+    assert any("sealed with the audit key" in line for line in ok["checked"])
+    assert any("no signed checkpoint was read" in line for line in ok["not_checked"])
     listed = client.get("/api/v1/audit", params={"patient": ref, "limit": 2}).json()
     assert listed["total"] >= 4 and len(listed["items"]) == 2
     with unit_of_work(client.engine) as session:
@@ -100,6 +104,7 @@ def test_chain_verifies_and_names_the_first_broken_entry(client: WebClient) -> N
     client.as_role("admin", via="session")
     page = client.form("/admin/audit/verify")
     assert page.status_code == 200 and f"broken</strong> at entry {ids[1]}" in page.text
+    assert "What this check cannot tell" in page.text and "None" not in page.text
     result = CliRunner().invoke(
         cli_app,
         [
