@@ -104,6 +104,31 @@ class DemoAssessment:
     answers: dict[str, int]
 
 
+# The TMS pathway of a demo course: the library protocols a clinic uses most, and how often.
+TMS_PROTOCOLS = (("hf10-left-dlpfc", 70), ("itbs-left-dlpfc", 30))
+# Every DEMO_PAUSE_EVERY-th TMS course has a serious adverse event (syncope) that pauses it,
+# so the demo always shows a paused course awaiting a physician's review.
+DEMO_PAUSE_EVERY = 12
+
+
+@dataclass
+class DemoTms:
+    """How a demo TMS course runs on the TMS pathway (the demo service drives the TMS
+    service with it). Synthetic: not clinical facts."""
+
+    protocol: str
+    target: dict[str, Any]
+    true_mt_pct_mso: int
+    start_pct_mso: int
+    side_effects: dict[int, str]
+    """Session number -> a common side effect reported with that session."""
+    adverse_events: dict[int, dict[str, Any]]
+    """Session number -> an adverse event logged with that session."""
+    pause_at: int | None
+    """The session whose serious adverse event pauses the course (then no more sessions)."""
+    review_decision_points: bool
+
+
 @dataclass
 class DemoPatient:
     mrn: str
@@ -114,6 +139,46 @@ class DemoPatient:
     history: dict[str, Any]
     course: dict[str, Any] | None
     assessments: list[DemoAssessment] = field(default_factory=list)
+    tms: DemoTms | None = None
+
+
+def _tms_pathway(rng: random.Random, index: int) -> DemoTms:
+    """A TMS course's screen, threshold, plan and events (the ``index``-th TMS course)."""
+    if rng.random() < 0.75:
+        tragus_tragus = round(rng.uniform(33.0, 39.0), 1)
+        target: dict[str, Any] = {
+            "method": "beam_f3",
+            "tragus_tragus_cm": tragus_tragus,
+            "nasion_inion_cm": round(tragus_tragus + rng.uniform(-1.5, 1.5), 1),
+            "circumference_cm": round(rng.uniform(54.0, 60.0), 1),
+        }
+    else:
+        target = {"method": "hotspot_rule"}
+    true_mt = rng.randint(42, 72)
+    side_effects = {
+        n: rng.choice(("headache", "scalp_discomfort", "facial_twitching"))
+        for n in range(1, 37)
+        if rng.random() < 0.12
+    }
+    adverse_events: dict[int, dict[str, Any]] = {}
+    if rng.random() < 0.25:
+        adverse_events[rng.randint(1, 15)] = {
+            "kind": rng.choice(("headache", "scalp_discomfort", "lightheadedness")),
+            "severity": rng.choice(("mild", "mild", "moderate")),
+        }
+    pause_at = rng.randint(3, 12) if index % DEMO_PAUSE_EVERY == 0 else None
+    if pause_at is not None:
+        adverse_events[pause_at] = {"kind": "syncope", "severity": "moderate", "serious": True}
+    return DemoTms(
+        protocol=_weighted(rng, TMS_PROTOCOLS),
+        target=target,
+        true_mt_pct_mso=true_mt,
+        start_pct_mso=min(90, true_mt + rng.randint(-6, 10)),
+        side_effects=side_effects,
+        adverse_events=adverse_events,
+        pause_at=pause_at,
+        review_decision_points=rng.random() < 0.85,
+    )
 
 
 def _weighted(rng: random.Random, choices: tuple[tuple[str, int], ...]) -> str:
@@ -153,6 +218,7 @@ def generate_clinic(seed: int, patients: int, as_of: date) -> list[DemoPatient]:
     catalogue = load_catalogue()
     drugs = [d for d in catalogue.antidepressants.values() if d.min_dose is not None]
     out = []
+    tms_courses = 0
     for n in range(patients):
         onset = as_of - timedelta(days=rng.randint(200, 1600))
         severity = _weighted(rng, SEVERITIES)
@@ -254,6 +320,7 @@ def generate_clinic(seed: int, patients: int, as_of: date) -> list[DemoPatient]:
             "psychotherapy_courses": psychotherapy,
         }
         course = None
+        tms = None
         if in_course:
             modality = _weighted(rng, COURSES)
             course = {
@@ -261,6 +328,10 @@ def generate_clinic(seed: int, patients: int, as_of: date) -> list[DemoPatient]:
                 "start_date": course_start,
                 "planned_sessions": TMS_PLANNED_SESSIONS if modality == "tms" else None,
             }
+            if modality == "tms":
+                # Its own generator, so the rest of the clinic is the same as before.
+                tms = _tms_pathway(random.Random(seed * 1_000_003 + n), tms_courses)
+                tms_courses += 1
         patient = DemoPatient(
             mrn=f"DEMO-{n + 1:05d}",
             given_name=rng.choice(GIVEN_NAMES),
@@ -269,6 +340,7 @@ def generate_clinic(seed: int, patients: int, as_of: date) -> list[DemoPatient]:
             sex=rng.choice(("female", "female", "male", "male", "other")),
             history=history,
             course=course,
+            tms=tms,
         )
         _add_trajectory(rng, patient, course_start, as_of)
         out.append(patient)

@@ -3,27 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.engine import refresh_statistics
-from trdcare.adapters.db.models import Patient
+from trdcare.adapters.db.models import Patient, TreatmentCourse
 from trdcare.assessments import service as assessment_service
 from trdcare.core.actor import Actor
-from trdcare.core.clock import utc_now
+from trdcare.core.clock import utc_now, utc_today
 from trdcare.core.errors import Conflict
-from trdcare.demo.generator import generate_clinic
+from trdcare.demo.generator import DemoTms, generate_clinic
 from trdcare.history import service as history_service
 from trdcare.history.domain import parse_history
 from trdcare.patients import service as patient_service
 from trdcare.patients.schemas import PatientCreate
+from trdcare.tms import service as tms_service
+from trdcare.tms.domain import CoursePlan, beam_f3, get_protocol, hotspot_rule_target, questionnaire
 
 DEMO_ACTOR = Actor(username="system:demo", role="system", source="job")
 DEMO_MRN_PREFIX = "DEMO-"
 # The demo visit time of day (UTC) for generated assessments.
 _VISIT_TIME = time(10, 0, tzinfo=UTC)
+# Pulses of a demo ML-PEST hunt (the TMS room's wizard offers 20 by default; a demo needs
+# an estimate, not the best one).
+DEMO_MT_PULSES = 6
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,12 @@ def load_demo(session: Session, *, seed: int, patients: int, as_of: date) -> Dem
             session, DEMO_ACTOR, patient, parse_history(plan.history, today=as_of)
         )
         course = None
-        if plan.course:
+        calendar = None
+        if plan.tms is not None and plan.course:
+            course, calendar = _plan_tms_course(
+                session, patient, plan.tms, plan.course["start_date"]
+            )
+        elif plan.course:
             course = history_service.add_course(
                 session,
                 DEMO_ACTOR,
@@ -89,5 +99,116 @@ def load_demo(session: Session, *, seed: int, patients: int, as_of: date) -> Dem
                 course=course if course and item.on >= course.start_date else None,
             )
             n_assessments += 1
+        if plan.tms is not None and calendar is not None:
+            _deliver_tms_sessions(session, patient, plan.tms, calendar, now=utc_now())
     refresh_statistics(session)
     return DemoLoad(loaded=True, patients=patients, assessments=n_assessments)
+
+
+# The TMS pathway of a demo course, through the TMS service -----------------------------------
+DEMO_PHYSICIAN = "Dr Demo (dr.demo)"
+DEMO_TECHNICIAN = "Tech Demo (tech.demo)"
+
+
+def _plan_tms_course(
+    session: Session, patient: Patient, tms: DemoTms, start: date
+) -> tuple[TreatmentCourse, CoursePlan]:
+    """Screen (acknowledging a caution), hunt the motor threshold with ML-PEST and plan the
+    course from ``start``: the TMS course is the patient's treatment course, so the chart's
+    course list and the TMS panel tell the same story."""
+    screen_day = max(start - timedelta(days=7), patient.birth_date)
+    answers = dict.fromkeys((item.id for item in questionnaire("rossi2011").items), False)
+    _, screen = tms_service.record_screen(
+        session,
+        DEMO_ACTOR,
+        patient,
+        instrument="rossi2011",
+        answers=answers,
+        screened_on=min(screen_day, utc_today()),
+    )
+    if screen.verdict == "caution":
+        tms_service.acknowledge_screen(
+            session,
+            DEMO_ACTOR,
+            patient,
+            physician=DEMO_PHYSICIAN,
+            note="medications weighed against the seizure risk; proceed",
+        )
+    hunt = tms_service.mt_step(
+        session, DEMO_ACTOR, patient, start_pct_mso=tms.start_pct_mso, max_pulses=DEMO_MT_PULSES
+    )
+    while not hunt.stopped:
+        next_pct_mso = hunt.state["next_intensity_pct_mso"]  # as stored by the hunt
+        hunt = tms_service.mt_step(
+            session, DEMO_ACTOR, patient, mep=next_pct_mso >= tms.true_mt_pct_mso
+        )
+    if tms.target["method"] == "beam_f3":
+        measured = beam_f3(
+            tms.target["tragus_tragus_cm"],
+            tms.target["nasion_inion_cm"],
+            tms.target["circumference_cm"],
+        )
+        target = tms_service.TargetSpec("beam_f3", measured.to_dict())
+    else:
+        target = tms_service.TargetSpec("hotspot_rule", hotspot_rule_target().to_dict())
+    _, calendar = tms_service.plan(
+        session, DEMO_ACTOR, patient, protocol_key=tms.protocol, start=start, target=target
+    )
+    course = tms_service.find_course(session, patient)
+    assert course is not None  # the plan has just opened it
+    return course, calendar
+
+
+def _deliver_tms_sessions(
+    session: Session, patient: Patient, tms: DemoTms, calendar: CoursePlan, *, now: datetime
+) -> None:
+    """Log every planned session due before ``now`` at its planned time, with the demo's
+    side effects and adverse events (a serious one pauses the course: it then waits for a
+    physician), and sign the reviews at the decision points reached.
+
+    The sessions come from the plan's calendar; after a decision that plans the rest again
+    (extend, taper, stop), from the service, one at a time.
+    """
+    protocol = get_protocol(tms.protocol)
+    pulses = protocol.pulses_per_session
+    assert pulses is not None  # demo protocols are complete
+    decision_points = set(protocol.schedule.decision_points)
+    planned = iter(calendar.sessions)
+    replanned = False
+    while True:
+        due = (
+            tms_service.next_session_due(session, DEMO_ACTOR, patient)
+            if replanned
+            else next(planned, None)
+        )
+        if due is None or due.starts_at > now:
+            break
+        number = due.number
+        side_effect = tms.side_effects.get(number)
+        event = tms.adverse_events.get(number)
+        _, transition = tms_service.log_session(
+            session,
+            DEMO_ACTOR,
+            patient,
+            {
+                "pulses_delivered": pulses,
+                "operator": DEMO_TECHNICIAN,
+                "side_effects": [side_effect] if side_effect else [],
+                "adverse_events": [event] if event else [],
+            },
+            delivered_at=due.starts_at,
+        )
+        if transition.state.status != "active":
+            break
+        if number in decision_points and tms.review_decision_points:
+            tms_service.decision_review(session, DEMO_ACTOR, patient)
+            review, _ = tms_service.decide(
+                session,
+                DEMO_ACTOR,
+                patient,
+                decision="accept",
+                by=DEMO_PHYSICIAN,
+                note="reviewed with the patient",
+                resume_on=due.day + timedelta(days=1),
+            )
+            replanned = replanned or review.chosen_action in ("extend", "begin_taper", "stop")

@@ -600,6 +600,28 @@ def status(
     }
 
 
+def next_session_due(session: Session, actor: Actor, patient: Patient) -> PlannedSession | None:
+    """The planned session to deliver next (number delivered + 1) of an active course, with
+    its planned day and time in the course's time zone (audited read); None when the course
+    is not active or every planned session is delivered."""
+    repo = TmsRepository(session)
+    row = repo.current_plan(patient.id)
+    if row is None or row.status != "active":
+        return None
+    planned = repo.planned_session(row.id, row.delivered_sessions + 1)
+    audit.record(
+        session,
+        actor,
+        "read",
+        "tms_planned_session",
+        entity_id=None if planned is None else planned.id,
+        patient_ref=patient.ref,
+    )
+    if planned is None:
+        return None
+    return _plan_from_rows(row, [planned]).sessions[0]
+
+
 def course_calendar(
     session: Session, patient: Patient, *, now: datetime | None = None
 ) -> tuple[CalendarMonth, ...]:
