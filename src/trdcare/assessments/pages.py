@@ -42,7 +42,14 @@ from trdcare.adapters.web.selfreport import (
 )
 from trdcare.adapters.web.templating import render
 from trdcare.assessments import service as assessment_service
-from trdcare.assessments.domain import DEFAULT_CRITERIA, SCALE_IDS, Scale, get_scale
+from trdcare.assessments.domain import (
+    DEFAULT_CRITERIA,
+    SCALE_IDS,
+    CourseOutcome,
+    CourseVerdict,
+    Scale,
+    get_scale,
+)
 from trdcare.assessments.schemas import (
     ALERT_NOTE_MAX_CHARS,
     FORM_ITEM_PREFIX,
@@ -91,9 +98,18 @@ class Trajectory:
 
 
 def trajectory(
-    db: Session, scale_id: str, rows: list[Assessment], patient: Patient, course_start: date | None
+    db: Session,
+    scale_id: str,
+    rows: list[Assessment],
+    patient: Patient,
+    course_start: date | None,
+    verdict: CourseVerdict | None = None,
 ) -> Trajectory:
-    """The chart of one scale: bands shaded, response and remission lines, sessions ticked."""
+    """The chart of one scale: bands shaded, response and remission lines, sessions ticked.
+
+    The baseline and the response and remission lines are those of ``verdict`` (the outcome
+    rule, ``course_verdict``, with its criteria), so the chart draws what the outcome says.
+    """
     scale = get_scale(scale_id)
     points = [
         (r.administered_on, int(r.total))
@@ -103,24 +119,25 @@ def trajectory(
     bands = [
         BandArea(b.label, b.low, b.high) for b in scale.convention(scale.default_convention).bands
     ]
-    baseline = None
-    if points:
-        before = [p for p in points if course_start and p[0] <= course_start]
-        baseline = (before[-1] if before else points[0])[1]
+    criteria = verdict.criteria if verdict is not None else DEFAULT_CRITERIA
+    baseline = verdict.baseline.total if verdict is not None else None
     thresholds = []
     response_at = None
     if baseline:
-        response_at = baseline * (1 - DEFAULT_CRITERIA.response_min_reduction_pct / 100)
+        cut = criteria.response_min_reduction_pct
+        response_at = baseline * (1 - cut / 100)
         thresholds.append(
             Threshold(
-                f"response: <= {response_at:g} (50 % below baseline {baseline})",
+                f"response: <= {response_at:g} ({cut:g} % below baseline {baseline})",
                 response_at,
                 "#1f4e79",
             )
         )
     remission_at = None
     if scale.remission is not None:
-        remission = DEFAULT_CRITERIA.remission_rule(scale)
+        remission = (
+            verdict.remission_rule if verdict is not None else criteria.remission_rule(scale)
+        )
         remission_at = remission.value
         thresholds.append(
             Threshold(f"remission: <= {remission.value}", remission.value + 0.5, "#1e7b34", "2 3")
@@ -140,6 +157,16 @@ def trajectory(
     return Trajectory(scale, svg, points, baseline, response_at, remission_at)
 
 
+def _outcome(
+    db: Session, principal: Principal, patient: Patient, scale_id: str, rows: list[Assessment]
+) -> CourseOutcome | None:
+    """The outcome on ``scale_id`` of the patient's current course (None: no complete score)."""
+    if not any(r.scale_id == scale_id and r.complete and r.total is not None for r in rows):
+        return None
+    outcome, _ = assessment_service.patient_outcome(db, principal.actor, patient, scale_id=scale_id)
+    return outcome
+
+
 def _course_start(db: Session, patient: Patient) -> date | None:
     course = history_service.find_course(db, patient, None)
     return course.start_date if course else None
@@ -152,12 +179,15 @@ def chart_panels(db: Session, principal: Principal, patient: Patient) -> list[Pa
         rows = assessment_service.list_assessments(db, principal.actor, patient)
         course = history_service.find_course(db, patient, None)
         scale_id = course.primary_scale if course else "phq9"
-        chart = trajectory(db, scale_id, rows, patient, course.start_date if course else None)
-        outcome = None
-        if chart.points:
-            outcome, _ = assessment_service.patient_outcome(
-                db, principal.actor, patient, scale_id=scale_id
-            )
+        outcome = _outcome(db, principal, patient, scale_id, rows)
+        chart = trajectory(
+            db,
+            scale_id,
+            rows,
+            patient,
+            course.start_date if course else None,
+            outcome.verdict if outcome else None,
+        )
         panels.append(
             Panel(
                 id="assessments",
@@ -478,12 +508,15 @@ def assessments_page(
     rows = assessment_service.list_assessments(db, principal.actor, patient)
     course = history_service.find_course(db, patient, None)
     scale_id = scale if scale in TRACKED_SCALES else (course.primary_scale if course else "phq9")
-    chart = trajectory(db, scale_id, rows, patient, course.start_date if course else None)
-    outcome = None
-    if chart.points:
-        outcome, _ = assessment_service.patient_outcome(
-            db, principal.actor, patient, scale_id=scale_id
-        )
+    outcome = _outcome(db, principal, patient, scale_id, rows)
+    chart = trajectory(
+        db,
+        scale_id,
+        rows,
+        patient,
+        course.start_date if course else None,
+        outcome.verdict if outcome else None,
+    )
     answers = assessment_service.assessment_answers(db, rows)
     return render(
         request,
