@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from trdcare.adapters.web.responses import Number, ResponseModel
+from trdcare.core.outputs import Number, ResponseModel
 
 
 class Provenance(ResponseModel):

@@ -11,6 +11,7 @@ from trdcare.cli_support import emit_json, fail, get_context, handle_errors, rea
 from trdcare.core.clock import utc_today
 from trdcare.history import service as history_service
 from trdcare.history.domain import history_to_dict, parse_history
+from trdcare.history.schemas import Course
 from trdcare.patients import service as patient_service
 
 app = typer.Typer(help="Treatment history of the current episode.", no_args_is_help=True)
@@ -185,7 +186,7 @@ def course_add(
             primary_scale=scale,
             planned_sessions=planned_sessions,
         )
-        doc = {"patient": row.ref, **history_service.course_to_dict(course)}
+        doc = {"patient": row.ref, **Course.model_validate(course).model_dump(mode="json")}
     if json_out:
         emit_json(doc)
     else:
@@ -202,7 +203,7 @@ def course_list(ctx: typer.Context, patient: PatientArg, json_out: JsonOpt = Fal
     with cli.session() as session:
         row = patient_service.find_patient(session, cli.actor, patient, purpose="course")
         docs = [
-            history_service.course_to_dict(c)
+            Course.model_validate(c).model_dump(mode="json")
             for c in history_service.list_courses(session, cli.actor, row)
         ]
     if json_out:

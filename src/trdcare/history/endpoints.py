@@ -64,16 +64,6 @@ class CourseCreate(BaseModel):
     planned_sessions: int | None = Field(default=None, ge=1, le=1000)
 
 
-class Course(BaseModel):
-    ref: str
-    modality: str
-    start_date: date
-    end_date: date | None
-    status: str
-    primary_scale: str
-    planned_sessions: int | None
-
-
 def _with_as_of(document: dict[str, Any], as_of: date) -> dict[str, Any]:
     """The stored episode has no ``as_of``: default it to the staging date."""
     episode = document.get("episode")
@@ -179,20 +169,22 @@ def stage_document(
     return history_service.stage(history, criteria=criteria).to_dict()
 
 
-@router.get("/patients/{ref}/courses", response_model=list[Course], summary="Treatment courses")
+@router.get(
+    "/patients/{ref}/courses", response_model=list[schemas.Course], summary="Treatment courses"
+)
 def list_courses(
     db: Db, principal: Annotated[Principal, Depends(Require("clinical.read"))], ref: PatientRef
-) -> list[Course]:
+) -> list[schemas.Course]:
     patient = patient_service.find_patient(db, principal.actor, ref, purpose="courses")
     return [
-        Course.model_validate(c, from_attributes=True)
+        schemas.Course.model_validate(c)
         for c in history_service.list_courses(db, principal.actor, patient)
     ]
 
 
 @router.post(
     "/patients/{ref}/courses",
-    response_model=Course,
+    response_model=schemas.Course,
     status_code=201,
     summary="Open a treatment course (its start is the outcome baseline date)",
 )
@@ -201,7 +193,7 @@ def create_course(
     principal: Annotated[Principal, Depends(Require("history.write"))],
     ref: PatientRef,
     body: CourseCreate,
-) -> Course:
+) -> schemas.Course:
     patient = patient_service.find_patient(db, principal.actor, ref, purpose="course")
     course = history_service.add_course(
         db,
@@ -212,4 +204,4 @@ def create_course(
         primary_scale=body.primary_scale,
         planned_sessions=body.planned_sessions,
     )
-    return Course.model_validate(course, from_attributes=True)
+    return schemas.Course.model_validate(course)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from trdcare.adapters.web.responses import Number, ResponseModel
+from trdcare.core.outputs import Number, ResponseModel
 
 
 class Reason(ResponseModel):
@@ -198,3 +198,15 @@ class StagingReport(ResponseModel):
 class HistoryWithStaging(ResponseModel):
     history: TreatmentHistory
     staging: StagingReport
+
+
+class Course(ResponseModel):
+    """A treatment course (TMS, ECT, esketamine...), read from its stored row."""
+
+    ref: str
+    modality: str
+    start_date: date
+    end_date: date | None
+    status: str
+    primary_scale: str
+    planned_sessions: int | None

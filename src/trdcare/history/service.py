@@ -340,15 +340,3 @@ def list_courses(session: Session, actor: Actor, patient: Patient) -> list[Treat
         session, actor, "read", "course_list", patient_ref=patient.ref, detail={"count": len(rows)}
     )
     return rows
-
-
-def course_to_dict(course: TreatmentCourse) -> dict[str, Any]:
-    return {
-        "ref": course.ref,
-        "modality": course.modality,
-        "start_date": course.start_date.isoformat(),
-        "end_date": course.end_date.isoformat() if course.end_date else None,
-        "status": course.status,
-        "primary_scale": course.primary_scale,
-        "planned_sessions": course.planned_sessions,
-    }

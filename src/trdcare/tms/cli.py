@@ -14,6 +14,7 @@ import typer
 from trdcare.cli_support import emit_json, fail, get_context, handle_errors, read_json_file
 from trdcare.core.checks import check_interval
 from trdcare.patients import service as patient_service
+from trdcare.tms import schemas
 from trdcare.tms import service as tms_service
 from trdcare.tms.domain import (
     CHECK_PARAMETER_LIMITS,
@@ -530,7 +531,7 @@ def review(
             )
             doc = {
                 "patient": row.ref,
-                "review": tms_service.review_to_dict(entry),
+                "review": schemas.Review.model_validate(entry).as_json(),
                 "course": transition.to_dict(),
             }
         else:
@@ -587,7 +588,7 @@ def decide(
         )
         doc = {
             "patient": row.ref,
-            "review": tms_service.review_to_dict(entry),
+            "review": schemas.Review.model_validate(entry).as_json(),
             "course": {
                 "status": plan_row.status,
                 "planned": plan_row.planned_sessions,

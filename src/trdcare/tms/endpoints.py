@@ -626,7 +626,7 @@ def pause_review(
         note=body.note,
         resume_on=body.resume_on,
     )
-    return {**tms_service.review_to_dict(review), "course": transition.to_dict()}
+    return {**schemas.Review.model_validate(review).as_json(), "course": transition.to_dict()}
 
 
 @router.post(
@@ -644,7 +644,7 @@ def create_review(
 ) -> dict[str, Any]:
     patient = _patient(db, principal, ref, "tms_review")
     entry, _ = tms_service.decision_review(db, principal.actor, patient, scale=body.scale)
-    return tms_service.review_to_dict(entry)
+    return schemas.Review.model_validate(entry).as_json()
 
 
 @router.post(
@@ -670,4 +670,4 @@ def decide(
         action=body.action,
         resume_on=body.resume_on,
     )
-    return tms_service.review_to_dict(entry)
+    return schemas.Review.model_validate(entry).as_json()

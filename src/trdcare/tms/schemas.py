@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, computed_field
 
-from trdcare.adapters.web.responses import IsoDateTime, Number, ResponseModel
+from trdcare.core.outputs import IsoDateTime, Number, ResponseModel
+from trdcare.tms.domain import review_moment
 
 
 # provenance ---------------------------------------------------------------------------------
@@ -458,11 +459,12 @@ class Suggestions(ResponseModel):
 
 
 class Review(ResponseModel):
+    """A stored review (a decision point or a pause), read from its row."""
+
     id: int
     kind: str
     sessions_delivered: int
     decision_point: int | None
-    moment: str
     scale: str | None
     baseline_total: Number | None
     current_total: Number | None
@@ -472,6 +474,16 @@ class Review(ResponseModel):
     decided_by: str | None
     note: str | None
     suggestions: Suggestions | dict[str, Any]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def moment(self) -> str:
+        """When it was taken, in the clinic's words ("after session 10 (decision point 10)")."""
+        return review_moment(self.sessions_delivered, self.decision_point)
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON document of the review (the API's and the CLI's ``--json``)."""
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
 class CourseState(ResponseModel):

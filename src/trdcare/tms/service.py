@@ -37,6 +37,7 @@ from trdcare.core.clock import ensure_utc, not_before_birth, past_moment, utc_no
 from trdcare.core.errors import Conflict, InvalidInput, IssueCollector, NotFound
 from trdcare.core.ids import new_ref
 from trdcare.history import service as history_service
+from trdcare.tms import schemas
 from trdcare.tms.domain import (
     AdverseEvent,
     CalendarMonth,
@@ -68,7 +69,6 @@ from trdcare.tms.domain import (
     replan_remaining,
     report_adverse_events,
     review_decision_point,
-    review_moment,
     review_pause,
     session_log,
     session_timing_flags,
@@ -596,7 +596,7 @@ def status(
         "adverse_events": [
             adverse_event_to_dict(e, {lg.id: lg.session_number for lg in logs}) for e in events
         ],
-        "reviews": [review_to_dict(r) for r in reviews],
+        "reviews": [schemas.Review.model_validate(r).as_json() for r in reviews],
     }
 
 
@@ -1108,25 +1108,6 @@ def decide(
         detail={"decision": decision, "action": chosen},
     )
     return entry, row
-
-
-def review_to_dict(r: TmsDecisionReview) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "kind": r.kind,
-        "sessions_delivered": r.sessions_delivered,
-        "decision_point": r.decision_point,
-        "moment": review_moment(r.sessions_delivered, r.decision_point),
-        "scale": r.scale,
-        "baseline_total": r.baseline_total,
-        "current_total": r.current_total,
-        "primary_action": r.primary_action,
-        "decision": r.decision,
-        "chosen_action": r.chosen_action,
-        "decided_by": r.decided_by,
-        "note": r.note,
-        "suggestions": r.suggestions,
-    }
 
 
 # -------------------------------------------------------------------------------------------
