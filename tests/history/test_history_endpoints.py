@@ -86,6 +86,22 @@ class TestApi:
         assert client.post(f"/api/v1/patients/{ref}/history", json=doc).status_code == 201
         staged = client.get(f"/api/v1/patients/{ref}/staging").text
         assert "dose_above_maximum" in staged and "Warning: maximum 300 mg/day" in staged
+        client.as_role("clinician", via="session")
+        page = client.get(f"/patients/{ref}/history").text
+        assert "Warning: maximum 300 mg/day is above the highest daily dose of sertraline" in page
+        # The history form refuses the absurd dose beside its field, like the API.
+        form = {
+            "onset": "2024-01-01",
+            "severity": "moderate",
+            "antidepressant_trials.0.drug": "sertraline",
+            "antidepressant_trials.0.max_daily_dose_mg": "99999",
+            "antidepressant_trials.0.start": "2024-02-01",
+            "antidepressant_trials.0.end": "2024-04-30",
+            "antidepressant_trials.0.adherence": "good",
+            "antidepressant_trials.0.outcome": "no_response",
+        }
+        bad = client.form(f"/patients/{ref}/history/edit", form)
+        assert bad.status_code == 422 and "not a plausible daily dose of sertraline" in bad.text
 
     def test_stage_a_document_without_storing(self, client: WebClient) -> None:
         client.as_role("physician")

@@ -414,3 +414,16 @@ def test_ten_to_the_23_trains_is_refused_not_counted() -> None:
         check_parameters(10, 120, 4, 26, 10**23)
     assert caught.value.issues[0].path == "trains"
     assert caught.value.issues[0].allowed == "a whole number in [1, 1000]"
+
+
+def test_the_docs_list_every_declared_input_bound() -> None:
+    """docs/tms.md's table is the INPUT_BOUNDS table: a bound changed in one place fails here."""
+    from pathlib import Path
+
+    from trdcare.tms.domain.protocols import INPUT_BOUNDS
+
+    text = (Path(__file__).resolve().parents[3] / "docs" / "tms.md").read_text(encoding="utf-8")
+    for name, bound in INPUT_BOUNDS.items():
+        assert any(
+            line.startswith(f"| `{name}`") and f"| {bound:g}" in line for line in text.splitlines()
+        ), name
