@@ -6,6 +6,7 @@ default. The embedded default is a SQLite file in a per-user data folder.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 from dataclasses import dataclass
@@ -51,6 +52,22 @@ def load_settings(
         url = f"sqlite:///{resolved_dir / SQLITE_FILENAME}"
     actor = os.environ.get(ENV_ACTOR) or _login_name()
     return Settings(data_dir=resolved_dir, database_url=url, actor_username=actor)
+
+
+def make_private_dir(path: Path) -> Path:
+    """Create ``path`` (and missing parents) for trdcare's files: the folder trdcare makes
+    is readable by its owner only (0700); an existing folder is left as it is."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, exist_ok=True)
+    return path
+
+
+def create_private_file(path: Path) -> None:
+    """Create an empty file readable and writable by its owner only (0600), unless it
+    exists (patient data never sits in a world-readable file, whatever the umask)."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _login_name() -> str:

@@ -95,9 +95,9 @@ def _login_page(
 ) -> HTMLResponse:
     settings = settings_of(request)
     secure = is_secure_request(request, settings.secure_cookies)
-    pre = read_cookie(request.cookies, SECURE_LOGIN_COOKIE, LOGIN_COOKIE) or secrets.token_urlsafe(
-        24
-    )
+    pre = read_cookie(
+        request.cookies, SECURE_LOGIN_COOKIE, LOGIN_COOKIE, secure_only=settings.secure_cookies
+    ) or secrets.token_urlsafe(24)
     response = render(
         request,
         "accounts/login.html",
@@ -150,7 +150,12 @@ def login(request: Request, db: Db, form: Form) -> Response:
     settings = settings_of(request)
     next_url = _safe_next(_field(form, "next"))
     username = _field(form, "username")
-    pre = read_cookie(request.cookies, SECURE_LOGIN_COOKIE, LOGIN_COOKIE) or ""
+    pre = (
+        read_cookie(
+            request.cookies, SECURE_LOGIN_COOKIE, LOGIN_COOKIE, secure_only=settings.secure_cookies
+        )
+        or ""
+    )
     given = form.get(CSRF_FIELD)
     if not origin_allowed(request) or not csrf_matches(
         settings.secret_key, "login", pre, given if isinstance(given, str) else None

@@ -220,6 +220,7 @@ class TestSettings:
         self, monkeypatch: pytest.MonkeyPatch, tmp_path: object
     ) -> None:
         monkeypatch.setenv("TRDCARE_ENV", "production")
+        monkeypatch.setenv("TRDCARE_PUBLIC_URL", "https://trd.clinic.example")
         monkeypatch.delenv("TRDCARE_SECRET_KEY", raising=False)
         with pytest.raises(ConfigurationError, match="TRDCARE_SECRET_KEY"):
             load_web_settings(data_dir=str(tmp_path))

@@ -11,13 +11,20 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from trdcare.config import create_private_file, make_private_dir
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; for SQLite make the folder and switch on foreign keys and WAL."""
+    """Create an engine; for SQLite make the folder and the file (owner-only) and switch on
+    foreign keys and WAL."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            # SQLite would create the file (and its -wal and -shm files, which take the
+            # file's mode) world-readable under a usual umask: create it owner-only first.
+            database = Path(parsed.database).expanduser()
+            make_private_dir(database.parent)
+            create_private_file(database)
         engine = create_engine(url, **kwargs)
 
         @event.listens_for(engine, "connect")

@@ -73,6 +73,15 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         from trdcare.audit.keys import bind_key
 
         bind_key(engine, settings.audit_key)
+    if settings.production:
+        # Also when a worker is started by uvicorn itself, not by `trdcare serve`.
+        from trdcare.adapters.web.serve import refuse_demo_logins
+
+        try:
+            refuse_demo_logins(engine)
+        except BaseException:
+            engine.dispose()
+            raise
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -67,6 +67,16 @@ def settings_of(request: Request) -> WebSettings:
     return settings
 
 
+def session_cookie(request: Request) -> str | None:
+    """The session cookie (in production only the ``__Host-`` prefixed one)."""
+    return read_cookie(
+        request.cookies,
+        SECURE_SESSION_COOKIE,
+        SESSION_COOKIE,
+        secure_only=settings_of(request).secure_cookies,
+    )
+
+
 def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization")
     if not header:
@@ -111,7 +121,7 @@ def resolve_principal(request: Request, db: Session) -> Principal | None:
             raise NotAuthenticated("authorization: the token is unknown, revoked or expired")
         principal = _principal_from_user(found[1], "token", source, None)
     else:
-        raw = read_cookie(request.cookies, SECURE_SESSION_COOKIE, SESSION_COOKIE)
+        raw = session_cookie(request)
         if raw:
             resolved = account_service.resolve_session(
                 db, raw, policy=settings_of(request).session_policy
@@ -133,7 +143,7 @@ async def csrf_guard(request: Request) -> None:
     """Check origin and CSRF token of a cookie-authenticated state-changing request."""
     if request.method in SAFE_METHODS or request.headers.get("authorization"):
         return
-    raw = read_cookie(request.cookies, SECURE_SESSION_COOKIE, SESSION_COOKIE)
+    raw = session_cookie(request)
     if raw is None:
         return  # no ambient credential: the permission check answers 401
     if not origin_allowed(request):

@@ -5,7 +5,8 @@
   referrer outside this site (self-report links carry a token), ``nosniff``, and ``no-store`` caching for
   everything that is not a static asset. HSTS is sent over https.
 * **Cookies**: the session cookie is HttpOnly, SameSite=Lax, and Secure with the
-  ``__Host-`` prefix whenever the request arrived over https (or in production).
+  ``__Host-`` prefix whenever the request arrived over https (or in production); in
+  production only the prefixed cookie is read.
 * **CSRF**: every state-changing request authenticated by the session cookie must carry
   a token (form field ``csrf_token`` or header ``X-CSRF-Token``) equal to an HMAC of the
   session secret, and a foreign ``Origin`` is refused. Bearer-token requests carry no
@@ -94,8 +95,19 @@ def login_cookie_name(secure: bool) -> str:
     return SECURE_LOGIN_COOKIE if secure else LOGIN_COOKIE
 
 
-def read_cookie(cookies: Mapping[str, str], secure_name: str, plain_name: str) -> str | None:
-    return cookies.get(secure_name) or cookies.get(plain_name) or None
+def read_cookie(
+    cookies: Mapping[str, str], secure_name: str, plain_name: str, *, secure_only: bool
+) -> str | None:
+    """The cookie's value; with ``secure_only`` (production) only the ``__Host-`` one.
+
+    A ``__Host-`` cookie can only have been set by this host over https; the plain name can
+    be planted by a sibling domain or a plain http answer (session fixation), so where every
+    cookie is set secure, the plain one is never read.
+    """
+    value = cookies.get(secure_name)
+    if not value and not secure_only:
+        value = cookies.get(plain_name)
+    return value or None
 
 
 def csrf_token(secret_key: str, purpose: str, bound_to: str) -> str:

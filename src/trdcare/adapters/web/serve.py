@@ -24,14 +24,20 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from trdcare.accounts import service as account_service
 from trdcare.adapters.db.engine import make_engine, unit_of_work
 from trdcare.adapters.web.logs import log_config
-from trdcare.adapters.web.settings import ConfigurationError, WebSettings, load_web_settings
+from trdcare.adapters.web.settings import (
+    ENV_MODE,
+    ConfigurationError,
+    WebSettings,
+    load_web_settings,
+)
 from trdcare.cli_support import fail, get_context, handle_errors, rebuild_stale_read_models
-from trdcare.config import ENV_DATA_DIR, ENV_DATABASE_URL
+from trdcare.config import ENV_DATA_DIR, ENV_DATABASE_URL, make_private_dir
 from trdcare.core.actor import Actor
 from trdcare.core.clock import utc_today
 
@@ -59,7 +65,7 @@ DEMO_USERS: tuple[tuple[str, str, str], ...] = (
 
 
 def _write_private(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
@@ -78,6 +84,36 @@ def demo_logins(session: Session, data_dir: Path) -> list[DemoLogin]:
         logins.append(DemoLogin(username, role, name, password))
     _write_private(path, json.dumps([login.__dict__ for login in logins], indent=2))
     return logins
+
+
+def active_demo_logins(session: Session) -> list[str]:
+    """The demo accounts made by ``serve`` in this database that can still sign in."""
+    demo = {username for username, _, _ in DEMO_USERS}
+    return [
+        user.username
+        for user in account_service.list_users(session)
+        if user.username in demo and user.is_active and user.created_by == SETUP_ACTOR.username
+    ]
+
+
+def refuse_demo_logins(engine: Engine) -> None:
+    """Production refuses to start while demo logins can sign in (their passwords are in a
+    file of the data folder and were printed when it was made).
+
+    Raises
+    ------
+    ConfigurationError
+        Naming each demo account and the command that deactivates it.
+    """
+    with unit_of_work(engine) as session:
+        names = active_demo_logins(session)
+    if names:
+        raise ConfigurationError(
+            f"{ENV_MODE}=production: this database still has the demo logins "
+            f"{', '.join(names)} (made by `trdcare serve` in development); they must not sign "
+            "in to a clinic's record. Deactivate each with `trdcare user set NAME --deactivate "
+            "--reason 'production'` (or serve a new data folder); refusing to start"
+        )
 
 
 def prepare(
@@ -99,7 +135,13 @@ def prepare(
             else:
                 fail("database", "schema is not up to date; run `trdcare db upgrade` first")
         rebuild_stale_read_models(engine)
-        if not demo or settings.production:
+        if settings.production:
+            try:
+                refuse_demo_logins(engine)
+            except ConfigurationError as exc:
+                fail("configuration", str(exc))
+            return []
+        if not demo:
             return []
         from trdcare.demo.service import demo_state, load_demo
 

@@ -11,8 +11,9 @@
 ``TRDCARE_SECURE_COOKIES``                ``1`` forces Secure cookies (always on in production)
 ``TRDCARE_SESSION_IDLE_MINUTES``          automatic logoff after inactivity (default 15)
 ``TRDCARE_SESSION_MAX_HOURS``             absolute session lifetime (default 12)
-``TRDCARE_PUBLIC_URL``                    base URL used in self-report links (default: the
-                                          URL of the request)
+``TRDCARE_PUBLIC_URL``                    base URL used in self-report links; required
+                                          (https) in production; in development the
+                                          default is the URL of the request
 ``TRDCARE_CLINIC_PHONE``                  clinic phone shown with the crisis resources
 ``TRDCARE_CRISIS_LINE``                   crisis line text (default: US 988 Lifeline)
 ``TRDCARE_EMERGENCY_NUMBER``              emergency number (default 911)
@@ -43,7 +44,7 @@ from trdcare.accounts.service import SessionPolicy
 from trdcare.audit.checkpoint_file import default_checkpoint_path
 from trdcare.audit.domain import AuditKey
 from trdcare.audit.keys import AuditKeyError, load_audit_key
-from trdcare.config import Settings, load_settings
+from trdcare.config import Settings, load_settings, make_private_dir
 
 ENV_MODE = "TRDCARE_ENV"
 ENV_SECRET_KEY = "TRDCARE_SECRET_KEY"  # noqa: S105 - the variable name
@@ -127,7 +128,7 @@ def _development_secret(data_dir: Path) -> str:
         key = path.read_text(encoding="utf-8").strip()
         if len(key) >= MIN_SECRET_KEY_LENGTH:
             return key
-    data_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(data_dir)
     key = secrets.token_urlsafe(48)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -172,6 +173,19 @@ def load_web_settings(
     public_url = os.environ.get("TRDCARE_PUBLIC_URL") or None
     if public_url and not public_url.startswith(("http://", "https://")):
         raise ConfigurationError(f"TRDCARE_PUBLIC_URL: not an http(s) URL (given: {public_url!r})")
+    # Without it a self-report link's address comes from the request's Host header, which
+    # the client sets: a link sent to a patient could point anywhere.
+    if production and not public_url:
+        raise ConfigurationError(
+            "TRDCARE_PUBLIC_URL: production mode needs the clinic's public https address, "
+            "used in the self-report links sent to patients (e.g. https://trd.example.org); "
+            "refusing to start"
+        )
+    if production and public_url and not public_url.startswith("https://"):
+        raise ConfigurationError(
+            "TRDCARE_PUBLIC_URL: production mode needs an https address (a link carries the "
+            f"patient's token; given: {public_url!r}); refusing to start"
+        )
     crisis = CrisisResources(
         emergency_number=os.environ.get("TRDCARE_EMERGENCY_NUMBER") or "911",
         crisis_line=os.environ.get("TRDCARE_CRISIS_LINE") or CrisisResources.crisis_line,
