@@ -619,3 +619,48 @@ class TestSessionNumberAndCalendar:
         assert page.count("&#10003;") == 2 + 1  # two sessions and the legend
         # Nothing was planned on the days between the old start and today after the resume.
         assert '<div class="not_delivered">' not in page
+
+
+class TestTypedAnswers:
+    """Every protocol and every target method answers through its response model (a shape
+    the model does not describe would be a 500, not a silently different document)."""
+
+    def test_every_protocol_and_target_method(self, client: WebClient) -> None:
+        client.as_role("physician")
+        listed = client.get("/api/v1/tms/protocols")
+        assert listed.status_code == 200
+        accepted = {}
+        for pid in (p["id"] for p in listed.json()):
+            one = client.get(f"/api/v1/tms/protocols/{pid}")
+            assert one.status_code == 200, (pid, one.text)
+            accepted[pid] = one.json()["safety"]["accepted"]
+        assert len(accepted) >= 6 and sum(accepted.values()) >= 4
+        targets = [
+            None,
+            {"method": "hotspot_rule", "side": "right"},
+            {
+                "method": "beam_f3",
+                "tragus_tragus_cm": 36,
+                "nasion_inion_cm": 36,
+                "circumference_cm": 57,
+            },
+        ]
+        for n, (pid, target) in enumerate((p, t) for p in accepted for t in targets):
+            ref = add_patient(client.engine, mrn=f"MRN-T{n}")
+            screen = client.post(f"/api/v1/patients/{ref}/tms/screens", json={"answers": NO})
+            assert screen.status_code == 201
+            body: dict[str, Any] = {
+                "protocol": pid,
+                "start": monday_before_today().isoformat(),
+                "mt_pct_mso": 50,
+            }
+            if target is not None:
+                body["target"] = target
+            planned = client.post(f"/api/v1/patients/{ref}/tms/plan", json=body)
+            if not accepted[pid]:
+                # Incomplete, or past a safety limit without a physician's override: a problem.
+                assert planned.status_code in (409, 422), (pid, planned.text)
+                continue
+            assert planned.status_code == 201, (pid, target, planned.text)
+            assert client.get(f"/api/v1/patients/{ref}/tms/course").status_code == 200
+            assert client.get(f"/api/v1/patients/{ref}/tms").status_code == 200
