@@ -73,6 +73,10 @@ NASTY: tuple[tuple[str, str], ...] = (
     ("emoji", "\U0001f600" * 50),
 )
 
+# Values given to every field of a form at once (the Latin square below pairs each field
+# with each value anyway).
+EVERY_FIELD_AT_ONCE = {"empty", "blank", "huge-text", "nul", "control", "wrong-type", "huge-int"}
+
 # Fields given one nasty value each on top of a filled-in form, at most (long forms).
 MAX_SINGLES = 25
 
@@ -605,7 +609,8 @@ def test_every_form_survives_nasty_input(
     submit(dict(defaults), "its defaults")
     submit({k: v for k, v in defaults.items() if k in hidden}, "every field missing")
     for label, value in NASTY:
-        submit({**defaults, **dict.fromkeys(fuzzed, value)}, f"every field {label}")
+        if label in EVERY_FIELD_AT_ONCE:
+            submit({**defaults, **dict.fromkeys(fuzzed, value)}, f"every field {label}")
     # A Latin square: in round r field i gets value (i + r), so every field meets every
     # value in len(NASTY) submissions, however many fields the form has.
     for shift in range(len(NASTY)):
