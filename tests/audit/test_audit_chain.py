@@ -222,3 +222,12 @@ def test_a_checkpoint_line_is_trusted_only_with_its_signature() -> None:
     for junk in ("not json", "[]", '{"format": "trdcare-audit-checkpoint/1"}'):
         with pytest.raises(CheckpointRejected):
             parse_checkpoint_line(junk, KEY)
+
+
+def test_no_plain_entry_after_the_checkpointed_head() -> None:
+    plain = make_chain(4)
+    assert walk_chain(plain, key=KEY, plain_allowed_through=4).broken is None
+    broken = walk_chain(plain, key=KEY, plain_allowed_through=2).broken
+    assert broken is not None and broken.entry_id == 3 and "forged" in broken.reason
+    unknown_chain = walk_chain(plain, key=KEY, plain_allowed_through=0).broken
+    assert unknown_chain is not None and unknown_chain.entry_id == 1

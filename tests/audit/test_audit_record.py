@@ -354,3 +354,39 @@ def test_checkpoints_are_incremental_and_skipped_when_nothing_moved(
     later = _verify(engine, checkpoints)
     assert later.intact and later.entries_after_last_checkpoint == 1
     assert any("the 1 entries written after the newest checkpoint" in x for x in later.not_checked)
+
+
+def test_a_forged_plain_hash_chain_after_a_checkpoint_is_found(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """A database writer without the key can still write a whole chain of plain-hash
+    entries, passing as entries from before the key; once a checkpoint exists, it cannot."""
+    checkpoints = tmp_path / "cp.jsonl"
+    _record(engine, 3)
+    _checkpoint(engine, checkpoints)
+    prev, rows = GENESIS_HASH, []
+    for i in range(2):
+        fields = {
+            "occurred_at": utc_now(),
+            "actor": "dr.alibi",
+            "role": "physician",
+            "source": "test",
+            "action": "read",
+            "entity": "patient",
+            "entity_id": None,
+            "patient_ref": f"P-{i}",
+            "detail": {},
+        }
+        digest = entry_hash(prev, **fields)  # type: ignore[arg-type]
+        rows.append({**fields, "chain": 6, "prev_hash": prev, "hash": digest, "key_id": None})
+        prev = digest
+    with unit_of_work(engine) as session:
+        session.execute(insert(AuditEvent), rows)
+    forged = _ids(engine, 6)
+    alone = _verify(engine)
+    assert alone.intact and alone.plain_entries_unanchored == 2  # said, but not provable
+    result = _verify(engine, checkpoints)
+    assert result.broken is not None and result.broken.entry_id == forged[0]
+    assert "plain-hash entry after the last checkpoint" in result.broken.reason
+    with pytest.raises(audit.CheckpointRefused, match=f"entry {forged[0]}"):
+        _checkpoint(engine, checkpoints)

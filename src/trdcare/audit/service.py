@@ -211,6 +211,8 @@ def write_checkpoint(
             key=key,
             start_hash=before.head_hash if before else GENESIS_HASH,
             start_count=start_count,
+            # Once a checkpoint exists, nothing after it may be a plain-hash entry.
+            plain_allowed_through=(before.head_id if before else 0) if last else None,
         )
         if walked.broken is not None:
             raise CheckpointRefused(
@@ -312,7 +314,15 @@ def verify(
     expected = _expected_heads(stored.checkpoints, problems)
     chains = sorted(set(repo.chains()) | set(expected))
     results: dict[int, ChainResult] = {
-        chain: walk_chain(repo.iter_entries(chain), key=key, expected_heads=expected.get(chain))
+        chain: walk_chain(
+            repo.iter_entries(chain),
+            key=key,
+            expected_heads=expected.get(chain),
+            # Once a checkpoint exists, no plain-hash entry may come after it.
+            plain_allowed_through=(
+                max(expected.get(chain, {}), default=0) if stored.checkpoints else None
+            ),
+        )
         for chain in chains
     }
     breaks = [r.broken for r in results.values() if r.broken is not None]

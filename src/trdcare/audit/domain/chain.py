@@ -189,13 +189,17 @@ def walk_chain(
     expected_heads: Mapping[int, ExpectedHead] | None = None,
     start_hash: str = GENESIS_HASH,
     start_count: int = 0,
+    plain_allowed_through: int | None = None,
 ) -> ChainResult:
     """Walk one chain's entries in id order and stop at the first break.
 
     Checks each link, each seal (keyed entries with ``key``; a keyed entry written under
-    another key, or with no key given, is a break), that no plain entry follows a keyed one,
-    and that every head in ``expected_heads`` (by entry id) is present at its position with
-    its hash. ``start_hash``/``start_count`` resume after a checkpointed head.
+    another key, or with no key given, is a break), that no plain entry follows a keyed one
+    or comes after entry ``plain_allowed_through`` (the chain's newest checkpointed head, 0
+    for a chain no checkpoint knows: every entry since the key is keyed, so a later plain
+    entry is forged), and that every head in ``expected_heads`` (by entry id) is present at
+    its position with its hash. ``start_hash``/``start_count`` resume after a checkpointed
+    head.
     """
     heads = dict(expected_heads or {})
     newest_expected = max(heads, default=None)
@@ -231,6 +235,14 @@ def walk_chain(
                         entry.id,
                         "a plain-hash entry follows keyed entries (entries rewritten without "
                         "the audit key)",
+                    )
+                )
+            if plain_allowed_through is not None and entry.id > plain_allowed_through:
+                return result(
+                    ChainBreak(
+                        entry.id,
+                        "a plain-hash entry after the last checkpoint of its chain (entries "
+                        "written since the audit key are all sealed with it: forged)",
                     )
                 )
             sealed_with: AuditKey | None = None
