@@ -89,6 +89,7 @@ def test_production_without_an_audit_key_refuses_to_start(
 ) -> None:
     monkeypatch.setenv("TRDCARE_ENV", "production")
     monkeypatch.setenv("TRDCARE_SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("TRDCARE_PUBLIC_URL", "https://trd.example.org")
     monkeypatch.delenv(ENV_AUDIT_KEY)
     with pytest.raises(ConfigurationError, match=f"{ENV_AUDIT_KEY_FILE}: production mode needs"):
         load_web_settings(data_dir=str(tmp_path))
