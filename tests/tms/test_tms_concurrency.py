@@ -18,6 +18,7 @@ from trdcare.adapters.db.models.tms import (
     TmsCoursePlan,
     TmsDecisionReview,
     TmsMtSession,
+    TmsProtocol,
     TmsSessionLog,
 )
 from trdcare.core.clock import utc_today
@@ -155,3 +156,29 @@ def test_one_threshold_hunt_is_opened(served_app: ServedApp) -> None:
             .where(RecordVersion.table_name == TmsMtSession.__tablename__)
         )
     assert hunt.pulses == steps == statuses[200]
+
+
+def test_a_custom_protocol_key_is_saved_once(served_app: ServedApp) -> None:
+    """The key is unique: of simultaneous saves one is kept, the others get the 409 a later
+    save gets (before: a 500 on PostgreSQL, from the unique index)."""
+    definition = {
+        "id": "lf1-900",
+        "name": "1 Hz right, 900 pulses",
+        "blocks": [
+            {
+                "pattern": {"kind": "rtms", "frequency_hz": 1},
+                "intensity_pct_mt": 110,
+                "train_duration_s": 900,
+                "trains": 1,
+            }
+        ],
+        "schedule": {
+            "treatment_days": "weekdays",
+            "sessions_per_day": 1,
+            "acute_sessions_min": 20,
+            "acute_sessions_max": 30,
+        },
+    }
+    statuses = burst(served_app, "physician", "/api/v1/tms/protocols", definition)
+    assert statuses == {201: 1, 409: BURST - 1}, statuses
+    assert _count(served_app, TmsProtocol) == 1

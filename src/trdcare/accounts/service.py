@@ -34,6 +34,7 @@ from trdcare.accounts.domain import (
 )
 from trdcare.accounts.repository import AccountRepository
 from trdcare.accounts.schemas import TokenCreate, UserCreate, UserUpdate
+from trdcare.adapters.db.locking import unique_insert
 from trdcare.adapters.db.models import (
     ApiToken,
     LoginThrottle,
@@ -110,8 +111,9 @@ def create_user(session: Session, actor: Actor, data: UserCreate) -> User:
     """Add a staff account (roles: :data:`~trdcare.accounts.domain.STAFF_ROLES`)."""
     check_option("role", data.role, STAFF_ROLES)
     repo = AccountRepository(session)
+    taken = Conflict(f"username: {data.username!r} is already taken")
     if repo.user_by_username(data.username) is not None:
-        raise Conflict(f"username: {data.username!r} is already taken")
+        raise taken
     _check_password_or_raise(data.password, data.username)
     user = User(
         username=data.username,
@@ -121,7 +123,8 @@ def create_user(session: Session, actor: Actor, data: UserCreate) -> User:
         is_active=True,
     )
     stamp_new(user, actor)
-    repo.add(user)
+    with unique_insert(session, taken):
+        repo.add(user)
     audit.record(
         session, actor, "create", "user", entity_id=user.username, detail={"role": user.role}
     )

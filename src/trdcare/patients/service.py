@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from trdcare.adapters.db.locking import unique_insert
 from trdcare.adapters.db.models import Patient
 from trdcare.adapters.db.stamping import snapshot, stamp_new
 from trdcare.audit import service as audit
@@ -23,17 +24,17 @@ def add_patient(
 ) -> Patient:
     repo = PatientRepository(session)
     validate_birth_date(data.birth_date, today or utc_today())
+    # The MRN itself is not echoed: it is patient data.
+    taken = Conflict("mrn: a patient with this MRN already exists")
     if repo.by_mrn(data.mrn) is not None:
-        # The MRN itself is not echoed: it is patient data.
-        raise Conflict(
-            "mrn: a patient with this MRN already exists",
-        )
+        raise taken
     ref = new_ref("P")
     while repo.ref_exists(ref):
         ref = new_ref("P")
     patient = Patient(ref=ref, status="active", **data.model_dump())
     stamp_new(patient, actor)
-    repo.add(patient)
+    with unique_insert(session, taken):
+        repo.add(patient)
     audit.record(session, actor, "create", "patient", entity_id=patient.id, patient_ref=ref)
     return patient
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
-from trdcare.adapters.db.locking import lock_patient
+from trdcare.adapters.db.locking import lock_patient, unique_insert
 from trdcare.adapters.db.models import Patient, TreatmentCourse
 from trdcare.adapters.db.models.tms import (
     TmsAdverseEvent,
@@ -245,8 +245,9 @@ def save_protocol(
             "id", "is the id of a library protocol", allowed="a new id", given=protocol.id
         )
     repo = TmsRepository(session)
+    taken = Conflict(f"a custom protocol {protocol.id!r} already exists")
     if repo.protocol_by_key(protocol.id) is not None:
-        raise Conflict(f"a custom protocol {protocol.id!r} already exists")
+        raise taken
     approval = approve_protocol(protocol, override)
     row = TmsProtocol(
         key=protocol.id,
@@ -260,7 +261,8 @@ def save_protocol(
         override_reason=override.reason if approval.basis == "override" and override else None,
     )
     stamp_new(row, actor)
-    repo.add(row)
+    with unique_insert(session, taken):
+        repo.add(row)
     audit.record(
         session,
         actor,

@@ -1,4 +1,5 @@
-"""Row locks for check-then-write use cases (see docs/architecture.md, "Check-then-write").
+"""Row locks and unique inserts for check-then-write use cases (see docs/architecture.md,
+"Check-then-write").
 
 A use case that reads a record's state, decides, then writes (log the next session, review
 a pause, acknowledge an event once) is a race on PostgreSQL: two transactions read the same
@@ -15,11 +16,16 @@ request with ``BEGIN IMMEDIATE`` (one writer at a time), which serialises the sa
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import bindparam, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.memo import forget
 from trdcare.adapters.db.models import Patient
+from trdcare.core.errors import Conflict
 
 _LOCK_PATIENT = (
     select(Patient.id).where(Patient.id == bindparam("patient_id")).with_for_update(key_share=True)
@@ -37,3 +43,26 @@ def lock_patient(session: Session, patient_id: int) -> None:
     session.execute(_LOCK_PATIENT, {"patient_id": patient_id})
     session.expire_all()
     forget(session)
+
+
+@contextmanager
+def unique_insert(session: Session, taken: Conflict) -> Iterator[None]:
+    """Flush an insert that a unique rule guards (an MRN, a username, a protocol key).
+
+    The use case checks first and answers ``taken`` itself; two simultaneous inserts both
+    pass that check on PostgreSQL, and the second then breaks the unique index when the
+    first commits. Its flush runs in a savepoint: that error becomes ``taken`` (409, the
+    answer a later request gets) and the transaction stays usable. SQLite writers run one at
+    a time (the check sees the first insert), and pysqlite's savepoints are unsafe in a
+    transaction that has not written yet, so there the flush runs as it is.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        session.flush()
+        return
+    try:
+        with session.begin_nested():
+            yield
+            session.flush()
+    except IntegrityError:
+        raise taken from None
