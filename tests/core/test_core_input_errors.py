@@ -76,7 +76,7 @@ def test_every_problem_in_plain_words_naming_field_allowed_and_given() -> None:
     assert issues["given_on"][0].startswith("Date given must be a date written YYYY-MM-DD")
     assert issues["code"] == (
         "Lot number is not written in the expected form (e.g. L-0042).",
-        "like L-0042",
+        "e.g. L-0042",
         "'lot 42'",
     )
     assert issues["note"] == (

@@ -402,7 +402,7 @@ class TestAdverseEventsOutsideASession:
             f"/patients/{ref}/tms/adverse-event",
             {"occurred_on": "yesterday", "ae_0_kind": "seizure", "ae_0_severity": "severe"},
         )
-        assert bad.status_code == 422 and "not a date" in bad.text
+        assert bad.status_code == 422 and "Date it happened must be a date written" in bad.text
         ok = client.form(
             f"/patients/{ref}/tms/adverse-event",
             {

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import secrets
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from pydantic import ValidationError
+from pydantic import Field
 from starlette.datastructures import FormData
 
 from trdcare.accounts import service as account_service
@@ -19,7 +19,14 @@ from trdcare.accounts.domain import (
     STAFF_ROLES,
 )
 from trdcare.accounts.repository import AccountRepository
-from trdcare.accounts.schemas import TokenCreate, UserCreate, UserUpdate
+from trdcare.accounts.schemas import (
+    LoginForm,
+    PasswordChangeForm,
+    PasswordReset,
+    TokenCreate,
+    UserCreate,
+    UserUpdate,
+)
 from trdcare.adapters.web.auth import (
     Principal,
     Require,
@@ -29,7 +36,13 @@ from trdcare.adapters.web.auth import (
     settings_of,
 )
 from trdcare.adapters.web.db import Db
-from trdcare.adapters.web.problems import ProblemIssue, issue_out, issues_from_pydantic
+from trdcare.adapters.web.forms import (
+    FormProblem,
+    FormRejected,
+    page_principal,
+    page_session,
+    redisplay,
+)
 from trdcare.adapters.web.security import (
     CSRF_FIELD,
     LOGIN_COOKIE,
@@ -44,26 +57,16 @@ from trdcare.adapters.web.security import (
 )
 from trdcare.adapters.web.templating import render
 from trdcare.audit import service as audit_service
-from trdcare.core.errors import DomainError
+from trdcare.core.errors import DomainError, Issue
+from trdcare.core.inputs import InputModel
 
 router = APIRouter(include_in_schema=False)
 
-Form = Annotated[FormData, Depends(form_data)]
 
+class LogoutForm(InputModel):
+    """Why the session ends: the user's choice, or the page's inactivity timer."""
 
-def _field(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _errors(exc: Exception) -> list[ProblemIssue]:
-    if isinstance(exc, ValidationError):
-        return issues_from_pydantic(exc.errors())
-    if isinstance(exc, DomainError):
-        return [issue_out(i) for i in exc.issues] or [
-            ProblemIssue(path="", pointer="#", location="body", message=exc.render())
-        ]
-    raise exc
+    reason: Literal["logout", "idle"] = Field(default="logout", title="Reason")
 
 
 def home_for(principal: Principal) -> str:
@@ -145,18 +148,34 @@ def login_form(
     return _login_page(request, next_url=_safe_next(next), notice=notice)
 
 
+def _login_again(request: Request, problem: FormProblem) -> HTMLResponse:
+    """The sign-in form again: what is missing, in words (the password is never shown back)."""
+    return _login_page(
+        request,
+        next_url=_safe_next(problem.value("next")),
+        username=problem.value("username")[:64],
+        message=" ".join(issue.message for issue in problem.issues),
+    )
+
+
 @router.post("/login", response_class=HTMLResponse)
-def login(request: Request, db: Db, form: Form) -> Response:
+@redisplay(_login_again)
+def login(
+    request: Request,
+    db: Db,
+    sent: Annotated[FormData, Depends(form_data)],
+    form: Annotated[LoginForm, Form()],
+) -> Response:
     settings = settings_of(request)
-    next_url = _safe_next(_field(form, "next"))
-    username = _field(form, "username")
+    next_url = _safe_next(form.next)
+    username = form.username.strip()
     pre = (
         read_cookie(
             request.cookies, SECURE_LOGIN_COOKIE, LOGIN_COOKIE, secure_only=settings.secure_cookies
         )
         or ""
     )
-    given = form.get(CSRF_FIELD)
+    given = sent.get(CSRF_FIELD)
     if not origin_allowed(request) or not csrf_matches(
         settings.secret_key, "login", pre, given if isinstance(given, str) else None
     ):
@@ -167,12 +186,8 @@ def login(request: Request, db: Db, form: Form) -> Response:
             message="The sign-in form had expired. Please try again.",
             status_code=403,
         )
-    password = form.get("password")
     result = account_service.authenticate(
-        db,
-        username,
-        password if isinstance(password, str) else "",
-        source=client_source(request),
+        db, username, form.password, source=client_source(request)
     )
     if result.outcome == "locked":
         return _login_page(
@@ -226,9 +241,9 @@ def logout(
     request: Request,
     db: Db,
     principal: Annotated[Principal, Depends(Require("account.self"))],
-    form: Form,
+    form: Annotated[LogoutForm, Form()],
 ) -> Response:
-    reason = "idle" if _field(form, "reason") == "idle" else "logout"
+    reason = form.reason
     if principal.session_secret:
         account_service.end_session(db, principal.session_secret, reason=reason)
     settings = settings_of(request)
@@ -255,7 +270,8 @@ def _account_page(
     db: Db,
     principal: Principal,
     *,
-    errors: list[ProblemIssue] | None = None,
+    errors: list[Issue] | None = None,
+    values: dict[str, str] | None = None,
     new_token: str | None = None,
     message: str | None = None,
     status_code: int = 200,
@@ -269,6 +285,7 @@ def _account_page(
             "user": user,
             "tokens": [t for t, _ in tokens],
             "errors": errors or [],
+            "values": {k: v for k, v in (values or {}).items() if "password" not in k},
             "new_token": new_token,
             "message": message,
             "policy": PASSWORD_POLICY,
@@ -286,50 +303,43 @@ def account(
     return _account_page(request, db, principal)
 
 
+def _account_again(request: Request, problem: FormProblem) -> HTMLResponse:
+    principal = page_principal(request)
+    with page_session(request) as db:
+        return _account_page(request, db, principal, errors=problem.issues, values=problem.values)
+
+
 @router.post("/account/password", response_class=HTMLResponse)
+@redisplay(_account_again)
 def account_password(
-    request: Request,
     db: Db,
     principal: Annotated[Principal, Depends(Require("account.self"))],
-    form: Form,
+    form: Annotated[PasswordChangeForm, Form()],
 ) -> Response:
     user = account_service.get_user(db, principal.username)
-    new = _field(form, "new_password")
-    if new != _field(form, "confirm_password"):
-        issue = ProblemIssue(
-            path="confirm_password",
-            pointer="#/confirm_password",
-            location="form",
-            message="does not match the new password",
-        )
-        return _account_page(request, db, principal, errors=[issue], status_code=422)
     try:
         account_service.set_password(
-            db, principal.actor, user, new, current_password=_field(form, "current_password")
+            db, principal.actor, user, form.new_password, current_password=form.current_password
         )
-    except (DomainError, ValidationError) as exc:
-        db.rollback()
-        return _account_page(request, db, principal, errors=_errors(exc), status_code=422)
+    except DomainError as exc:
+        raise FormRejected(exc, {}) from exc  # passwords are never shown back
     # Changing the password ended every session, this one included: sign in again.
     return RedirectResponse("/login?reason=expired", status_code=303)
 
 
 @router.post("/account/tokens", response_class=HTMLResponse)
+@redisplay(_account_again)
 def account_token(
     request: Request,
     db: Db,
     principal: Annotated[Principal, Depends(Require("account.self"))],
-    form: Form,
+    form: Annotated[TokenCreate, Form()],
 ) -> HTMLResponse:
+    user = account_service.get_user(db, principal.username)
     try:
-        data = TokenCreate.model_validate(
-            {"name": _field(form, "name"), "expires_in_days": _field(form, "expires_in_days") or 90}
-        )
-        user = account_service.get_user(db, principal.username)
-        _, raw = account_service.create_token(db, principal.actor, user, data)
-    except (DomainError, ValidationError) as exc:
-        db.rollback()
-        return _account_page(request, db, principal, errors=_errors(exc), status_code=422)
+        _, raw = account_service.create_token(db, principal.actor, user, form)
+    except DomainError as exc:
+        raise FormRejected(exc, form) from exc
     return _account_page(request, db, principal, new_token=raw)
 
 
@@ -349,7 +359,7 @@ def _users_page(
     request: Request,
     db: Db,
     *,
-    errors: list[ProblemIssue] | None = None,
+    errors: list[Issue] | None = None,
     values: dict[str, Any] | None = None,
     message: str | None = None,
     status_code: int = 200,
@@ -383,60 +393,60 @@ def users(
     return _users_page(request, db)
 
 
+def _users_again(request: Request, problem: FormProblem) -> HTMLResponse:
+    # Only the add-user form is filled in again (never a password).
+    adding = request.url.path == "/admin/users"
+    values = {k: v for k, v in problem.values.items() if k != "password"} if adding else {}
+    with page_session(request) as db:
+        return _users_page(request, db, errors=problem.issues, values=values)
+
+
 @router.post("/admin/users", response_class=HTMLResponse)
+@redisplay(_users_again)
 def users_add(
     request: Request,
     db: Db,
     principal: Annotated[Principal, Depends(Require("users.manage"))],
-    form: Form,
+    form: Annotated[UserCreate, Form()],
 ) -> HTMLResponse:
-    values = {k: _field(form, k) for k in ("username", "display_name", "role")}
     try:
-        data = UserCreate.model_validate({**values, "password": _field(form, "password")})
-        account_service.create_user(db, principal.actor, data)
-    except (DomainError, ValidationError) as exc:
-        db.rollback()
-        return _users_page(request, db, errors=_errors(exc), values=values, status_code=422)
-    return _users_page(request, db, message=f"Added user {values['username']}.")
+        account_service.create_user(db, principal.actor, form)
+    except DomainError as exc:
+        raise FormRejected(exc, form) from exc
+    return _users_page(request, db, message=f"Added user {form.username}.")
 
 
 @router.post("/admin/users/{username}", response_class=HTMLResponse)
+@redisplay(_users_again)
 def users_update(
     request: Request,
     db: Db,
     principal: Annotated[Principal, Depends(Require("users.manage"))],
     username: str,
-    form: Form,
+    form: Annotated[UserUpdate, Form()],
 ) -> HTMLResponse:
-    raw: dict[str, Any] = {"reason": _field(form, "reason")}
-    if _field(form, "role"):
-        raw["role"] = _field(form, "role")
-    if _field(form, "is_active") in ("true", "false"):
-        raw["is_active"] = _field(form, "is_active") == "true"
     try:
-        data = UserUpdate.model_validate(raw)
         user = account_service.get_user(db, username[:64])
-        account_service.update_user(db, principal.actor, user, data)
-    except (DomainError, ValidationError) as exc:
-        db.rollback()
-        return _users_page(request, db, errors=_errors(exc), status_code=422)
+        account_service.update_user(db, principal.actor, user, form)
+    except DomainError as exc:
+        raise FormRejected(exc, form) from exc
     return _users_page(request, db, message=f"Updated user {username}.")
 
 
 @router.post("/admin/users/{username}/password", response_class=HTMLResponse)
+@redisplay(_users_again)
 def users_password(
     request: Request,
     db: Db,
     principal: Annotated[Principal, Depends(Require("users.manage"))],
     username: str,
-    form: Form,
+    form: Annotated[PasswordReset, Form()],
 ) -> HTMLResponse:
     try:
         user = account_service.get_user(db, username[:64])
-        account_service.set_password(db, principal.actor, user, _field(form, "password"))
-    except (DomainError, ValidationError) as exc:
-        db.rollback()
-        return _users_page(request, db, errors=_errors(exc), status_code=422)
+        account_service.set_password(db, principal.actor, user, form.password)
+    except DomainError as exc:
+        raise FormRejected(exc, {}) from exc
     return _users_page(request, db, message=f"Password of {username} reset.")
 
 

@@ -5,42 +5,80 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from trdcare.core.inputs import InputModel
-from trdcare.core.text import FreeText, SingleLineText
+from trdcare.core.inputs import CODE_MAX_CHARS, InputModel, PersonName, Reason
 
 StaffRole = Literal["admin", "physician", "clinician", "technician", "front_desk"]
 
 USERNAME_PATTERN = r"^[a-z][a-z0-9._-]{1,63}$"
 
 
-class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+PASSWORD_MAX_CHARS = 1024  # far above any passphrase; the policy checks the rest
 
+
+class UserCreate(InputModel):
     username: str = Field(
         pattern=USERNAME_PATTERN,
+        title="Username",
+        examples=["j.smith"],
         description="Lower-case login name: a letter, then letters, digits, '.', '_' or '-'",
     )
-    display_name: SingleLineText = Field(min_length=1, max_length=200)
-    role: StaffRole
-    password: str = Field(min_length=1, max_length=1024, description="Checked by the policy")
+    display_name: PersonName = Field(title="Display name")
+    role: StaffRole = Field(title="Role")
+    password: str = Field(
+        min_length=1,
+        max_length=PASSWORD_MAX_CHARS,
+        title="Password",
+        description="Checked by the policy",
+    )
 
 
-class UserUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    display_name: SingleLineText | None = Field(default=None, min_length=1, max_length=200)
-    role: StaffRole | None = None
-    is_active: bool | None = None
-    reason: FreeText = Field(min_length=3, max_length=500, description="Why the account changes")
+class UserUpdate(InputModel):
+    display_name: PersonName | None = Field(default=None, title="Display name")
+    role: StaffRole | None = Field(default=None, title="Role")
+    is_active: bool | None = Field(default=None, title="State")
+    reason: Reason = Field(title="Reason", description="Why the account changes")
 
 
-class PasswordChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PasswordChange(InputModel):
+    model_config = ConfigDict(str_strip_whitespace=False)  # a password is taken as typed
 
-    current_password: str = Field(min_length=1, max_length=1024)
-    new_password: str = Field(min_length=1, max_length=1024)
+    current_password: str = Field(
+        min_length=1, max_length=PASSWORD_MAX_CHARS, title="Current password"
+    )
+    new_password: str = Field(min_length=1, max_length=PASSWORD_MAX_CHARS, title="New password")
+
+
+class PasswordChangeForm(PasswordChange):
+    """The account page's form: the new password typed twice."""
+
+    confirm_password: str = Field(max_length=PASSWORD_MAX_CHARS, title="Repeat the new password")
+
+    @field_validator("confirm_password")
+    @classmethod
+    def _same_as_new(cls, value: str, info: ValidationInfo) -> str:
+        if value != info.data.get("new_password"):
+            raise ValueError("does not match the new password")
+        return value
+
+
+class PasswordReset(InputModel):
+    """An administrator sets a user's password (the policy checks it)."""
+
+    model_config = ConfigDict(str_strip_whitespace=False)
+
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX_CHARS, title="New password")
+
+
+class LoginForm(InputModel):
+    """The sign-in form (its CSRF token is checked against the pre-session cookie)."""
+
+    model_config = ConfigDict(str_strip_whitespace=False)
+
+    username: str = Field(min_length=1, max_length=CODE_MAX_CHARS, title="Username")
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX_CHARS, title="Password")
+    next: str = Field(default="", max_length=2000, title="Next page")
 
 
 class User(BaseModel):
@@ -56,11 +94,9 @@ class User(BaseModel):
     version: int
 
 
-class TokenCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    name: SingleLineText = Field(min_length=1, max_length=100, description="What the token is for")
-    expires_in_days: int = Field(default=90, ge=1, le=366)
+class TokenCreate(InputModel):
+    name: PersonName = Field(title="What it is for", description="What the token is for")
+    expires_in_days: int = Field(default=90, ge=1, le=366, title="Valid for (days)")
 
 
 class Token(BaseModel):

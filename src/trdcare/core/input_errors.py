@@ -104,6 +104,10 @@ def plain_message(
         text = f"{label} is too long: {allowed} are allowed"
         text += f", {given_size} were given." if given_size else "."
         return text, allowed, given_size
+    if kind in ("too_short", "too_long") and isinstance(raw, str):  # text checked after a rule
+        key = "min_length" if kind == "too_short" else "max_length"
+        as_text = {**error, "type": f"string_{kind}", "ctx": {key: ctx.get(key)}}
+        return plain_message(as_text, label)
     if kind in ("too_short", "too_long"):
         bound = ctx.get("min_length" if kind == "too_short" else "max_length")
         word = "at least" if kind == "too_short" else "at most"
@@ -147,7 +151,7 @@ def plain_message(
         # The regex is never shown; the field's own example, when it declares one, is.
         text = f"{label} is not written in the expected form"
         if example:
-            return f"{text} (e.g. {example}).", f"like {example}", given
+            return f"{text} (e.g. {example}).", f"e.g. {example}", given
         return f"{text}.", None, given
     if kind == "unsafe_character":  # core.text's character rule
         where = f"{ctx.get('character')}, at position {ctx.get('position')}"
@@ -189,7 +193,21 @@ def _label_for(path: str, labels: Mapping[str, str]) -> str:
     template = labels.get(f"{parent}.*") if parent else None
     if template is not None:
         return template.format(key=key)
-    return default_label(path.split(".") if path else [])
+    if parent in labels and key.isdigit():  # an entry of a labelled list
+        return f"{labels[parent]} (entry {int(key) + 1})"
+    parts = path.split(".") if path else []
+    positions = [i for i, p in enumerate(parts) if p.isdigit()]
+    if positions:  # a field of a list's entry: "trials.0.end" is labelled as "trials.end"
+        generic = ".".join(p for p in parts if not p.isdigit())
+        if generic in labels:
+            index = positions[-1]
+            owner = ".".join(parts[:index])
+            where = labels.get(owner) or humanize(parts[index - 1]) if index else ""
+            number = int(parts[index]) + 1
+            return (
+                f"{labels[generic]} ({where.lower()}, entry {number})" if where else labels[generic]
+            )
+    return default_label(parts)
 
 
 def plain_issue(

@@ -34,6 +34,8 @@ Code = Annotated[str, StringConstraints(min_length=1, max_length=CODE_MAX_CHARS)
 Label = Annotated[str, StringConstraints(min_length=1, max_length=LABEL_MAX_CHARS), _ONE_LINE]
 Reason = Annotated[str, StringConstraints(min_length=3, max_length=REASON_MAX_CHARS), _LINES]
 ClinicalNote = Annotated[str, StringConstraints(max_length=NOTE_MAX_CHARS), _LINES]
+# A note that must say something: a physician's reasoning, a review's note.
+RequiredNote = Annotated[str, StringConstraints(min_length=3, max_length=NOTE_MAX_CHARS), _LINES]
 
 # Form fields that belong to the page, not to the input.
 PAGE_FIELDS = ("csrf_token",)

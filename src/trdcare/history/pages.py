@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -12,11 +13,18 @@ from starlette.datastructures import FormData
 from trdcare.adapters.db.models import Patient
 from trdcare.adapters.web.auth import Principal, Require, form_data
 from trdcare.adapters.web.db import Db
+from trdcare.adapters.web.forms import (
+    FormProblem,
+    FormRejected,
+    domain_issues,
+    page_principal,
+    page_session,
+    redisplay,
+)
 from trdcare.adapters.web.panels import Panel
-from trdcare.adapters.web.problems import ProblemIssue
 from trdcare.adapters.web.templating import render
 from trdcare.core.clock import utc_today
-from trdcare.core.errors import DomainError, NotFound
+from trdcare.core.errors import DomainError, Issue, NotFound
 from trdcare.history import service as history_service
 from trdcare.history.domain import (
     ADHERENCE,
@@ -30,41 +38,27 @@ from trdcare.history.domain import (
     parse_history,
 )
 from trdcare.history.repository import HistoryRepository
+from trdcare.history.schemas import (
+    ROWS,
+    AntidepressantRow,
+    AugmentationRow,
+    EctRow,
+    HistoryForm,
+    PsychotherapyRow,
+)
 from trdcare.patients import service as patient_service
-from trdcare.patients.pages import field, form_issues, patient_ref
+from trdcare.patients.pages import patient_ref
 
 router = APIRouter(include_in_schema=False)
 
-Form = Annotated[FormData, Depends(form_data)]
 
-# Rows of each kind on the history form (empty rows are ignored).
-ROWS = {
-    "antidepressant_trials": 8,
-    "augmentation_trials": 3,
-    "ect_courses": 2,
-    "psychotherapy_courses": 3,
-}
+# The cells of each kind of row on the form (one model per kind of row).
 FIELDS = {
-    "antidepressant_trials": (
-        "drug",
-        "max_daily_dose_mg",
-        "start",
-        "end",
-        "adherence",
-        "outcome",
-        "dose_optimised",
-    ),
-    "augmentation_trials": ("agent", "max_daily_dose_mg", "start", "end", "adherence", "outcome"),
-    "ect_courses": ("start", "end", "sessions", "electrode_placement", "outcome"),
-    "psychotherapy_courses": ("modality", "start", "end", "sessions", "outcome"),
+    "antidepressant_trials": tuple(AntidepressantRow.model_fields),
+    "augmentation_trials": tuple(AugmentationRow.model_fields),
+    "ect_courses": tuple(EctRow.model_fields),
+    "psychotherapy_courses": tuple(PsychotherapyRow.model_fields),
 }
-KEY_FIELD = {
-    "antidepressant_trials": "drug",
-    "augmentation_trials": "agent",
-    "ect_courses": "start",
-    "psychotherapy_courses": "modality",
-}
-NUMBERS = {"max_daily_dose_mg": float, "sessions": int}
 STATUS_TEXT = {
     "resistant": "Treatment-resistant",
     "not_resistant": "Not treatment-resistant",
@@ -151,7 +145,7 @@ def _edit_page(
     request: Request,
     patient: Patient,
     values: dict[str, str],
-    errors: list[ProblemIssue] | None = None,
+    errors: list[Issue] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     catalogue = load_catalogue()
@@ -189,76 +183,48 @@ def history_edit(
     return _edit_page(request, patient, values)
 
 
-def document_from_form(form: FormData) -> tuple[dict[str, Any], dict[str, dict[int, int]]]:
-    """The history document of the form, and for each kind the document-row -> form-row map."""
-    today = utc_today()
-    document: dict[str, Any] = {
-        "episode": {
-            "onset": field(form, "onset") or None,
-            "as_of": today.isoformat(),
-            "severity": field(form, "severity") or None,
-        }
-    }
-    rows_map: dict[str, dict[int, int]] = {}
-    for kind, count in ROWS.items():
-        entries: list[dict[str, Any]] = []
-        rows_map[kind] = {}
-        for i in range(count):
-            prefix = f"{kind}.{i}."
-            if not field(form, prefix + KEY_FIELD[kind]):
-                continue
-            entry: dict[str, Any] = {}
-            for name in FIELDS[kind]:
-                raw = field(form, prefix + name)
-                if name == "dose_optimised":
-                    entry[name] = raw == "on"
-                elif raw == "":
-                    entry[name] = None
-                elif name in NUMBERS:
-                    try:
-                        entry[name] = NUMBERS[name](raw)
-                    except ValueError:
-                        entry[name] = raw  # the parser names the field and what is allowed
-                else:
-                    entry[name] = raw
-            rows_map[kind][len(entries)] = i
-            entries.append(entry)
-        document[kind] = entries
-    return document, rows_map
-
-
-def _form_paths(issues: list[ProblemIssue], rows_map: dict[str, dict[int, int]]) -> None:
-    """Point each issue at the form row it came from (empty rows were skipped)."""
+def _form_paths(issues: list[Issue], rows_map: dict[str, dict[int, int]]) -> list[Issue]:
+    """Point each issue of the document at the form row it came from (unused rows are not
+    in the document) and the episode's fields at the form's own names."""
+    out = []
     for issue in issues:
         parts = issue.path.split(".")
         if len(parts) >= 2 and parts[0] in rows_map and parts[1].isdigit():
             parts[1] = str(rows_map[parts[0]].get(int(parts[1]), parts[1]))
-            issue.path = ".".join(parts)
         elif parts[0] == "episode" and len(parts) == 2:
-            issue.path = parts[1]
+            parts = parts[1:]
+        out.append(replace(issue, path=".".join(parts)))
+    return out
+
+
+def _history_again(request: Request, problem: FormProblem) -> HTMLResponse:
+    principal = page_principal(request)
+    ref = patient_ref(request.path_params["ref"])
+    with page_session(request) as db:
+        patient = patient_service.find_patient(db, principal.actor, ref, purpose="history_edit")
+        return _edit_page(request, patient, problem.values, problem.issues)
 
 
 @router.post("/patients/{ref}/history/edit", response_class=HTMLResponse)
+@redisplay(_history_again)
 def history_save(
-    request: Request,
     db: Db,
     principal: Annotated[Principal, Depends(Require("history.write"))],
     ref: str,
-    form: Form,
+    raw: Annotated[FormData, Depends(form_data)],
+    form: Annotated[HistoryForm, Form()],
 ) -> Response:
     patient = patient_service.find_patient(
         db, principal.actor, patient_ref(ref), purpose="history_update"
     )
-    document, rows_map = document_from_form(form)
-    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    document, rows_map = form.document(utc_today())
     try:
         history = parse_history(document, today=utc_today())
         existing = HistoryRepository(db).current_episode(patient.id) is not None
         history_service.import_history(db, principal.actor, patient, history, replace=existing)
     except DomainError as exc:
-        issues = form_issues(exc)
-        _form_paths(issues, rows_map)
-        return _edit_page(request, patient, values, issues, status_code=422)
+        issues = _form_paths(domain_issues(exc), rows_map)
+        raise FormRejected(type(exc)(exc.message, issues=issues), raw) from exc
     return RedirectResponse(f"/patients/{patient.ref}/history?msg=saved", status_code=303)
 
 

@@ -6,8 +6,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
-from starlette.datastructures import FormData
 
 from trdcare.adapters.web.auth import Principal, Require
 from trdcare.adapters.web.db import Db
@@ -19,7 +17,6 @@ from trdcare.adapters.web.forms import (
     redisplay,
 )
 from trdcare.adapters.web.panels import chart_panels
-from trdcare.adapters.web.problems import ProblemIssue, issue_out, issues_from_pydantic
 from trdcare.adapters.web.templating import render
 from trdcare.core.clock import utc_today
 from trdcare.core.errors import DomainError, Issue, NotFound
@@ -35,22 +32,6 @@ MESSAGES = {
     "added": "Patient registered.",
     "updated": "Patient record corrected; the previous version is kept.",
 }
-
-
-def field(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
-
-
-def form_issues(exc: Exception) -> list[ProblemIssue]:
-    """Issues of a failed form submission, each naming its field."""
-    if isinstance(exc, ValidationError):
-        return issues_from_pydantic(exc.errors(), default_location="form")
-    if isinstance(exc, DomainError):
-        return [issue_out(i, "form") for i in exc.issues] or [
-            ProblemIssue(path="", pointer="#", location="form", message=exc.render())
-        ]
-    raise exc
 
 
 def patient_ref(ref: str) -> str:

@@ -9,11 +9,13 @@ the credentials, never typed in.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import date, datetime, time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, Field, model_validator
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.models import Patient
@@ -21,7 +23,15 @@ from trdcare.adapters.web.auth import Principal, Require
 from trdcare.adapters.web.db import Db
 from trdcare.audit import service as audit
 from trdcare.core.errors import NotFound
-from trdcare.core.text import FreeText, SingleLineText
+from trdcare.core.inputs import (
+    REASON_MAX_CHARS,
+    ClinicalNote,
+    InputModel,
+    Label,
+    Reason,
+    RequiredNote,
+)
+from trdcare.core.text import check_free_text, check_single_line_text
 from trdcare.patients import service as patient_service
 from trdcare.patients.endpoints import PatientRef
 from trdcare.tms import schemas
@@ -47,8 +57,43 @@ Side = Literal["left", "right"]
 ProtocolId = Annotated[str, Path(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_.-]+$")]
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _In(InputModel):
+    """Base of the TMS room's input models (API bodies and page forms alike)."""
+
+
+# A page form's adverse-event rows: ae_<i>_kind, ae_<i>_severity, ae_<i>_serious (a
+# checkbox), ae_<i>_description; a row without a kind is an empty row.
+AE_FORM_ROWS = 3
+
+
+def _split(text: str | list[Any], separators: str) -> list[Any]:
+    """A page's one-line list (``"a, b"``) as entries; FastAPI hands a list field's form
+    value over as a list of the one string typed."""
+    parts = text if isinstance(text, list) else [text]
+    out: list[Any] = []
+    for part in parts:
+        if isinstance(part, str):
+            out += [p.strip() for p in re.split(f"[{separators}]", part) if p.strip()]
+        else:
+            out.append(part)
+    return out
+
+
+def _adverse_events_from_form(data: dict[str, Any]) -> dict[str, Any]:
+    """Gather a page form's ``ae_<i>_*`` fields into ``adverse_events`` (other keys kept)."""
+    if not any(k.startswith("ae_") for k in data):
+        return data
+    events = []
+    for i in range(AE_FORM_ROWS):
+        row = {k: data.pop(f"ae_{i}_{k}", None) or None for k in AE_FORM_FIELDS}
+        if row["kind"]:
+            event = {k: v for k, v in row.items() if v is not None}
+            event["serious"] = True if row["serious"] is not None else None
+            events.append(event)
+    return {**data, "adverse_events": events}
+
+
+AE_FORM_FIELDS = ("kind", "severity", "serious", "description")
 
 
 class ParameterCheckIn(_In):
@@ -67,8 +112,8 @@ class SimulateIn(_In):
 
 
 class DepthIn(_In):
-    m1_depth_mm: float
-    target_depth_mm: float
+    m1_depth_mm: float = Field(title="Depth at the motor hotspot (mm)")
+    target_depth_mm: float = Field(title="Depth at the target (mm)")
 
 
 class IntensityIn(_In):
@@ -78,112 +123,253 @@ class IntensityIn(_In):
 
 
 class FindingIn(_In):
-    id: str = Field(min_length=1, max_length=60)
-    detail: FreeText = Field(default="", max_length=500)
+    id: str = Field(min_length=1, max_length=60, title="Finding")
+    detail: Annotated[str, Field(max_length=REASON_MAX_CHARS), AfterValidator(check_free_text)] = (
+        Field(default="", title="Detail")
+    )
 
 
 class ScreenIn(_In):
-    instrument: str = Field(default="rossi2011", max_length=40)
-    answers: dict[str, bool] = Field(description="Item id -> yes (true) / no (false)")
-    findings: list[FindingIn] = Field(default_factory=list, max_length=50)
-    extra_medications: list[Annotated[SingleLineText, Field(max_length=80)]] = Field(
-        default_factory=list, max_length=50
+    """A safety screen. The page's form (``item_<id>`` yes/no radios, ``finding_<id>``
+    checkboxes with ``detail_<id>``, comma-separated other medications) is read as the same
+    input."""
+
+    instrument: str = Field(default="rossi2011", max_length=40, title="Questionnaire")
+    answers: dict[str, bool] = Field(
+        default_factory=dict, title="Answers", description="Item id -> yes (true) / no (false)"
     )
-    screened_on: date | None = None
+    findings: list[FindingIn] = Field(default_factory=list, max_length=50, title="Findings")
+    extra_medications: list[Label] = Field(
+        default_factory=list, max_length=50, title="Other current medications"
+    )
+    screened_on: date | None = Field(default=None, title="Screened on")
+
+    item_labels: ClassVar[dict[str, str]] = {"answers": "Question {key}"}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_page_form(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping) or "answers" in data:
+            return data
+        rest = {k: v for k, v in data.items() if v != ""}  # an empty box is not given
+        answers = {k[5:]: rest.pop(k) for k in list(rest) if k.startswith("item_")}
+        ticked = [k[8:] for k in list(rest) if k.startswith("finding_")]
+        findings = [
+            {"id": fid, "detail": rest.get(f"detail_{fid}", "")}
+            for fid in ticked
+            if rest.pop(f"finding_{fid}") in ("on", True)
+        ]
+        for key in [k for k in rest if k.startswith("detail_")]:
+            rest.pop(key)
+        if "extra_medications" in rest:
+            rest["extra_medications"] = _split(rest["extra_medications"], ",;")
+        return {**rest, "answers": answers, "findings": findings}
 
 
 class AcknowledgeIn(_In):
-    note: FreeText = Field(min_length=3, max_length=1000, description="The physician's reasoning")
+    note: RequiredNote = Field(title="Your reasoning", description="The physician's reasoning")
 
 
 class TargetIn(_In):
-    method: Literal["beam_f3", "hotspot_rule"]
-    side: Side = "left"
-    tragus_tragus_cm: float | None = None
-    nasion_inion_cm: float | None = None
-    circumference_cm: float | None = None
+    method: Literal["beam_f3", "hotspot_rule"] = Field(title="Target method")
+    side: Side = Field(default="left", title="Side")
+    tragus_tragus_cm: float | None = Field(default=None, title="Tragus to tragus (cm)")
+    nasion_inion_cm: float | None = Field(default=None, title="Nasion to inion (cm)")
+    circumference_cm: float | None = Field(default=None, title="Head circumference (cm)")
 
 
 class PlanIn(_In):
-    protocol: str = Field(min_length=1, max_length=60)
-    start: date
-    acute_sessions: int | None = Field(default=None, ge=1, le=200)
-    include_taper: bool = True
-    closures: list[date] = Field(default_factory=list, max_length=200)
-    skipped_days: list[date] = Field(default_factory=list, max_length=200)
-    first_session_at: time = time(9, 0)
-    time_zone: str = Field(default="UTC", max_length=60)
-    mt_pct_mso: float | None = None
+    """A course plan. The plan page's flat form (``target_method``, ``side`` and the head
+    measurements; the two depths; comma-separated dates; the taper checkbox) is read as the
+    same input, so every problem of the form is reported at once."""
+
+    protocol: str = Field(min_length=1, max_length=60, title="Protocol")
+    start: date = Field(title="First treatment day")
+    acute_sessions: int | None = Field(default=None, ge=1, le=200, title="Acute sessions")
+    include_taper: bool = Field(default=True, title="Include the taper")
+    closures: list[date] = Field(default_factory=list, max_length=200, title="Clinic closures")
+    skipped_days: list[date] = Field(
+        default_factory=list, max_length=200, title="Days the patient cannot come"
+    )
+    first_session_at: time = Field(default=time(9, 0), title="First session time")
+    time_zone: str = Field(default="UTC", max_length=60, title="Time zone")
+    mt_pct_mso: float | None = Field(default=None, title="Motor threshold (% MSO)")
     depth: DepthIn | None = None
     target: TargetIn | None = None
-    override_reason: FreeText | None = Field(
+    override_reason: ClinicalNote | None = Field(
         default=None,
-        max_length=1000,
+        title="Physician override reason",
         description="Needed to plan a protocol past the safety limits (physician override)",
     )
-    primary_scale: Literal["phq9", "qids_sr16", "hamd17", "madrs"] = "phq9"
+    primary_scale: Literal["phq9", "qids_sr16", "hamd17", "madrs"] = Field(
+        default="phq9", title="Primary outcome scale"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_page_form(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping) or "target_method" not in data:
+            return data
+        # The gathered fields are not the model's own, so FastAPI hands them over as typed,
+        # an empty box included: empty is "not given", as for the model's own fields.
+        rest = {k: v for k, v in data.items() if v != ""}
+        target = {"method": rest.pop("target_method", None)}
+        for key in ("side", "tragus_tragus_cm", "nasion_inion_cm", "circumference_cm"):
+            if key in rest:
+                target[key] = rest.pop(key)
+        depth = {k: rest.pop(k) for k in ("m1_depth_mm", "target_depth_mm") if k in rest}
+        for key in ("closures", "skipped_days"):
+            if key in rest:
+                rest[key] = _split(rest[key], ",;")
+        # An unticked checkbox is not sent at all: on the page, absent means no taper.
+        rest["include_taper"] = rest.get("include_taper", False)
+        return {**rest, "target": target, **({"depth": depth} if depth else {})}
+
+
+# How the plan page names the nested fields (flat_paths).
+PLAN_FORM_PATHS = {"target.method": "target_method", "target.": "", "depth.": ""}
 
 
 class MtStepIn(_In):
-    start_pct_mso: float | None = Field(default=None, description="Open a hunt here")
-    mep: bool | None = Field(default=None, description="MEP present after the last stimulus")
-    intensity_pct_mso: float | None = Field(
-        default=None, description="The intensity actually given (default: the proposed one)"
+    start_pct_mso: float | None = Field(
+        default=None, title="Start intensity (% MSO)", description="Open a hunt here"
     )
-    max_pulses: int | None = Field(default=None, ge=1, le=200)
+    mep: bool | None = Field(
+        default=None, title="MEP", description="MEP present after the last stimulus"
+    )
+    intensity_pct_mso: float | None = Field(
+        default=None,
+        title="Intensity given (% MSO)",
+        description="The intensity actually given (default: the proposed one)",
+    )
+    max_pulses: int | None = Field(default=None, ge=1, le=200, title="Stop after (pulses)")
 
 
 class AdverseEventIn(_In):
-    kind: str = Field(max_length=40)
-    severity: Literal["mild", "moderate", "severe"]
-    serious: bool | None = None
-    description: FreeText = Field(default="", max_length=1000)
+    kind: str = Field(max_length=40, title="Event")
+    severity: Literal["mild", "moderate", "severe"] = Field(title="Severity")
+    serious: bool | None = Field(default=None, title="Serious")
+    description: ClinicalNote = Field(default="", title="Description")
 
 
 class AdverseEventReportIn(_In):
-    occurred_on: date = Field(description="The day the events happened (not in the future)")
-    adverse_events: list[AdverseEventIn] = Field(min_length=1, max_length=10)
+    occurred_on: date = Field(
+        title="Date it happened", description="The day the events happened (not in the future)"
+    )
+    adverse_events: list[AdverseEventIn] = Field(
+        min_length=1, max_length=10, title="Adverse events"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_page_form(cls, data: Any) -> Any:
+        return _adverse_events_from_form(dict(data)) if isinstance(data, Mapping) else data
 
 
 class SessionIn(_In):
-    session_number: int | None = Field(default=None, description="Default: the next one")
-    planned_pulses: int | None = Field(default=None, description="Default: the protocol's")
-    pulses_delivered: int
-    excess_reason: FreeText | None = Field(default=None, max_length=500)
-    intensity_pct_mso: float | None = Field(default=None, description="Default: the plan's")
-    mt_pct_mso: float | None = Field(default=None, description="Default: the plan's MT")
-    trains_delivered: int | None = None
-    coil: SingleLineText = Field(default="", max_length=80)
-    device: SingleLineText = Field(default="", max_length=80)
-    target: SingleLineText = Field(default="", max_length=80)
-    mt_rechecked: bool = False
-    interruptions: list[Annotated[FreeText, Field(max_length=200)]] = Field(
-        default_factory=list, max_length=20
+    """A delivered session. The session page's form (``;``-separated interruptions, the
+    side-effect checkboxes, the adverse-event rows) is read as the same input."""
+
+    session_number: int | None = Field(
+        default=None, title="Session number", description="Default: the next one"
     )
-    side_effects: list[Annotated[SingleLineText, Field(max_length=40)]] = Field(
-        default_factory=list, max_length=10
+    planned_pulses: int | None = Field(
+        default=None, title="Planned pulses", description="Default: the protocol's"
     )
-    adverse_events: list[AdverseEventIn] = Field(default_factory=list, max_length=10)
-    delivered_at: datetime | None = None
+    pulses_delivered: int = Field(title="Pulses delivered")
+    excess_reason: Reason | None = Field(default=None, title="Reason for the extra pulses")
+    intensity_pct_mso: float | None = Field(
+        default=None, title="Intensity (% MSO)", description="Default: the plan's"
+    )
+    mt_pct_mso: float | None = Field(
+        default=None, title="Motor threshold in use (% MSO)", description="Default: the plan's MT"
+    )
+    trains_delivered: int | None = Field(default=None, title="Trains delivered")
+    coil: Annotated[str, Field(max_length=80), AfterValidator(check_single_line_text)] = Field(
+        default="", title="Coil"
+    )
+    device: Annotated[str, Field(max_length=80), AfterValidator(check_single_line_text)] = Field(
+        default="", title="Device"
+    )
+    target: Annotated[str, Field(max_length=80), AfterValidator(check_single_line_text)] = Field(
+        default="", title="Target"
+    )
+    mt_rechecked: bool = Field(default=False, title="Motor threshold re-checked")
+    interruptions: list[Annotated[str, Field(max_length=200), AfterValidator(check_free_text)]] = (
+        Field(default_factory=list, max_length=20, title="Interruptions")
+    )
+    side_effects: list[
+        Annotated[str, Field(max_length=40), AfterValidator(check_single_line_text)]
+    ] = Field(default_factory=list, max_length=10, title="Side effects")
+    adverse_events: list[AdverseEventIn] = Field(
+        default_factory=list, max_length=10, title="Adverse events"
+    )
+    delivered_at: datetime | None = Field(default=None, title="Delivered at")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_page_form(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        page_form = any(str(k).startswith("ae_") for k in data)  # the rows' selects
+        rest = _adverse_events_from_form(dict(data))
+        if page_form and "interruptions" in rest:  # one line, separated with ";"
+            rest["interruptions"] = _split(rest["interruptions"], ";")
+        return rest
 
 
 class PauseReviewIn(_In):
-    decision: Literal["resume", "stop"]
-    note: FreeText = Field(min_length=3, max_length=1000)
-    resume_on: date | None = None
+    decision: Literal["resume", "stop"] = Field(title="Decision")
+    note: RequiredNote = Field(title="Review note")
+    resume_on: date | None = Field(default=None, title="Resume on")
 
 
 class DecideIn(_In):
-    decision: Literal["accept", "decline"]
+    decision: Literal["accept", "decline"] = Field(title="Decision")
     action: (
         Literal["continue", "consider_protocol_change", "extend", "begin_taper", "stop"] | None
-    ) = None
-    note: FreeText = Field(default="", max_length=1000)
-    resume_on: date | None = None
+    ) = Field(default=None, title="Action")
+    note: ClinicalNote = Field(default="", title="Note")
+    resume_on: date | None = Field(default=None, title="Resume on")
 
 
 class ReviewIn(_In):
-    scale: Literal["phq9", "qids_sr16", "hamd17", "madrs"] | None = None
+    scale: Literal["phq9", "qids_sr16", "hamd17", "madrs"] | None = Field(
+        default=None, title="Scale"
+    )
+
+
+def session_entry(body: SessionIn, principal: Principal) -> dict[str, Any]:
+    """The session log entry of a parsed session form or body (the plan fills the gaps)."""
+    data = body.model_dump(exclude={"delivered_at"}, exclude_none=True)
+    data["operator"] = who(principal)
+    data["adverse_events"] = [e.model_dump() for e in body.adverse_events]
+    return data
+
+
+def plan_course_from(db: Session, principal: Principal, patient: Patient, body: PlanIn) -> None:
+    """Plan the course a parsed plan form or body describes (one call for page and API)."""
+    override = (
+        PhysicianOverride(who(principal), body.override_reason) if body.override_reason else None
+    )
+    tms_service.plan(
+        db,
+        principal.actor,
+        patient,
+        protocol_key=body.protocol,
+        start=body.start,
+        acute_sessions=body.acute_sessions,
+        include_taper=body.include_taper,
+        closures=body.closures,
+        skipped_days=body.skipped_days,
+        first_session_at=body.first_session_at,
+        time_zone=body.time_zone,
+        mt_pct_mso=body.mt_pct_mso,
+        depth=depth_of(body.depth),
+        target=target_spec(body.target),
+        override=override,
+        primary_scale=body.primary_scale,
+    )
 
 
 def who(principal: Principal) -> str:
@@ -473,27 +659,7 @@ def plan_course(
     body: PlanIn,
 ) -> dict[str, Any]:
     patient = _patient(db, principal, ref, "tms_plan")
-    override = (
-        PhysicianOverride(who(principal), body.override_reason) if body.override_reason else None
-    )
-    tms_service.plan(
-        db,
-        principal.actor,
-        patient,
-        protocol_key=body.protocol,
-        start=body.start,
-        acute_sessions=body.acute_sessions,
-        include_taper=body.include_taper,
-        closures=body.closures,
-        skipped_days=body.skipped_days,
-        first_session_at=body.first_session_at,
-        time_zone=body.time_zone,
-        mt_pct_mso=body.mt_pct_mso,
-        depth=depth_of(body.depth),
-        target=target_spec(body.target),
-        override=override,
-        primary_scale=body.primary_scale,
-    )
+    plan_course_from(db, principal, patient, body)
     return tms_service.status(db, principal.actor, patient)
 
 
@@ -527,11 +693,8 @@ def log_session(
     body: SessionIn,
 ) -> dict[str, Any]:
     patient = _patient(db, principal, ref, "tms_session")
-    data = body.model_dump(exclude={"delivered_at"}, exclude_none=True)
-    data["operator"] = who(principal)
-    data["adverse_events"] = [e.model_dump() for e in body.adverse_events]
     entry, transition = tms_service.log_session(
-        db, principal.actor, patient, data, delivered_at=body.delivered_at
+        db, principal.actor, patient, session_entry(body, principal), delivered_at=body.delivered_at
     )
     return tms_service.session_to_dict(entry, transition)
 

@@ -5,14 +5,12 @@ F3 calculator, calendar, session log, adverse events and decision-point sign-off
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -22,18 +20,25 @@ from trdcare.adapters.db.models.tms import (
 )
 from trdcare.adapters.web.auth import Principal, Require, form_data
 from trdcare.adapters.web.db import Db
+from trdcare.adapters.web.forms import (
+    FormProblem,
+    FormRejected,
+    domain_issues,
+    flat_paths,
+    page_principal,
+    page_session,
+    redisplay,
+)
 from trdcare.adapters.web.panels import Panel
-from trdcare.adapters.web.problems import ProblemIssue
 from trdcare.adapters.web.templating import render
 from trdcare.assessments import pages as assessment_pages
 from trdcare.audit import service as audit
 from trdcare.core.clock import utc_now, utc_today
-from trdcare.core.errors import DomainError, InvalidInput
+from trdcare.core.errors import DomainError, Issue
 from trdcare.patients import service as patient_service
-from trdcare.patients.pages import field, form_issues, patient_ref
+from trdcare.patients.pages import patient_ref
 from trdcare.tms import service as tms_service
 from trdcare.tms.domain import (
-    PhysicianOverride,
     RecordedFinding,
     beam_f3,
     check_parameters,
@@ -48,13 +53,29 @@ from trdcare.tms.domain import (
     target_site,
 )
 from trdcare.tms.domain.sessions import adverse_event_kinds
-from trdcare.tms.endpoints import DepthIn, TargetIn, depth_of, overview, target_spec, who
+from trdcare.tms.endpoints import (
+    AE_FORM_ROWS,
+    PLAN_FORM_PATHS,
+    AcknowledgeIn,
+    AdverseEventReportIn,
+    DecideIn,
+    MtStepIn,
+    PauseReviewIn,
+    PlanIn,
+    ReviewIn,
+    ScreenIn,
+    SessionIn,
+    overview,
+    plan_course_from,
+    session_entry,
+    who,
+)
 from trdcare.tms.repository import TmsRepository
 
 router = APIRouter(include_in_schema=False)
 
-Form = Annotated[FormData, Depends(form_data)]
-AE_ROWS = 3
+# How the session and adverse-event pages name an event row's fields (flat_paths).
+AE_FORM_PATHS = {f"adverse_events.{i}.": f"ae_{i}_" for i in range(AE_FORM_ROWS)}
 MESSAGES = {
     "screened": "Safety screen recorded.",
     "acknowledged": "Caution acknowledged by the physician.",
@@ -75,49 +96,6 @@ MESSAGES = {
 
 def _patient(db: Session, principal: Principal, ref: str, purpose: str) -> Patient:
     return patient_service.find_patient(db, principal.actor, patient_ref(ref), purpose=purpose)
-
-
-def _float(form: FormData, name: str) -> float | None:
-    raw = field(form, name)
-    if raw == "":
-        return None
-    try:
-        return float(raw)
-    except ValueError:
-        raise InvalidInput.single(name, "not a number", given=raw) from None
-
-
-def _int(form: FormData, name: str) -> int | None:
-    raw = field(form, name)
-    if raw == "":
-        return None
-    if not raw.lstrip("-").isdigit():
-        raise InvalidInput.single(name, "not a whole number", given=raw)
-    return int(raw)
-
-
-def _date(form: FormData, name: str) -> date | None:
-    raw = field(form, name)
-    if raw == "":
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput.single(name, "not a date (YYYY-MM-DD)", given=raw) from None
-
-
-def _dates(form: FormData, name: str) -> list[date]:
-    out = []
-    for part in field(form, name).replace(";", ",").split(","):
-        part = part.strip()
-        if part:
-            try:
-                out.append(date.fromisoformat(part))
-            except ValueError:
-                raise InvalidInput.single(
-                    name, "not a list of dates (YYYY-MM-DD, comma-separated)", given=part
-                ) from None
-    return out
 
 
 # session markers on the trajectory chart, and the dashboard columns ---------------------------
@@ -201,25 +179,25 @@ def tools(
     true_mt: Annotated[float | None, Query()] = None,
     seed: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
 ) -> HTMLResponse:
-    errors: list[ProblemIssue] = []
+    errors: list[Issue] = []
     f3 = check = simulation = None
     measurements = (tragus_tragus_cm, nasion_inion_cm, circumference_cm)
     if all(m is not None for m in measurements):
         try:
             f3 = beam_f3(*measurements, side=side).to_dict()  # type: ignore[arg-type]
         except DomainError as exc:
-            errors += form_issues(exc)
+            errors += domain_issues(exc)
     parameters = (frequency_hz, intensity_pct_mt, train_duration_s, inter_train_interval_s, trains)
     if all(p is not None for p in parameters):
         try:
             check = check_parameters(*parameters).to_dict()  # type: ignore[arg-type]
         except DomainError as exc:
-            errors += form_issues(exc)
+            errors += domain_issues(exc)
     if true_mt is not None and seed is not None:
         try:
             simulation = simulate_hunt(true_mt, seed).to_dict()
         except DomainError as exc:
-            errors += form_issues(exc)
+            errors += domain_issues(exc)
     protocols = [{**p.to_dict(), "safety": check_protocol(p).to_dict()} for p in library()]
     return render(
         request,
@@ -247,11 +225,27 @@ def tms_page(
     msg: Annotated[str | None, Query(max_length=20)] = None,
 ) -> HTMLResponse:
     patient = _patient(db, principal, ref, "tms")
+    return _tms_patient_page(request, db, principal, patient, message=MESSAGES.get(msg or ""))
+
+
+def _tms_patient_page(
+    request: Request,
+    db: Session,
+    principal: Principal,
+    patient: Patient,
+    *,
+    message: str | None = None,
+    problem: FormProblem | None = None,
+) -> HTMLResponse:
     data = overview(db, principal, patient)
     logs: list[TmsSessionLog] = []
     plan = TmsRepository(db).current_plan(patient.id)
     if plan is not None:
         logs = TmsRepository(db).session_logs(plan.id)
+    # Which acknowledgement form was refused (its note is shown again, the other stays empty).
+    failed = None
+    if problem is not None:
+        failed = "screen" if request.url.path.endswith("/screen/acknowledge") else "adverse"
     return render(
         request,
         "tms/patient.html",
@@ -259,8 +253,11 @@ def tms_page(
             "patient": patient,
             "tms": data,
             "logs": logs,
-            "message": MESSAGES.get(msg or ""),
+            "message": message,
             "ae_kinds": {k: v.label for k, v in adverse_event_kinds().items()},
+            "errors": problem.issues if problem else [],
+            "failed": failed,
+            "note": problem.value("note") if problem else "",
         },
     )
 
@@ -271,7 +268,7 @@ def _screen_page(
     instrument: str,
     *,
     values: dict[str, str] | None = None,
-    errors: list[ProblemIssue] | None = None,
+    errors: list[Issue] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     return render(
@@ -302,61 +299,70 @@ def screen_form(
     return _screen_page(request, patient, instrument if instrument in known else known[0])
 
 
+def _screen_again(request: Request, problem: FormProblem) -> HTMLResponse:
+    principal = page_principal(request)
+    known = [q.id for q in questionnaires()]
+    instrument = problem.value("instrument")
+    with page_session(request) as db:
+        patient = _patient(db, principal, request.path_params["ref"], "tms_screen")
+        return _screen_page(
+            request,
+            patient,
+            instrument if instrument in known else known[0],
+            values=problem.values,
+            errors=problem.issues,
+        )
+
+
 @router.post("/patients/{ref}/tms/screen", response_class=HTMLResponse)
+@redisplay(_screen_again)
 def screen_submit(
-    request: Request,
     db: Db,
     principal: Annotated[Principal, Depends(Require("tms.screen"))],
     ref: str,
-    form: Form,
+    raw: Annotated[FormData, Depends(form_data)],
+    form: Annotated[ScreenIn, Form()],
 ) -> Response:
     patient = _patient(db, principal, ref, "tms_screen")
-    known = [q.id for q in questionnaires()]
-    instrument = field(form, "instrument") if field(form, "instrument") in known else known[0]
-    q = questionnaire(instrument)
-    answers: dict[str, bool] = {}
-    for item in q.items:
-        value = field(form, f"item_{item.id}")
-        if value in ("yes", "no"):
-            answers[item.id] = value == "yes"
-    findings = [
-        RecordedFinding(f.id, field(form, f"detail_{f.id}"))
-        for f in finding_catalogue().values()
-        if field(form, f"finding_{f.id}") == "on"
-    ]
-    extra = [m.strip() for m in field(form, "extra_medications").split(",") if m.strip()]
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
     try:
         tms_service.record_screen(
             db,
             principal.actor,
             patient,
-            instrument=instrument,
-            answers=answers,
-            findings=findings,
-            extra_medications=extra,
+            instrument=form.instrument,
+            answers=form.answers,
+            findings=[RecordedFinding(f.id, f.detail) for f in form.findings],
+            extra_medications=form.extra_medications,
+            screened_on=form.screened_on,
         )
     except DomainError as exc:
-        return _screen_page(
-            request, patient, instrument, values=values, errors=form_issues(exc), status_code=422
-        )
+        raise FormRejected(exc, raw) from exc
     return RedirectResponse(f"/patients/{patient.ref}/tms?msg=screened", status_code=303)
 
 
-@router.post("/patients/{ref}/tms/screen/acknowledge")
+def _tms_patient_again(request: Request, problem: FormProblem) -> HTMLResponse:
+    """The TMS page again with the acknowledgement's problem (the note is kept)."""
+    principal = page_principal(request)
+    with page_session(request) as db:
+        patient = _patient(db, principal, request.path_params["ref"], "tms")
+        return _tms_patient_page(request, db, principal, patient, problem=problem)
+
+
+@router.post("/patients/{ref}/tms/screen/acknowledge", response_class=HTMLResponse)
+@redisplay(_tms_patient_again)
 def screen_acknowledge(
     db: Db,
     principal: Annotated[Principal, Depends(Require("tms.acknowledge"))],
     ref: str,
-    form: Form,
+    form: Annotated[AcknowledgeIn, Form()],
 ) -> Response:
     patient = _patient(db, principal, ref, "tms_screen")
-    note = field(form, "note")
-    if len(note) < 3:
-        raise InvalidInput.single("note", "is required", allowed="the physician's reasoning")
-    tms_service.acknowledge_screen(
-        db, principal.actor, patient, physician=who(principal), note=note
-    )
+    try:
+        tms_service.acknowledge_screen(
+            db, principal.actor, patient, physician=who(principal), note=form.note
+        )
+    except DomainError as exc:
+        raise FormRejected(exc, form) from exc
     return RedirectResponse(f"/patients/{patient.ref}/tms?msg=acknowledged", status_code=303)
 
 
@@ -367,7 +373,7 @@ def _mt_page(
     principal: Principal,
     patient: Patient,
     *,
-    errors: list[ProblemIssue] | None = None,
+    errors: list[Issue] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     repo = TmsRepository(db)
@@ -406,30 +412,34 @@ def mt_page(
     return _mt_page(request, db, principal, patient)
 
 
+def _mt_again(request: Request, problem: FormProblem) -> HTMLResponse:
+    principal = page_principal(request)
+    with page_session(request) as db:
+        patient = _patient(db, principal, request.path_params["ref"], "tms_mt")
+        return _mt_page(request, db, principal, patient, errors=problem.issues)
+
+
 @router.post("/patients/{ref}/tms/mt", response_class=HTMLResponse)
+@redisplay(_mt_again)
 def mt_submit(
-    request: Request,
     db: Db,
     principal: Annotated[Principal, Depends(Require("tms.deliver"))],
     ref: str,
-    form: Form,
+    form: Annotated[MtStepIn, Form()],
 ) -> Response:
     patient = _patient(db, principal, ref, "tms_mt")
     try:
-        mep_raw = field(form, "mep")
         tms_service.mt_step(
             db,
             principal.actor,
             patient,
-            start_pct_mso=_float(form, "start_pct_mso"),
-            mep=None if mep_raw == "" else mep_raw == "yes",
-            intensity_pct_mso=_float(form, "intensity_pct_mso"),
-            max_pulses=_int(form, "max_pulses"),
+            start_pct_mso=form.start_pct_mso,
+            mep=form.mep,
+            intensity_pct_mso=form.intensity_pct_mso,
+            max_pulses=form.max_pulses,
         )
     except DomainError as exc:
-        db.rollback()
-        patient = _patient(db, principal, ref, "tms_mt")
-        return _mt_page(request, db, principal, patient, errors=form_issues(exc), status_code=422)
+        raise FormRejected(exc, form) from exc
     return RedirectResponse(f"/patients/{patient.ref}/tms/mt", status_code=303)
 
 
@@ -440,7 +450,7 @@ def _plan_page(
     patient: Patient,
     *,
     values: dict[str, str] | None = None,
-    errors: list[ProblemIssue] | None = None,
+    errors: list[Issue] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     repo = TmsRepository(db)
@@ -484,69 +494,34 @@ def plan_form(
     return _plan_page(request, db, patient)
 
 
+def _plan_again(request: Request, problem: FormProblem) -> HTMLResponse:
+    """The plan form again, as typed, with every problem beside its field at once."""
+    principal = page_principal(request)
+    with page_session(request) as db:
+        patient = _patient(db, principal, request.path_params["ref"], "tms_plan")
+        return _plan_page(
+            request,
+            db,
+            patient,
+            values=problem.values,
+            errors=flat_paths(problem, PLAN_FORM_PATHS).issues,
+        )
+
+
 @router.post("/patients/{ref}/tms/plan", response_class=HTMLResponse)
+@redisplay(_plan_again)
 def plan_submit(
-    request: Request,
     db: Db,
     principal: Annotated[Principal, Depends(Require("tms.plan"))],
     ref: str,
-    form: Form,
+    raw: Annotated[FormData, Depends(form_data)],
+    form: Annotated[PlanIn, Form()],
 ) -> Response:
     patient = _patient(db, principal, ref, "tms_plan")
-    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
     try:
-        start = _date(form, "start")
-        if start is None:
-            raise InvalidInput.single("start", "is required", allowed="the first treatment day")
-        first = field(form, "first_session_at") or "09:00"
-        try:
-            first_at = time.fromisoformat(first)
-        except ValueError:
-            raise InvalidInput.single(
-                "first_session_at", "not a time (HH:MM)", given=first
-            ) from None
-        depth = None
-        if field(form, "m1_depth_mm") or field(form, "target_depth_mm"):
-            depth = DepthIn.model_validate(
-                {
-                    "m1_depth_mm": _float(form, "m1_depth_mm"),
-                    "target_depth_mm": _float(form, "target_depth_mm"),
-                }
-            )
-        target = TargetIn.model_validate(
-            {
-                "method": field(form, "target_method") or "beam_f3",
-                "side": field(form, "side") or "left",
-                "tragus_tragus_cm": _float(form, "tragus_tragus_cm"),
-                "nasion_inion_cm": _float(form, "nasion_inion_cm"),
-                "circumference_cm": _float(form, "circumference_cm"),
-            }
-        )
-        reason = field(form, "override_reason")
-        tms_service.plan(
-            db,
-            principal.actor,
-            patient,
-            protocol_key=field(form, "protocol"),
-            start=start,
-            acute_sessions=_int(form, "acute_sessions"),
-            include_taper=field(form, "include_taper") == "on",
-            closures=_dates(form, "closures"),
-            skipped_days=_dates(form, "skipped_days"),
-            first_session_at=first_at,
-            time_zone=field(form, "time_zone") or "UTC",
-            mt_pct_mso=_float(form, "mt_pct_mso"),
-            depth=depth_of(depth),
-            target=target_spec(target),
-            override=PhysicianOverride(who(principal), reason) if reason else None,
-            primary_scale=field(form, "primary_scale") or "phq9",
-        )
-    except (DomainError, ValidationError) as exc:
-        db.rollback()
-        patient = _patient(db, principal, ref, "tms_plan")
-        return _plan_page(
-            request, db, patient, values=values, errors=form_issues(exc), status_code=422
-        )
+        plan_course_from(db, principal, patient, form)
+    except DomainError as exc:
+        raise FormRejected(exc, raw) from exc
     return RedirectResponse(f"/patients/{patient.ref}/tms/calendar?msg=planned", status_code=303)
 
 
@@ -578,27 +553,9 @@ def _adverse_event_fields(principal: Principal) -> dict[str, Any]:
     """What a form's adverse-event rows (``tms/_adverse_event_rows.html``) need."""
     return {
         "ae_kinds": [(k, v.label) for k, v in adverse_event_kinds().items()],
-        "ae_rows": range(AE_ROWS),
+        "ae_rows": range(AE_FORM_ROWS),
         "operator": who(principal),
     }
-
-
-def _form_adverse_events(form: FormData) -> list[dict[str, Any]]:
-    """The filled adverse-event rows of a form (a row without a kind is left empty)."""
-    events = []
-    for i in range(AE_ROWS):
-        kind = field(form, f"ae_{i}_kind")
-        if not kind:
-            continue
-        events.append(
-            {
-                "kind": kind,
-                "severity": field(form, f"ae_{i}_severity"),
-                "serious": True if field(form, f"ae_{i}_serious") == "on" else None,
-                "description": field(form, f"ae_{i}_description"),
-            }
-        )
-    return events
 
 
 # session log ------------------------------------------------------------------------------
@@ -609,7 +566,7 @@ def _session_page(
     patient: Patient,
     *,
     values: dict[str, str] | None = None,
-    errors: list[ProblemIssue] | None = None,
+    errors: list[Issue] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     data = overview(db, principal, patient)
@@ -658,58 +615,42 @@ def session_form(
     return _session_page(request, db, principal, patient)
 
 
+def _session_again(request: Request, problem: FormProblem) -> HTMLResponse:
+    principal = page_principal(request)
+    with page_session(request) as db:
+        patient = _patient(db, principal, request.path_params["ref"], "tms_session")
+        return _session_page(
+            request,
+            db,
+            principal,
+            patient,
+            values=problem.values,
+            errors=flat_paths(problem, AE_FORM_PATHS).issues,
+        )
+
+
 @router.post("/patients/{ref}/tms/session", response_class=HTMLResponse)
+@redisplay(_session_again)
 def session_submit(
     request: Request,
     db: Db,
     principal: Annotated[Principal, Depends(Require("tms.deliver"))],
     ref: str,
-    form: Form,
+    raw: Annotated[FormData, Depends(form_data)],
+    form: Annotated[SessionIn, Form()],
 ) -> Response:
     patient = _patient(db, principal, ref, "tms_session")
-    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    delivered_at = form.delivered_at
+    if delivered_at is not None and delivered_at.tzinfo is None:
+        # The page's date-and-time field is the clinic's local time.
+        tz = ZoneInfo(request.app.state.settings.timezone)
+        delivered_at = delivered_at.replace(tzinfo=tz)
     try:
-        events = _form_adverse_events(form)
-        data: dict[str, Any] = {
-            "session_number": _int(form, "session_number"),
-            "planned_pulses": _int(form, "planned_pulses"),
-            "pulses_delivered": _int(form, "pulses_delivered"),
-            "excess_reason": field(form, "excess_reason") or None,
-            "intensity_pct_mso": _float(form, "intensity_pct_mso"),
-            "mt_pct_mso": _float(form, "mt_pct_mso"),
-            "trains_delivered": _int(form, "trains_delivered"),
-            "coil": field(form, "coil"),
-            "device": field(form, "device"),
-            "target": field(form, "target"),
-            "operator": who(principal),
-            "mt_rechecked": field(form, "mt_rechecked") == "on",
-            "interruptions": [
-                x.strip() for x in field(form, "interruptions").split(";") if x.strip()
-            ],
-            "side_effects": [str(v) for v in form.getlist("side_effects")],
-            "adverse_events": events,
-        }
-        data = {k: v for k, v in data.items() if v is not None}  # the plan fills the gaps
-        when_raw = field(form, "delivered_at")
-        delivered_at = None
-        if when_raw:
-            try:
-                parsed = datetime.fromisoformat(when_raw)
-            except ValueError:
-                raise InvalidInput.single(
-                    "delivered_at", "not a date and time", given=when_raw
-                ) from None
-            tz = request.app.state.settings.timezone
-            delivered_at = parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(tz))
         _, transition = tms_service.log_session(
-            db, principal.actor, patient, data, delivered_at=delivered_at
+            db, principal.actor, patient, session_entry(form, principal), delivered_at=delivered_at
         )
     except DomainError as exc:
-        db.rollback()
-        patient = _patient(db, principal, ref, "tms_session")
-        return _session_page(
-            request, db, principal, patient, values=values, errors=form_issues(exc), status_code=422
-        )
+        raise FormRejected(exc, raw) from exc
     if transition.state.status == "paused":
         message = "paused"
     elif any(r.rule == "session_timing" for r in transition.reasons):
@@ -727,7 +668,7 @@ def _adverse_event_page(
     patient: Patient,
     *,
     values: dict[str, str] | None = None,
-    errors: list[ProblemIssue] | None = None,
+    errors: list[Issue] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     today = utc_now().astimezone(ZoneInfo(request.app.state.settings.timezone)).date()
@@ -757,56 +698,56 @@ def adverse_event_form(
     return _adverse_event_page(request, db, principal, patient)
 
 
+def _adverse_event_again(request: Request, problem: FormProblem) -> HTMLResponse:
+    principal = page_principal(request)
+    with page_session(request) as db:
+        patient = _patient(db, principal, request.path_params["ref"], "tms_adverse_event")
+        return _adverse_event_page(
+            request,
+            db,
+            principal,
+            patient,
+            values=problem.values,
+            errors=flat_paths(problem, AE_FORM_PATHS).issues,
+        )
+
+
 @router.post("/patients/{ref}/tms/adverse-event", response_class=HTMLResponse)
+@redisplay(_adverse_event_again)
 def adverse_event_submit(
-    request: Request,
     db: Db,
     principal: Annotated[Principal, Depends(Require("tms.adverse_event"))],
     ref: str,
-    form: Form,
+    raw: Annotated[FormData, Depends(form_data)],
+    form: Annotated[AdverseEventReportIn, Form()],
 ) -> Response:
     patient = _patient(db, principal, ref, "tms_adverse_event")
-    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
     try:
         _, transition = tms_service.report_adverse_event(
-            db,
-            principal.actor,
-            patient,
-            {
-                "occurred_on": _date(form, "occurred_on"),
-                "adverse_events": _form_adverse_events(form),
-            },
+            db, principal.actor, patient, form.model_dump()
         )
     except DomainError as exc:
-        db.rollback()
-        patient = _patient(db, principal, ref, "tms_adverse_event")
-        return _adverse_event_page(
-            request, db, principal, patient, values=values, errors=form_issues(exc), status_code=422
-        )
+        raise FormRejected(exc, raw) from exc
     paused = any(r.rule == "serious_adverse_event_pause" for r in transition.reasons)
     message = "ae_paused" if paused else "ae_recorded"
     return RedirectResponse(f"/patients/{patient.ref}/tms?msg={message}", status_code=303)
 
 
 @router.post("/patients/{ref}/tms/adverse-events/acknowledge", response_class=HTMLResponse)
+@redisplay(_tms_patient_again)
 def adverse_events_acknowledge(
-    request: Request,
     db: Db,
     principal: Annotated[Principal, Depends(Require("tms.review"))],
     ref: str,
-    form: Form,
+    form: Annotated[AcknowledgeIn, Form()],
 ) -> Response:
     patient = _patient(db, principal, ref, "tms_adverse_event")
     try:
         tms_service.acknowledge_adverse_events(
-            db, principal.actor, patient, physician=who(principal), note=field(form, "note")
+            db, principal.actor, patient, physician=who(principal), note=form.note
         )
     except DomainError as exc:
-        db.rollback()
-        patient = _patient(db, principal, ref, "tms_adverse_event")
-        return _adverse_event_page(
-            request, db, principal, patient, errors=form_issues(exc), status_code=422
-        )
+        raise FormRejected(exc, form) from exc
     return RedirectResponse(f"/patients/{patient.ref}/tms?msg=ae_acknowledged", status_code=303)
 
 
@@ -832,19 +773,10 @@ def review_page(
     )
 
 
-def _review_action(
-    request: Request,
-    db: Session,
-    principal: Principal,
-    ref: str,
-    action: Callable[[Patient], object],
-) -> Response:
-    patient = _patient(db, principal, ref, "tms_review")
-    try:
-        action(patient)
-    except DomainError as exc:
-        db.rollback()
-        patient = _patient(db, principal, ref, "tms_review")
+def _review_again(request: Request, problem: FormProblem) -> HTMLResponse:
+    principal = page_principal(request)
+    with page_session(request) as db:
+        patient = _patient(db, principal, request.path_params["ref"], "tms_review")
         return render(
             request,
             "tms/review.html",
@@ -852,71 +784,71 @@ def _review_action(
                 "patient": patient,
                 "tms": overview(db, principal, patient),
                 "message": None,
-                "errors": form_issues(exc),
+                "errors": problem.issues,
             },
-            status_code=422,
         )
-    return RedirectResponse(f"/patients/{patient.ref}/tms/review?msg=reviewed", status_code=303)
 
 
 @router.post("/patients/{ref}/tms/review/suggest", response_class=HTMLResponse)
+@redisplay(_review_again)
 def review_suggest(
-    request: Request,
     db: Db,
     principal: Annotated[Principal, Depends(Require("tms.review"))],
     ref: str,
-    form: Form,
+    form: Annotated[ReviewIn, Form()],
 ) -> Response:
-    scale = field(form, "scale") or None
-    return _review_action(
-        request,
-        db,
-        principal,
-        ref,
-        lambda p: tms_service.decision_review(db, principal.actor, p, scale=scale),
-    )
+    patient = _patient(db, principal, ref, "tms_review")
+    try:
+        tms_service.decision_review(db, principal.actor, patient, scale=form.scale)
+    except DomainError as exc:
+        raise FormRejected(exc, form) from exc
+    return RedirectResponse(f"/patients/{patient.ref}/tms/review?msg=reviewed", status_code=303)
 
 
 @router.post("/patients/{ref}/tms/review/decide", response_class=HTMLResponse)
+@redisplay(_review_again)
 def review_decide(
-    request: Request,
     db: Db,
     principal: Annotated[Principal, Depends(Require("tms.review"))],
     ref: str,
-    form: Form,
+    form: Annotated[DecideIn, Form()],
 ) -> Response:
-    def act(p: Patient) -> object:
-        return tms_service.decide(
+    patient = _patient(db, principal, ref, "tms_review")
+    try:
+        tms_service.decide(
             db,
             principal.actor,
-            p,
-            decision=field(form, "decision"),
+            patient,
+            decision=form.decision,
             by=who(principal),
-            note=field(form, "note"),
-            action=field(form, "action") or None,
-            resume_on=_date(form, "resume_on"),
+            note=form.note,
+            action=form.action,
+            resume_on=form.resume_on,
         )
-
-    return _review_action(request, db, principal, ref, act)
+    except DomainError as exc:
+        raise FormRejected(exc, form) from exc
+    return RedirectResponse(f"/patients/{patient.ref}/tms/review?msg=reviewed", status_code=303)
 
 
 @router.post("/patients/{ref}/tms/review/pause", response_class=HTMLResponse)
+@redisplay(_review_again)
 def review_pause(
-    request: Request,
     db: Db,
     principal: Annotated[Principal, Depends(Require("tms.review"))],
     ref: str,
-    form: Form,
+    form: Annotated[PauseReviewIn, Form()],
 ) -> Response:
-    def act(p: Patient) -> object:
-        return tms_service.resolve_pause(
+    patient = _patient(db, principal, ref, "tms_review")
+    try:
+        tms_service.resolve_pause(
             db,
             principal.actor,
-            p,
+            patient,
             physician=who(principal),
-            decision=field(form, "decision"),
-            note=field(form, "note"),
-            resume_on=_date(form, "resume_on"),
+            decision=form.decision,
+            note=form.note,
+            resume_on=form.resume_on,
         )
-
-    return _review_action(request, db, principal, ref, act)
+    except DomainError as exc:
+        raise FormRejected(exc, form) from exc
+    return RedirectResponse(f"/patients/{patient.ref}/tms/review?msg=reviewed", status_code=303)

@@ -31,8 +31,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar, get_args
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -110,21 +110,72 @@ def form_values(form: BaseModel | Mapping[str, object] | FormData | None) -> dic
     return out
 
 
+def domain_issues(error: DomainError) -> list[Issue]:
+    """A service's refusal as issues (one issue with its message when it names no field)."""
+    return list(error.issues) or [Issue("", error.render())]
+
+
 def labels_of(*models: type[BaseModel]) -> tuple[dict[str, str], dict[str, str]]:
-    """Human labels (``Field(title=...)``) and examples (``Field(examples=[...])``) by name."""
+    """Human labels (``Field(title=...)``) and examples (``Field(examples=[...])``) by path.
+
+    Nested models are walked (``target.tragus_tragus_cm``), so a message about a nested
+    field names it as the form does.
+    """
     labels: dict[str, str] = {}
     examples: dict[str, str] = {}
     for model in models:
-        # A mapping field's entries, e.g. {"answers": "Question {key}"} -> "answers.*".
-        for name, template in getattr(model, "item_labels", {}).items():
-            labels[f"{name}.*"] = template
-        for name, info in model.model_fields.items():
-            for key in {name, info.alias or name}:
-                if info.title:
-                    labels[key] = info.title
-                if info.examples:
-                    examples[key] = str(info.examples[0])
+        _collect(model, "", labels, examples, depth=0)
     return labels, examples
+
+
+def _collect(
+    model: type[BaseModel],
+    prefix: str,
+    labels: dict[str, str],
+    examples: dict[str, str],
+    *,
+    depth: int,
+) -> None:
+    # A mapping field's entries, e.g. {"answers": "Question {key}"} -> "answers.*".
+    for name, template in getattr(model, "item_labels", {}).items():
+        labels[f"{prefix}{name}.*"] = template
+    for name, info in model.model_fields.items():
+        for key in {name, info.alias or name}:
+            if info.title:
+                labels[f"{prefix}{key}"] = info.title
+            if info.examples:
+                examples[f"{prefix}{key}"] = str(info.examples[0])
+        nested = _model_in(info.annotation)
+        if nested is not None and depth < 3:
+            _collect(nested, f"{prefix}{name}.", labels, examples, depth=depth + 1)
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model of ``Model``, ``Model | None`` or ``list[Model]``, else None."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def flat_paths(problem: FormProblem, renames: Mapping[str, str]) -> FormProblem:
+    """Issues of a nested model named as a flat page form names its fields.
+
+    ``renames`` maps a path prefix to the form's prefix, e.g. ``{"target.method":
+    "target_method", "target.": "", "depth.": ""}`` (the longest match wins).
+    """
+    ordered = sorted(renames.items(), key=lambda kv: -len(kv[0]))
+
+    def rename(path: str) -> str:
+        for old, new in ordered:
+            if path == old or path.startswith(old):
+                return new + path[len(old) :]
+        return path
+
+    return replace(problem, issues=[replace(i, path=rename(i.path)) for i in problem.issues])
 
 
 def route_models(request: Request) -> list[type[BaseModel]]:

@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, PrefixLoader, StrictUndefined,
 
 from trdcare import __version__
 from trdcare.adapters.web.security import csrf_token
+from trdcare.core.input_errors import default_label
 from trdcare.core.provenance import provenance_label, provenance_labels
 
 ROOMS = ("accounts", "patients", "assessments", "history", "tms")
@@ -70,6 +71,7 @@ def environment() -> Environment:
     env.filters["d"] = _format_date
     env.filters["pct"] = _format_percent
     env.filters["label"] = _label
+    env.filters["field_label"] = _field_label
     env.filters["provenance"] = provenance_label
     env.filters["provenances"] = provenance_labels
     env.globals["version"] = __version__
@@ -101,6 +103,11 @@ def _label(value: object) -> str:
     if value is None:
         return "-"
     return str(value).replace("_", " ")
+
+
+def _field_label(path: str) -> str:
+    """``antidepressant_trials.0.end`` -> ``End (antidepressant trials, entry 1)``."""
+    return default_label(path.split(".") if path else [])
 
 
 def page_context(request: Request) -> dict[str, Any]:

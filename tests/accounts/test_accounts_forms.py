@@ -1,0 +1,81 @@
+"""Account and user forms parsed by the API's models (issue 14, finding 14): every problem at
+once beside its field, in plain words, the values kept (never a password)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from trdcare.core.inputs import NAME_MAX_CHARS
+from web_support import PASSWORD, WebClient, client, csrf_from, web_app
+
+FIXTURES = (client, web_app)
+LIBRARY_WORDING = ("String should", "Input should", "Field required", "Value error", "^[a-z]")
+
+
+def field_errors(page: str) -> dict[str, str]:
+    found = re.findall(r'<p class="field-error" id="err-([^"]+)">(.*?)</p>', page, re.S)
+    return {name: html.unescape(text.strip()) for name, text in found}
+
+
+def assert_plain(page: str) -> None:
+    for phrase in LIBRARY_WORDING:
+        assert phrase not in html.unescape(page), phrase
+
+
+def test_add_user_form_shows_every_problem_and_keeps_the_values(client: WebClient) -> None:
+    client.as_role("admin", via="session")
+    response = client.form(
+        "/admin/users",
+        {
+            "username": "John Smith",
+            "display_name": "J" * 20_000,
+            "role": "superuser",
+            "password": "a secret passphrase 99",
+        },
+    )
+    assert response.status_code == 422
+    errors = field_errors(response.text)
+    assert errors["username"] == "Username is not written in the expected form (e.g. j.smith)."
+    assert errors["display_name"].startswith(
+        f"Display name is too long: at most {NAME_MAX_CHARS} characters"
+    )
+    assert errors["role"].startswith("Role must be one of: admin, physician, clinician")
+    assert 'value="John Smith"' in response.text
+    assert "a secret passphrase 99" not in response.text
+    assert_plain(response.text)
+
+
+def test_password_change_says_which_field_is_wrong(client: WebClient) -> None:
+    client.as_role("clinician", via="session")
+    response = client.form(
+        "/account/password",
+        {
+            "current_password": PASSWORD,
+            "new_password": "a new long passphrase 1",
+            "confirm_password": "a new long passphrase 2",
+        },
+    )
+    assert response.status_code == 422
+    assert field_errors(response.text)["confirm_password"] == (
+        "Repeat the new password: does not match the new password."
+    )
+    assert "a new long passphrase" not in response.text
+    token = client.form("/account/tokens", {"name": "n" * 500, "expires_in_days": "400"})
+    assert token.status_code == 422
+    errors = field_errors(token.text)
+    assert errors["name"].startswith("What it is for is too long")
+    assert errors["expires_in_days"] == "Valid for (days) must be at most 366."
+    assert_plain(token.text)
+
+
+def test_sign_in_without_a_username_says_so(client: WebClient) -> None:
+    page = client.get("/login")
+    response = client.post(
+        "/login",
+        data={"csrf_token": csrf_from(page.text), "username": "", "password": "x"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 422
+    assert "Username is required." in response.text
+    assert_plain(response.text)

@@ -1,0 +1,160 @@
+"""TMS page forms parsed by the API's models (issue 14, findings 12 and 14): the plan form
+reports every problem at once beside its field, with what was typed kept; free text has a
+declared limit, refused naming the field and the limit."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from trdcare.core.clock import utc_today
+from trdcare.core.inputs import NOTE_MAX_CHARS
+from trdcare.tms.domain import library, questionnaire
+from web_support import WebClient, add_patient, client, web_app
+
+FIXTURES = (client, web_app)
+LIBRARY_WORDING = ("String should", "Input should", "Field required", "Value error", "valid date")
+
+
+def field_errors(page: str) -> dict[str, str]:
+    found = re.findall(r'<p class="field-error" id="err-([^"]+)">(.*?)</p>', page, re.S)
+    return {name: html.unescape(text.strip()) for name, text in found}
+
+
+def prefilled(page: str) -> dict[str, str]:
+    """The values a form's text, number and date inputs are pre-filled with."""
+    out = {}
+    for tag in re.findall(r"<input [^>]*>", page):
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        kind = re.search(r'type="([^"]+)"', tag)
+        if name and value and kind and kind.group(1) not in ("checkbox", "radio", "hidden"):
+            out[name.group(1)] = html.unescape(value.group(1))
+    return out
+
+
+def planned_course(client: WebClient, ref: str) -> None:
+    """Screen, threshold and plan a course through the pages (as a clinic would)."""
+    answers = {f"item_{it.id}": "no" for it in questionnaire("rossi2011").items}
+    screened = client.form(f"/patients/{ref}/tms/screen", {"instrument": "rossi2011", **answers})
+    assert screened.status_code == 303, screened.text
+    plan = prefilled(client.get(f"/patients/{ref}/tms/plan").text)
+    planned = client.form(
+        f"/patients/{ref}/tms/plan",
+        {
+            **plan,
+            "protocol": library()[0].id,
+            "start": utc_today().isoformat(),
+            "mt_pct_mso": "55",
+            "target_method": "hotspot_rule",
+            "side": "left",
+            "include_taper": "on",
+        },
+    )
+    assert planned.status_code == 303, planned.text
+
+
+def assert_plain(page: str) -> None:
+    for phrase in LIBRARY_WORDING:
+        assert phrase not in page, phrase
+
+
+class TestPlanForm:
+    def test_every_problem_of_the_plan_form_at_once_beside_its_field(
+        self, client: WebClient
+    ) -> None:
+        ref = add_patient(client.engine)
+        client.as_role("physician", via="session")
+        response = client.form(
+            f"/patients/{ref}/tms/plan",
+            {
+                "protocol": "fda_10hz",
+                "start": "next monday",
+                "target_method": "beam_f3",
+                "side": "left",
+                "tragus_tragus_cm": "wide",
+                "nasion_inion_cm": "36",
+                "circumference_cm": "57",
+                "acute_sessions": "0",
+                "closures": "2026-12-24, 2026-13-45",
+                "first_session_at": "9 am",
+                "include_taper": "on",
+            },
+        )
+        assert response.status_code == 422
+        errors = field_errors(response.text)
+        assert errors["start"].startswith("First treatment day must be a date written YYYY-MM-DD")
+        assert errors["tragus_tragus_cm"] == "Tragus to tragus (cm) must be a number."
+        assert errors["acute_sessions"] == "Acute sessions must be at least 1."
+        assert errors["closures"].startswith("Clinic closures (entry 2) must be a date")
+        assert errors["first_session_at"].startswith("First session time must be a time")
+        assert 'value="wide"' in response.text and 'value="next monday"' in response.text
+        assert_plain(response.text)
+
+
+class TestFreeTextLimits:
+    def test_an_adverse_event_description_past_the_limit_is_refused_naming_it(
+        self, client: WebClient
+    ) -> None:
+        ref = add_patient(client.engine)
+        client.as_role("physician", via="session")
+        planned_course(client, ref)
+        response = client.form(
+            f"/patients/{ref}/tms/adverse-event",
+            {
+                "occurred_on": utc_today().isoformat(),
+                "ae_0_kind": "headache",
+                "ae_0_severity": "mild",
+                "ae_0_description": "x" * 20_000,
+                "ae_1_severity": "mild",
+            },
+        )
+        assert response.status_code == 422
+        errors = field_errors(response.text)
+        assert errors["ae_0_description"].startswith(
+            f"Description (adverse events, entry 1) is too long: at most {NOTE_MAX_CHARS} "
+            "characters are allowed, 20000 characters were given"
+        )
+        assert 'name="ae_0_kind"' in response.text
+        assert_plain(response.text)
+        # Every problem at once on the session log too, with the typed values kept.
+        session = client.form(
+            f"/patients/{ref}/tms/session",
+            {
+                **prefilled(client.get(f"/patients/{ref}/tms/session").text),
+                "pulses_delivered": "all of them",
+                "coil": "c" * 81,
+                "ae_0_severity": "mild",
+            },
+        )
+        assert session.status_code == 422
+        errors = field_errors(session.text)
+        assert errors["pulses_delivered"] == "Pulses delivered must be a whole number."
+        assert errors["coil"].startswith("Coil is too long: at most 80 characters")
+        assert 'value="all of them"' in session.text
+        assert_plain(session.text)
+
+    def test_the_api_refuses_a_long_acknowledgement_note_naming_the_limit(
+        self, client: WebClient
+    ) -> None:
+        ref = add_patient(client.engine)
+        client.as_role("physician")
+        r = client.post(
+            f"/api/v1/patients/{ref}/tms/screens/acknowledge", json={"note": "n" * 20_000}
+        )
+        assert r.status_code == 422
+        (issue,) = r.json()["errors"]
+        assert (
+            issue["path"] == "note" and issue["allowed"] == f"at most {NOTE_MAX_CHARS} characters"
+        )
+        assert issue["message"].startswith("Your reasoning is too long")
+
+    def test_an_acknowledgement_note_too_short_is_shown_beside_it_on_the_tms_page(
+        self, client: WebClient
+    ) -> None:
+        ref = add_patient(client.engine)
+        client.as_role("physician", via="session")
+        response = client.form(f"/patients/{ref}/tms/screen/acknowledge", {"note": "ok"})
+        assert response.status_code == 422
+        assert "Your reasoning must have at least 3 characters." in response.text
+        assert_plain(response.text)
