@@ -68,3 +68,19 @@ def test_a_clinical_rule_names_the_form_row_in_plain_words(client: WebClient) ->
     errors = field_errors(response.text)
     assert errors["antidepressant_trials-2-end"].startswith("End (antidepressant trials, entry 3):")
     assert 'value="venlafaxine"' in response.text
+
+
+def test_the_api_refuses_a_20000_character_name_in_a_history_document(
+    client: WebClient,
+) -> None:
+    ref = add_patient(client.engine)
+    client.as_role("physician")
+    document = {
+        "episode": {"onset": "2024-01-01", "severity": "moderate"},
+        "psychotherapy_courses": [{"modality": "m" * 20_000, "start": "2024-02-01"}],
+    }
+    r = client.post(f"/api/v1/patients/{ref}/history", json=document)
+    assert r.status_code == 422, r.text
+    (issue,) = [e for e in r.json()["errors"] if e["path"] == "psychotherapy_courses.0.modality"]
+    assert issue["allowed"] == f"at most {LABEL_MAX_CHARS} characters"
+    assert issue["given"] == "20000" and "too long" in issue["message"]

@@ -8,11 +8,12 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from trdcare.adapters.web.auth import Principal, Require
 from trdcare.adapters.web.db import Db
 from trdcare.core.clock import utc_today
+from trdcare.core.inputs import InputModel
 from trdcare.history import schemas
 from trdcare.history import service as history_service
 from trdcare.history.domain import CRITERIA_PRESETS, history_to_dict, parse_history
@@ -55,13 +56,11 @@ Criteria = Annotated[
 ]
 
 
-class CourseCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    modality: Literal[MODALITIES]  # type: ignore[valid-type]
-    start_date: date
-    primary_scale: str = Field(default="phq9", max_length=20)
-    planned_sessions: int | None = Field(default=None, ge=1, le=1000)
+class CourseCreate(InputModel):
+    modality: Literal[MODALITIES] = Field(title="Modality")  # type: ignore[valid-type]
+    start_date: date = Field(title="Start date")
+    primary_scale: str = Field(default="phq9", max_length=20, title="Primary outcome scale")
+    planned_sessions: int | None = Field(default=None, ge=1, le=1000, title="Planned sessions")
 
 
 def _with_as_of(document: dict[str, Any], as_of: date) -> dict[str, Any]:

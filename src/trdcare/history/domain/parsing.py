@@ -29,6 +29,7 @@ from datetime import date
 from typing import Final, ParamSpec, TypeVar, cast
 
 from trdcare.core.errors import DomainError, InvalidInput, Issue, IssueCollector
+from trdcare.core.inputs import LABEL_MAX_CHARS
 from trdcare.core.text import SINGLE_LINE_ALLOWED, unsafe_character
 from trdcare.history.domain.catalogue import AntidepressantCatalogue, _fmt_mg, load_catalogue
 from trdcare.history.domain.types import (
@@ -114,6 +115,15 @@ class _Record:
                 key,
                 f"contains a character that cannot be stored ({unsafe[1]})",
                 allowed=SINGLE_LINE_ALLOWED,
+            )
+            return None
+        if len(value.strip()) > LABEL_MAX_CHARS:  # a name as written, not a document
+            size = len(value.strip())
+            self.add(
+                key,
+                f"is too long ({size} characters)",
+                allowed=f"at most {LABEL_MAX_CHARS} characters",
+                given=size,
             )
             return None
         return value.strip()
