@@ -341,6 +341,7 @@ def verify(
     last_at = stored.checkpoints[-1].written_at if stored.checkpoints else None
     entries = sum(r.entries for r in results.values())
     checked, not_checked = _guarantees(
+        broken=broken is not None,
         entries=entries,
         chains=len(results),
         keyed=keyed,
@@ -371,6 +372,7 @@ def verify(
 
 def _guarantees(
     *,
+    broken: bool,
     entries: int,
     chains: int,
     keyed: int,
@@ -388,6 +390,12 @@ def _guarantees(
         f"seals: {keyed} entries are sealed with the audit key {key.key_id} (HMAC-SHA256); "
         "none was edited, and an edited entry cannot be resealed without the key",
     ]
+    if broken:
+        checked.insert(
+            0,
+            "a broken chain was read only up to its first break: what follows holds for the "
+            "entries read before it",
+        )
     not_checked = []
     if plain:
         anchored = plain - unanchored
@@ -413,9 +421,9 @@ def _guarantees(
             f" (the server writes one every {checkpoint_minutes} min)" if checkpoint_minutes else ""
         )
         not_checked.append(
-            f"the {after} entries written after the newest checkpoint can be deleted from the "
-            "end of their chain, or a chain begun since then deleted whole, without detection "
-            f"until the next checkpoint{every}"
+            f"entries written after the newest checkpoint ({after} now) can be deleted from "
+            "the end of their chain, or a chain begun since then deleted whole, without "
+            f"detection until the next checkpoint{every}"
         )
         not_checked.append(
             "the newest checkpoints, or the whole file, can be deleted without a trace in the "
