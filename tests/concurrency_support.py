@@ -115,15 +115,20 @@ def api(app: ServedApp, role: str) -> Iterator[httpx.Client]:
 
 
 def burst(
-    app: ServedApp, role: str, url: str, body: dict[str, Any], n: int = BURST
+    app: ServedApp,
+    role: str,
+    url: str,
+    body: dict[str, Any],
+    n: int = BURST,
+    method: str = "POST",
 ) -> Counter[int]:
-    """POST ``body`` to ``url`` as ``role`` from ``n`` clients at once; how many got each
+    """Send ``body`` to ``url`` as ``role`` from ``n`` clients at once; how many got each
     status (a 5xx fails the test at once)."""
     tokens = bearer_tokens(app, role, n)
 
     def post(i: int) -> int:
         with app.client(headers={"authorization": f"Bearer {tokens[i]}"}) as http:
-            response = http.post(url, json=body)
+            response = http.request(method, url, json=body)
         assert response.status_code < 500, response.text
         return response.status_code
 

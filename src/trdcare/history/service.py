@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from trdcare.adapters.db.locking import lock_patient
 from trdcare.adapters.db.models import Episode, Patient, TreatmentCourse, TreatmentTrial
 from trdcare.adapters.db.stamping import retire, snapshot, stamp_new
 from trdcare.assessments.domain import get_scale
@@ -74,6 +75,8 @@ def import_history(
     reason), never deleted.
     """
     _not_before_birth(history, patient.birth_date)
+    # Of simultaneous imports one finds no current episode (or replaces the one before it).
+    lock_patient(session, patient.id)
     repo = HistoryRepository(session)
     existing = repo.current_episode(patient.id)
     if existing is not None:
