@@ -376,12 +376,21 @@ def _apply_state(
     session: Session, actor: Actor, row: TmsCoursePlan, t: Transition, why: str
 ) -> None:
     snapshot(session, row, actor, why)
+    before = _course_status(row.status)
     row.status = t.state.status
     row.planned_sessions = t.state.planned_sessions
     row.delivered_sessions = t.state.delivered_sessions
     row.review_required = t.state.review_required
     row.pause_reason = t.state.pause_reason
-    _sync_course(session, actor, row, why)
+    # Most transitions (a session logged in an active course) leave the treatment course as
+    # it was: it is read and synced only when its status follows the plan to a new one.
+    if _course_status(row.status) != before:
+        _sync_course(session, actor, row, why)
+
+
+def _course_status(plan_status: str) -> str:
+    """The generic treatment course's status for a plan status (paused is still ongoing)."""
+    return plan_status if plan_status in ("completed", "stopped") else "active"
 
 
 def _sync_course(session: Session, actor: Actor, row: TmsCoursePlan, why: str) -> None:
@@ -389,7 +398,7 @@ def _sync_course(session: Session, actor: Actor, row: TmsCoursePlan, why: str) -
     course = TmsRepository(session).course(row.treatment_course_id)
     if course is None:
         raise NotFound("course: the plan's treatment course is missing")
-    status = row.status if row.status in ("completed", "stopped") else "active"
+    status = _course_status(row.status)
     history_service.set_course_status(session, actor, course, status, on=utc_today(), reason=why)
 
 
