@@ -5,23 +5,28 @@ threshold hunt is opened. The assertions count winners, never timings."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from concurrency_support import BURST, ServedApp, api, burst, served_app
 from trdcare.adapters.db.engine import unit_of_work
-from trdcare.adapters.db.models import RecordVersion, TreatmentCourse
+from trdcare.adapters.db.models import Patient, RecordVersion, TreatmentCourse
 from trdcare.adapters.db.models.tms import (
     TmsAdverseEvent,
     TmsCoursePlan,
     TmsDecisionReview,
     TmsMtSession,
+    TmsPlannedSession,
     TmsProtocol,
     TmsSessionLog,
 )
+from trdcare.assessments import service as assessment_service
+from trdcare.core.actor import Actor
 from trdcare.core.clock import utc_today
+from trdcare.tms import service as tms_service
 from web_support import add_patient
 
 FIXTURES = (served_app,)
@@ -182,3 +187,48 @@ def test_a_custom_protocol_key_is_saved_once(served_app: ServedApp) -> None:
     statuses = burst(served_app, "physician", "/api/v1/tms/protocols", definition)
     assert statuses == {201: 1, 409: BURST - 1}, statuses
     assert _count(served_app, TmsProtocol) == 1
+
+
+def test_a_decision_point_is_decided_once(served_app: ServedApp) -> None:
+    """Simultaneous sign-offs of one pending decision-point review: one applies its action
+    (here: extend the acute phase to 36 sessions, once), the others find nothing pending."""
+    ref = _screened(served_app)
+    today = utc_today()
+    start = today - timedelta(days=today.weekday()) - timedelta(weeks=10)
+    with api(served_app, "physician") as http:
+        body = {**PLAN, "start": start.isoformat()}
+        assert http.post(f"/api/v1/patients/{ref}/tms/plan", json=body).status_code == 201
+    actor = Actor(username="tech.test", role="technician", source="test")
+    with unit_of_work(served_app.engine) as session:
+        patient = session.scalars(select(Patient).where(Patient.ref == ref)).one()
+        _phq9(session, actor, patient, [3, 3, 3, 2, 2, 2, 2, 2, 1], start)  # 20
+        for _ in range(30):
+            entry = {"pulses_delivered": 3000, "operator": "Tech Test"}
+            tms_service.log_session(session, actor, patient, entry)
+        _phq9(session, actor, patient, [2, 2, 2, 1, 1, 1, 1, 1, 2], today - timedelta(days=1))
+    with api(served_app, "physician") as http:
+        review = http.post(f"/api/v1/patients/{ref}/tms/reviews", json={})
+        assert review.json()["primary_action"] == "extend", review.text
+    url = f"/api/v1/patients/{ref}/tms/reviews/decide"
+    statuses = burst(served_app, "physician", url, {"decision": "accept"})
+    assert statuses == {200: 1, 409: BURST - 1}, statuses
+    with unit_of_work(served_app.engine) as session:
+        plan = session.scalars(select(TmsCoursePlan)).one()
+        assert (plan.acute_sessions, plan.planned_sessions) == (36, 42)
+        current = session.scalar(
+            select(func.count())
+            .select_from(TmsPlannedSession)
+            .where(TmsPlannedSession.superseded_at.is_(None))
+        )
+    assert current == 42
+
+
+def _phq9(session: Session, actor: Actor, patient: Patient, items: list[int], on: date) -> None:
+    assessment_service.record_assessment(
+        session,
+        actor,
+        patient,
+        "phq9",
+        {str(i + 1): v for i, v in enumerate(items)},
+        administered_at=datetime(on.year, on.month, on.day, 12, tzinfo=UTC),
+    )
