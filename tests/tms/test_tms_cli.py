@@ -706,3 +706,36 @@ def test_right_sided_protocol_targets_f4_and_records_the_override(
     assert doc["approval"]["basis"] == "override"
     assert doc["approval"]["override"]["physician"] == "dr.house"
     assert doc["approval"]["safety"]["table_status"] == "UNVERIFIED"
+
+
+def test_human_output_of_a_course_never_says_none(database_url: str, engine: Engine) -> None:
+    """Issue 14 #14: every command of a course in its readable (not --json) form, including
+    a review before the first decision point (was "decision point None") and a declined
+    suggestion (was "decline: None")."""
+    url = database_url
+    ref = add_patient(url, "MRN-WORDS")
+    today = date.today()
+    start = today - timedelta(days=today.weekday())
+    steps = [
+        ("tms", "screen", ref, "--yes", "medications", "--rest-no", "--medication", "bupropion"),
+        ("tms", "acknowledge", ref, "--by", "dr.house", "--note", "benefit outweighs risk"),
+        ("tms", "mt", ref, "--start", "60", "--max-pulses", "2"),
+        ("tms", "mt", ref, "--mep", "present"),
+        ("tms", "mt", ref, "--mep", "absent"),
+        ("tms", "protocols"),
+        ("tms", "plan", ref, "--protocol", "itbs-left-dlpfc", "--start", start.isoformat()),
+        ("assess", ref, "phq9", *["2"] * 9, "--at", start.isoformat()),
+        ("tms", "session", ref, "--pulses", "600", "--operator", "tech.one"),
+        ("tms", "status", ref),
+        ("tms", "review", ref),
+        ("tms", "decide", ref, "--decline", "--by", "dr.house", "--note", "too early"),
+        ("tms", "adverse-event", ref, "--on", today.isoformat(), "--event", "syncope:moderate"),
+        ("tms", "status", ref),
+        ("tms", "review", ref, "--resume", "--by", "dr.house", "--note", "recovered"),
+    ]
+    for args in steps:
+        result = run(url, *args)
+        assert result.exit_code == 0, (args, result.output)
+        assert "None" not in result.stdout, (args, result.stdout)
+        if args[:2] == ("tms", "review") and len(args) == 3:
+            assert "before the first decision point" in result.stdout
