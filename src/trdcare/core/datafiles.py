@@ -80,7 +80,7 @@ def plain_message(error: Mapping[str, Any]) -> tuple[str, str | None]:
 
 
 def _entry_label(data: object, loc: Sequence[int | str]) -> str:
-    """``antidepressants.5 (sertraline)``: the path of the innermost named entry."""
+    """``antidepressants.5 (sertraline)``: the path of the innermost entry with an id or name."""
     label = ""
     node = data
     parts: list[str] = []
@@ -93,7 +93,7 @@ def _entry_label(data: object, loc: Sequence[int | str]) -> str:
         else:
             break
         if isinstance(node, Mapping):
-            name = node.get("name", node.get("id"))
+            name = node.get("id", node.get("name"))
             if isinstance(name, str) and name:
                 label = f"{'.'.join(parts)} ({name})"
     return label
