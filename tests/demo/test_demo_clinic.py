@@ -61,10 +61,14 @@ def test_every_demo_tms_course_is_on_the_tms_pathway(client: WebClient) -> None:
     assert paused >= 1, "no paused course awaiting review"
     assert events >= 1 and delivered >= 10 * len(tms_refs) // 2
     client.as_role("physician", via="session")
-    for ref in tms_refs[:5]:
+    for ref in tms_refs:
         chart = client.get(f"/patients/{ref}")
         assert chart.status_code == 200
         assert "No TMS course planned" not in chart.text
         assert re.search(r'id="course-status">(active|paused|completed|stopped)<', chart.text)
+        for page in ("/tms", "/tms/calendar", "/tms/review"):
+            shown = client.get(f"/patients/{ref}{page}")
+            assert shown.status_code == 200
+            assert not re.search(r"\bNone\b|Undefined", shown.text), (ref, page)
     dashboard = client.get("/dashboard", params={"limit": 100})
     assert "TMS session" in dashboard.text
