@@ -1,6 +1,7 @@
 """Single-use and check-then-write paths of the accounts room under simultaneous requests
 to a served app, on SQLite and PostgreSQL: a self-report link is used exactly once, the
-sign-in lockout checks no more passwords than its limit (the alert acknowledgement's test
+sign-in lockout checks no more passwords than its limit, a link revoked while answered ends
+either used or revoked (the alert acknowledgement's test
 is tests/assessments/test_alert_concurrency.py). The assertions count winners, never timings."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections import Counter
 import httpx
 from sqlalchemy import func, select
 
-from concurrency_support import ServedApp, at_once, served_app
+from concurrency_support import BURST, ServedApp, at_once, bearer_tokens, served_app
 from trdcare.accounts import service as account_service
 from trdcare.accounts.domain import LOCKOUT_POLICY
 from trdcare.adapters.db.engine import unit_of_work
@@ -111,3 +112,31 @@ def test_simultaneous_wrong_passwords_check_no_more_than_the_limit(
         )
     assert reasons == {"invalid": limit, "locked": attempts - limit}, reasons
     assert statuses == {401: limit - 1, 429: attempts - limit + 1}, statuses
+
+
+def test_a_link_revoked_while_answered_ends_either_used_or_revoked(
+    served_app: ServedApp,
+) -> None:
+    """A revocation racing the patient's answers: the link ends used (the answers kept, the
+    revocation a no-op) or revoked (nothing kept), never both."""
+    ref, [(link_ref, token)] = _links(served_app, 1)
+    (staff_token,) = bearer_tokens(served_app, "front_desk", 1)
+
+    def act(i: int) -> int:
+        with served_app.client() as http:
+            if i == 0:
+                url = f"/api/v1/patients/{ref}/self-report-links/{link_ref}/revoke"
+                r = http.post(url, headers={"authorization": f"Bearer {staff_token}"})
+            else:
+                r = http.post(f"/api/v1/self-report/{token}", json={"answers": PHQ9})
+        assert r.status_code < 500, r.text
+        return r.status_code
+
+    statuses = Counter(at_once(BURST, act))
+    with unit_of_work(served_app.engine) as session:
+        link = session.scalars(select(SelfReportLink)).one()
+        saved = session.scalar(select(func.count()).select_from(Assessment))
+    if link.used_at is not None:
+        assert (link.revoked_at, saved, statuses[200]) == (None, 1, 2), statuses
+    else:
+        assert link.revoked_at is not None and saved == 0 and statuses[200] == 1, statuses

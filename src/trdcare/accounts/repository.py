@@ -186,6 +186,27 @@ class AccountRepository:
             set_committed_value(link, "alert_acknowledged_by", by)
         return claimed
 
+    def revoke_link(self, link: SelfReportLink, now: datetime, by: str) -> bool:
+        """Revoke ``link`` if it is still open, in one conditional UPDATE (as
+        :meth:`claim_link`: of a revocation and a submission at once, one wins); True if so."""
+        result = self.session.execute(
+            update(SelfReportLink)
+            .where(
+                SelfReportLink.id == link.id,
+                SelfReportLink.used_at.is_(None),
+                SelfReportLink.revoked_at.is_(None),
+                SelfReportLink.expires_at > now,
+            )
+            .values(revoked_at=now, revoked_by=by)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            self.session.refresh(link)  # used, expired or revoked meanwhile
+            return False
+        set_committed_value(link, "revoked_at", now)
+        set_committed_value(link, "revoked_by", by)
+        return True
+
     def link_ref_exists(self, ref: str) -> bool:
         return self.link_by_ref(ref) is not None
 

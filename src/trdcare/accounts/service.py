@@ -585,13 +585,13 @@ def list_links(session: Session, patient: Patient) -> list[SelfReportLink]:
 
 
 def revoke_link(session: Session, actor: Actor, patient: Patient, ref: str) -> SelfReportLink:
-    link = AccountRepository(session).link_by_ref(ref)
+    repo = AccountRepository(session)
+    link = repo.link_by_ref(ref)
     if link is None or link.patient_id != patient.id:
         raise NotFound("link: no self-report link with this ref for this patient")
-    if link_status(link) == "open":
-        link.revoked_at = utc_now()
-        link.revoked_by = actor.username
-        session.flush()
+    # Only an open link is revoked; the check and the write are one statement, so a link
+    # answered at the same moment ends used or revoked, never both.
+    if link_status(link) == "open" and repo.revoke_link(link, utc_now(), actor.username):
         audit.record(
             session,
             actor,
