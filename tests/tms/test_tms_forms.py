@@ -158,3 +158,33 @@ class TestFreeTextLimits:
         assert response.status_code == 422
         assert "Your reasoning must have at least 3 characters." in response.text
         assert_plain(response.text)
+
+
+class TestReviewForms:
+    def test_a_pause_review_refused_is_shown_again_with_its_problem_and_values(
+        self, client: WebClient
+    ) -> None:
+        ref = add_patient(client.engine)
+        client.as_role("physician", via="session")
+        planned_course(client, ref)
+        paused = client.form(
+            f"/patients/{ref}/tms/adverse-event",
+            {
+                "occurred_on": utc_today().isoformat(),
+                "ae_0_kind": "syncope",
+                "ae_0_severity": "moderate",
+                "ae_0_serious": "on",
+            },
+        )
+        assert paused.status_code == 303, paused.text
+        response = client.form(
+            f"/patients/{ref}/tms/review/pause",
+            {"decision": "stop", "note": "ok", "resume_on": "soon"},
+        )
+        assert response.status_code == 422
+        errors = field_errors(response.text)
+        assert errors["note"] == "Review note must have at least 3 characters."
+        assert errors["resume_on"].startswith("Resume on must be a date written YYYY-MM-DD")
+        assert '<option value="stop" selected>' in response.text
+        assert 'value="soon"' in response.text
+        assert_plain(response.text)

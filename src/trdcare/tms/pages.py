@@ -769,6 +769,8 @@ def review_page(
             "tms": overview(db, principal, patient),
             "message": MESSAGES.get(msg or ""),
             "errors": [],
+            "values": {},
+            "failed": None,
         },
     )
 
@@ -785,6 +787,8 @@ def _review_again(request: Request, problem: FormProblem) -> HTMLResponse:
                 "tms": overview(db, principal, patient),
                 "message": None,
                 "errors": problem.issues,
+                "values": problem.values,
+                "failed": request.url.path.rsplit("/", 1)[-1],  # pause, decide or suggest
             },
         )
 
