@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.locking import lock_patient
 from trdcare.adapters.db.models import Episode, Patient, TreatmentCourse, TreatmentTrial
-from trdcare.adapters.db.stamping import retire, snapshot, stamp_new
+from trdcare.adapters.db.stamping import retire, retire_row, snapshot, stamp_new
 from trdcare.assessments.domain import get_scale
 from trdcare.audit import service as audit
 from trdcare.core.actor import Actor
@@ -318,6 +318,21 @@ def set_course_status(
     course.end_date = None if status == "active" else on
     session.flush()
     audit.record(session, actor, "update", "course", entity_id=course.id, detail={"status": status})
+
+
+def cancel_course(session: Session, actor: Actor, course: TreatmentCourse, *, reason: str) -> None:
+    """Retire a course that never began (kept, with who, when and why): the outcome and
+    the caseload no longer count it. Called by the room that delivers the course (e.g.
+    the TMS course's cancellation), which decides whether it began."""
+    retire_row(session, course, actor, reason, what=f"course {course.ref}", label="cancelled")
+    audit.record(
+        session,
+        actor,
+        "retire",
+        "course",
+        entity_id=course.id,
+        detail={"modality": course.modality, "label": "cancelled"},
+    )
 
 
 def find_course(

@@ -675,3 +675,312 @@ def adverse_event_cmd(
     st = transition.state
     typer.echo(f"{len(rows)} adverse event(s) recorded; course {st.status}")
     _fmt_reasons([r.to_dict() for r in transition.reasons])
+
+
+# -- cancel, stop, corrections and entered-in-error -----------------------------------------
+ReasonOpt = Annotated[
+    str, typer.Option("--reason", help="why (kept with the old version; 3-400 characters)")
+]
+VersionOpt = Annotated[
+    int | None,
+    typer.Option("--version", help="the version you looked at; refused if it changed since"),
+]
+PhysicianOpt = Annotated[
+    str | None,
+    typer.Option("--physician", help="the deciding physician (a serious adverse event)"),
+]
+
+
+def _course_doc(patient_ref: str, row: Any) -> dict[str, Any]:
+    return {
+        "patient": patient_ref,
+        "status": row.status,
+        "version": row.version,
+        "delivered_sessions": row.delivered_sessions,
+        "planned_sessions": row.planned_sessions,
+    }
+
+
+def _state_doc(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "version": row.version,
+        "retired_at": row.retired_at.isoformat() if row.retired_at else None,
+        "retired_by": row.retired_by,
+        "retired_reason": row.retired_reason,
+    }
+
+
+def _changed_doc(changed: dict[str, tuple[Any, Any]]) -> dict[str, list[Any]]:
+    return {k: [_plain(old), _plain(new)] for k, (old, new) in changed.items()}
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+@app.command("cancel")
+@handle_errors
+def cancel_cmd(
+    ctx: typer.Context,
+    patient: PatientArg,
+    reason: ReasonOpt,
+    version: VersionOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Cancel the patient's course before its first session (kept, with the reason)."""
+    cli = get_context(ctx)
+    with cli.session() as session:
+        row = patient_service.find_patient(session, cli.actor, patient, purpose="tms_cancel")
+        plan = tms_service.cancel_course(
+            session, cli.actor, row, reason=reason, expected_version=version
+        )
+        doc = {**_course_doc(row.ref, plan), "reason": plan.retired_reason}
+    if json_out:
+        emit_json(doc)
+    else:
+        typer.echo(f"course of {doc['patient']} cancelled: {doc['reason']}")
+
+
+@app.command("stop")
+@handle_errors
+def stop_cmd(
+    ctx: typer.Context,
+    patient: PatientArg,
+    reason: ReasonOpt,
+    version: VersionOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Stop the patient's course that began, before its planned end (with the reason)."""
+    cli = get_context(ctx)
+    with cli.session() as session:
+        row = patient_service.find_patient(session, cli.actor, patient, purpose="tms_stop")
+        plan, transition = tms_service.stop_course(
+            session, cli.actor, row, reason=reason, expected_version=version
+        )
+        doc = {**_course_doc(row.ref, plan), "reason": transition.reasons[0].finding}
+    if json_out:
+        emit_json(doc)
+    else:
+        typer.echo(f"course of {doc['patient']}: {doc['reason']}")
+
+
+@app.command("session-correct")
+@handle_errors
+def session_correct_cmd(
+    ctx: typer.Context,
+    patient: PatientArg,
+    number: Annotated[int, typer.Argument(help="the session's number")],
+    reason: ReasonOpt,
+    version: VersionOpt = None,
+    pulses: Annotated[int | None, typer.Option("--pulses", help="pulses delivered")] = None,
+    planned_pulses: Annotated[int | None, typer.Option("--planned-pulses")] = None,
+    intensity_pct_mso: Annotated[float | None, typer.Option("--intensity-pct-mso")] = None,
+    mt: Annotated[float | None, typer.Option("--mt", help="MT in use, %MSO")] = None,
+    trains: Annotated[int | None, typer.Option("--trains")] = None,
+    coil: Annotated[str | None, typer.Option("--coil")] = None,
+    device: Annotated[str | None, typer.Option("--device")] = None,
+    target: Annotated[str | None, typer.Option("--target")] = None,
+    excess_reason: Annotated[str | None, typer.Option("--excess-reason")] = None,
+    side_effect: Annotated[
+        list[str] | None, typer.Option("--side-effect", help="replaces the list")
+    ] = None,
+    at: Annotated[str | None, typer.Option("--at", help="delivered at (ISO datetime)")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Correct a session's details: a new version, the old one kept with the reason."""
+    changes: dict[str, Any] = {
+        key: value
+        for key, value in {
+            "pulses_delivered": pulses,
+            "planned_pulses": planned_pulses,
+            "intensity_pct_mso": intensity_pct_mso,
+            "mt_pct_mso": mt,
+            "trains_delivered": trains,
+            "coil": coil,
+            "device": device,
+            "target": target,
+            "excess_reason": excess_reason,
+            "side_effects": side_effect,
+        }.items()
+        if value is not None
+    }
+    if at is not None:
+        try:
+            changes["delivered_at"] = datetime.fromisoformat(at)
+        except ValueError:
+            fail("at", f"not an ISO datetime (given: {at!r})")
+    cli = get_context(ctx)
+    with cli.session() as session:
+        row = patient_service.find_patient(session, cli.actor, patient, purpose="tms_session")
+        entry, changed = tms_service.correct_session(
+            session, cli.actor, row, number, changes, reason=reason, expected_version=version
+        )
+        doc = {"patient": row.ref, "record": _state_doc(entry), "changed": _changed_doc(changed)}
+    if json_out:
+        emit_json(doc)
+        return
+    typer.echo(f"session {number} corrected (now version {entry.version})")
+    for key, (old, new) in doc["changed"].items():
+        typer.echo(f"  - {key}: {old} -> {new}")
+
+
+@app.command("session-retire")
+@handle_errors
+def session_retire_cmd(
+    ctx: typer.Context,
+    patient: PatientArg,
+    number: Annotated[int, typer.Argument(help="the session's number (the latest given)")],
+    reason: ReasonOpt,
+    version: VersionOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Mark the latest session entered in error: kept, no longer counted as given."""
+    cli = get_context(ctx)
+    with cli.session() as session:
+        row = patient_service.find_patient(session, cli.actor, patient, purpose="tms_session")
+        entry, transition = tms_service.retire_session(
+            session, cli.actor, row, number, reason=reason, expected_version=version
+        )
+        doc = {"patient": row.ref, "record": _state_doc(entry), "course": transition.to_dict()}
+    if json_out:
+        emit_json(doc)
+        return
+    st = transition.state
+    typer.echo(
+        f"session {number} marked entered in error; course {st.status} "
+        f"({st.delivered_sessions}/{st.planned_sessions})"
+    )
+
+
+@app.command("event-correct")
+@handle_errors
+def event_correct_cmd(
+    ctx: typer.Context,
+    patient: PatientArg,
+    event_id: Annotated[int, typer.Argument(help="the adverse event's id")],
+    reason: ReasonOpt,
+    version: VersionOpt = None,
+    kind: Annotated[str | None, typer.Option("--kind")] = None,
+    severity: Annotated[str | None, typer.Option("--severity")] = None,
+    serious: Annotated[bool | None, typer.Option("--serious/--not-serious")] = None,
+    description: Annotated[str | None, typer.Option("--description")] = None,
+    occurred_on: Annotated[str | None, typer.Option("--on", help="YYYY-MM-DD")] = None,
+    physician: PhysicianOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Correct an adverse event (made not serious: --physician decides)."""
+    changes: dict[str, Any] = {
+        key: value
+        for key, value in {
+            "kind": kind,
+            "severity": severity,
+            "serious": serious,
+            "description": description,
+            "occurred_on": _date(occurred_on, "on"),
+        }.items()
+        if value is not None
+    }
+    cli = get_context(ctx)
+    with cli.session() as session:
+        row = patient_service.find_patient(session, cli.actor, patient, purpose="tms_adverse_event")
+        event, changed, transition = tms_service.correct_adverse_event(
+            session,
+            cli.actor,
+            row,
+            event_id,
+            changes,
+            reason=reason,
+            expected_version=version,
+            physician=physician,
+        )
+        doc = {
+            "patient": row.ref,
+            "record": _state_doc(event),
+            "changed": _changed_doc(changed),
+            "course": transition.to_dict() if transition else None,
+        }
+    if json_out:
+        emit_json(doc)
+        return
+    typer.echo(f"adverse event {event_id} corrected (now version {event.version})")
+    for key, (old, new) in doc["changed"].items():
+        typer.echo(f"  - {key}: {old} -> {new}")
+    if transition is not None:
+        _fmt_reasons([r.to_dict() for r in transition.reasons])
+
+
+@app.command("event-retire")
+@handle_errors
+def event_retire_cmd(
+    ctx: typer.Context,
+    patient: PatientArg,
+    event_id: Annotated[int, typer.Argument(help="the adverse event's id")],
+    reason: ReasonOpt,
+    version: VersionOpt = None,
+    physician: PhysicianOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Mark an adverse event entered in error (a serious one: --physician decides)."""
+    cli = get_context(ctx)
+    with cli.session() as session:
+        row = patient_service.find_patient(session, cli.actor, patient, purpose="tms_adverse_event")
+        event = tms_service.retire_adverse_event(
+            session,
+            cli.actor,
+            row,
+            event_id,
+            reason=reason,
+            expected_version=version,
+            physician=physician,
+        )
+        doc = {"patient": row.ref, "record": _state_doc(event)}
+    if json_out:
+        emit_json(doc)
+    else:
+        typer.echo(f"adverse event {event_id} {event.retired_reason}")
+
+
+@app.command("versions")
+@handle_errors
+def versions_cmd(
+    ctx: typer.Context,
+    patient: PatientArg,
+    session_number: Annotated[int | None, typer.Option("--session", help="a session")] = None,
+    event_id: Annotated[int | None, typer.Option("--event", help="an adverse event")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """The earlier versions of a session or an adverse event: who changed it, when, why."""
+    if (session_number is None) == (event_id is None):
+        fail("session", "give exactly one of --session NUMBER or --event ID")
+    cli = get_context(ctx)
+    with cli.session() as session:
+        row = patient_service.find_patient(session, cli.actor, patient, purpose="tms_versions")
+        if session_number is not None:
+            _, entries = tms_service.session_versions(session, cli.actor, row, session_number)
+        else:
+            assert event_id is not None
+            _, entries = tms_service.adverse_event_versions(session, cli.actor, row, event_id)
+        doc = [
+            {
+                "version": e.version,
+                "recorded_by": e.recorded_by,
+                "changed_by": e.changed_by,
+                "changed_at": e.changed_at.isoformat(),
+                "reason": e.reason,
+                "changes": _changed_doc(dict(e.changes)),
+            }
+            for e in entries
+        ]
+    if json_out:
+        emit_json(doc)
+        return
+    if not doc:
+        typer.echo("no earlier version: never corrected")
+    for v in doc:
+        typer.echo(
+            f"version {v['version']} (by {v['recorded_by']}) changed by {v['changed_by']} on "
+            f"{v['changed_at'][:16]}: {v['reason']}"
+        )
+        for key, (old, new) in v["changes"].items():
+            typer.echo(f"  - {key}: {old} -> {new}")

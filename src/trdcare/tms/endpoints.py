@@ -15,11 +15,18 @@ from datetime import date, datetime, time
 from typing import Annotated, Any, ClassVar, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.models import Patient
 from trdcare.adapters.web.auth import Principal, Require
+from trdcare.adapters.web.corrections import (
+    RecordStateOut,
+    RetireIn,
+    VersionOut,
+    state_out,
+    versions_out,
+)
 from trdcare.adapters.web.db import Db
 from trdcare.audit import service as audit
 from trdcare.core.errors import NotFound
@@ -834,3 +841,246 @@ def decide(
         resume_on=body.resume_on,
     )
     return schemas.Review.model_validate(entry).as_json()
+
+
+# cancel, stop, corrections and entered-in-error --------------------------------------------
+SessionNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="The session's number")]
+EventId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The adverse event's id")]
+
+
+class CourseChangeOut(BaseModel):
+    """The course after a cancellation or stop."""
+
+    status: str
+    version: int
+    delivered_sessions: int
+    planned_sessions: int
+    reason: str
+
+
+class SessionCorrectionIn(RetireIn):
+    """The details to correct (only those given change); the rest as logged."""
+
+    delivered_at: datetime | None = None
+    planned_pulses: int | None = None
+    pulses_delivered: int | None = None
+    excess_reason: str | None = Field(default=None, max_length=500)
+    intensity_pct_mso: float | None = None
+    mt_pct_mso: float | None = None
+    trains_delivered: int | None = None
+    coil: str | None = Field(default=None, max_length=80)
+    device: str | None = Field(default=None, max_length=80)
+    target: str | None = Field(default=None, max_length=80)
+    mt_rechecked: bool | None = None
+    interruptions: list[Annotated[str, Field(max_length=200)]] | None = Field(
+        default=None, max_length=20
+    )
+    side_effects: list[Annotated[str, Field(max_length=40)]] | None = Field(
+        default=None, max_length=10
+    )
+
+
+class CorrectionOut(BaseModel):
+    """A corrected record: its new version and what changed."""
+
+    record: RecordStateOut
+    changed: list[str]
+    course_status: str
+
+
+class AdverseEventCorrectionIn(RetireIn):
+    kind: str | None = Field(default=None, max_length=40)
+    severity: Literal["mild", "moderate", "severe"] | None = None
+    serious: bool | None = None
+    description: str | None = Field(default=None, max_length=1000)
+    occurred_on: date | None = None
+
+
+class RetiredOut(BaseModel):
+    record: RecordStateOut
+    course_status: str
+
+
+def _changes(body: RetireIn) -> dict[str, Any]:
+    return body.model_dump(exclude_unset=True, exclude={"reason", "version"})
+
+
+@router.post(
+    "/patients/{ref}/tms/course/cancel",
+    summary="Cancel the current course before its first session (with a reason)",
+)
+def cancel_course(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("tms.cancel"))],
+    ref: PatientRef,
+    body: RetireIn,
+) -> CourseChangeOut:
+    patient = _patient(db, principal, ref, "tms_cancel")
+    row = tms_service.cancel_course(
+        db, principal.actor, patient, reason=body.reason, expected_version=body.version
+    )
+    return CourseChangeOut(
+        status=row.status,
+        version=row.version,
+        delivered_sessions=row.delivered_sessions,
+        planned_sessions=row.planned_sessions,
+        reason=row.retired_reason or "",
+    )
+
+
+@router.post(
+    "/patients/{ref}/tms/course/stop",
+    summary="Stop the current course that began, before its planned end (with a reason)",
+)
+def stop_course(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("tms.cancel"))],
+    ref: PatientRef,
+    body: RetireIn,
+) -> CourseChangeOut:
+    patient = _patient(db, principal, ref, "tms_stop")
+    row, transition = tms_service.stop_course(
+        db, principal.actor, patient, reason=body.reason, expected_version=body.version
+    )
+    return CourseChangeOut(
+        status=row.status,
+        version=row.version,
+        delivered_sessions=row.delivered_sessions,
+        planned_sessions=row.planned_sessions,
+        reason=transition.reasons[0].finding,
+    )
+
+
+@router.post(
+    "/patients/{ref}/tms/sessions/{number}/correct",
+    summary="Correct a session's details: a new version, the old one kept with the reason",
+)
+def correct_session(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("tms.correct"))],
+    ref: PatientRef,
+    number: SessionNumber,
+    body: SessionCorrectionIn,
+) -> CorrectionOut:
+    patient = _patient(db, principal, ref, "tms_session_correct")
+    entry, changed = tms_service.correct_session(
+        db,
+        principal.actor,
+        patient,
+        number,
+        _changes(body),
+        reason=body.reason,
+        expected_version=body.version,
+        as_role=principal.role,
+    )
+    return CorrectionOut(
+        record=state_out(entry),
+        changed=sorted(changed),
+        course_status=tms_service.course_status(db, patient),
+    )
+
+
+@router.post(
+    "/patients/{ref}/tms/sessions/{number}/entered-in-error",
+    summary="Mark the latest session entered in error: kept, no longer counted as given",
+)
+def retire_session(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("tms.correct"))],
+    ref: PatientRef,
+    number: SessionNumber,
+    body: RetireIn,
+) -> RetiredOut:
+    patient = _patient(db, principal, ref, "tms_session_retire")
+    entry, transition = tms_service.retire_session(
+        db,
+        principal.actor,
+        patient,
+        number,
+        reason=body.reason,
+        expected_version=body.version,
+        as_role=principal.role,
+    )
+    return RetiredOut(record=state_out(entry), course_status=transition.state.status)
+
+
+@router.get(
+    "/patients/{ref}/tms/sessions/{number}/versions",
+    summary="The earlier versions of a session: who corrected it, when and why",
+)
+def session_versions(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("tms.read"))],
+    ref: PatientRef,
+    number: SessionNumber,
+) -> list[VersionOut]:
+    patient = _patient(db, principal, ref, "tms_session_versions")
+    _, entries = tms_service.session_versions(db, principal.actor, patient, number)
+    return versions_out(entries)
+
+
+@router.post(
+    "/patients/{ref}/tms/adverse-events/{event_id}/correct",
+    summary="Correct an adverse event (made not serious: physician only)",
+)
+def correct_adverse_event(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("tms.correct"))],
+    ref: PatientRef,
+    event_id: EventId,
+    body: AdverseEventCorrectionIn,
+) -> CorrectionOut:
+    patient = _patient(db, principal, ref, "tms_adverse_event_correct")
+    event, changed, transition = tms_service.correct_adverse_event(
+        db,
+        principal.actor,
+        patient,
+        event_id,
+        _changes(body),
+        reason=body.reason,
+        expected_version=body.version,
+        as_role=principal.role,
+        physician=who(principal),
+    )
+    status = transition.state.status if transition else tms_service.course_status(db, patient)
+    return CorrectionOut(record=state_out(event), changed=sorted(changed), course_status=status)
+
+
+@router.post(
+    "/patients/{ref}/tms/adverse-events/{event_id}/entered-in-error",
+    summary="Mark an adverse event entered in error (a serious one: physician only)",
+)
+def retire_adverse_event(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("tms.correct"))],
+    ref: PatientRef,
+    event_id: EventId,
+    body: RetireIn,
+) -> RetiredOut:
+    patient = _patient(db, principal, ref, "tms_adverse_event_retire")
+    event = tms_service.retire_adverse_event(
+        db,
+        principal.actor,
+        patient,
+        event_id,
+        reason=body.reason,
+        expected_version=body.version,
+        as_role=principal.role,
+        physician=who(principal),
+    )
+    return RetiredOut(record=state_out(event), course_status=tms_service.course_status(db, patient))
+
+
+@router.get(
+    "/patients/{ref}/tms/adverse-events/{event_id}/versions",
+    summary="The earlier versions of an adverse event: who corrected it, when and why",
+)
+def adverse_event_versions(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("tms.read"))],
+    ref: PatientRef,
+    event_id: EventId,
+) -> list[VersionOut]:
+    patient = _patient(db, principal, ref, "tms_adverse_event_versions")
+    _, entries = tms_service.adverse_event_versions(db, principal.actor, patient, event_id)
+    return versions_out(entries)

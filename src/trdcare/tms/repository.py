@@ -223,6 +223,54 @@ class TmsRepository:
             lambda: list(self.session.scalars(_SESSION_LOGS, {"plan_id": plan_id})),
         )
 
+    def session_log(self, plan_id: int, number: int) -> TmsSessionLog | None:
+        """The session ``number`` given in the plan (entered-in-error entries left out)."""
+        return self.session.scalars(
+            select(TmsSessionLog).where(
+                TmsSessionLog.plan_id == plan_id,
+                TmsSessionLog.session_number == number,
+                TmsSessionLog.retired_at.is_(None),
+            )
+        ).first()
+
+    def adverse_event(self, patient_id: int, event_id: int) -> TmsAdverseEvent | None:
+        """One adverse event of the patient's courses, retired or not."""
+        return self.session.scalars(
+            select(TmsAdverseEvent)
+            .join(TmsCoursePlan, TmsCoursePlan.id == TmsAdverseEvent.plan_id)
+            .where(TmsAdverseEvent.id == event_id, TmsCoursePlan.patient_id == patient_id)
+        ).first()
+
+    def retired_session_logs(self, plan_id: int) -> list[TmsSessionLog]:
+        return list(
+            self.session.scalars(
+                select(TmsSessionLog)
+                .where(TmsSessionLog.plan_id == plan_id, TmsSessionLog.retired_at.is_not(None))
+                .order_by(TmsSessionLog.session_number, TmsSessionLog.id)
+            )
+        )
+
+    def retired_adverse_events(self, plan_id: int) -> list[TmsAdverseEvent]:
+        return list(
+            self.session.scalars(
+                select(TmsAdverseEvent)
+                .where(TmsAdverseEvent.plan_id == plan_id, TmsAdverseEvent.retired_at.is_not(None))
+                .order_by(TmsAdverseEvent.id)
+            )
+        )
+
+    def cancelled_plans(self, patient_id: int) -> list[TmsCoursePlan]:
+        return list(
+            self.session.scalars(
+                select(TmsCoursePlan)
+                .where(
+                    TmsCoursePlan.patient_id == patient_id,
+                    TmsCoursePlan.status == "cancelled",
+                )
+                .order_by(TmsCoursePlan.start_date, TmsCoursePlan.id)
+            )
+        )
+
     def delivery_times(self, plan_id: int) -> list[datetime]:
         """When each logged session of the plan was given."""
         return list(self.session.scalars(_DELIVERY_TIMES, {"plan_id": plan_id}))

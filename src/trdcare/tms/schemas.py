@@ -412,6 +412,7 @@ class Progress(ResponseModel):
 
 class AdverseEvent(ResponseModel):
     id: int
+    version: int = Field(description="The version shown; a correction names it")
     session_number: int | None
     occurred_on: date | None
     kind: str
@@ -507,6 +508,7 @@ class Course(ResponseModel):
     protocol: str
     protocol_name: str | None
     status: str
+    version: int = Field(description="The version shown; a correction names it")
     review_required: bool
     pause_reason: str | None
     start_date: date
@@ -535,6 +537,7 @@ class SessionLog(ResponseModel):
     """A delivered session as stored."""
 
     session_number: int
+    version: int = Field(description="The version shown; a correction names it")
     delivered_at: IsoDateTime
     planned_pulses: int
     pulses_delivered: int

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
+from trdcare.accounts.domain.permissions import SAFETY_FLAG_ROLES, may_change_record
 from trdcare.adapters.db.locking import lock_patient, unique_insert
 from trdcare.adapters.db.models import Patient, TreatmentCourse
 from trdcare.adapters.db.models.tms import (
@@ -29,17 +30,27 @@ from trdcare.adapters.db.models.tms import (
     TmsScreen,
     TmsSessionLog,
 )
-from trdcare.adapters.db.stamping import snapshot, stamp_new
+from trdcare.adapters.db.stamping import (
+    VersionEntry,
+    claim_next_version,
+    correct_row,
+    retire_row,
+    snapshot,
+    stamp_new,
+    version_history,
+)
 from trdcare.assessments import service as assessment_service
 from trdcare.audit import service as audit
 from trdcare.core.actor import Actor
 from trdcare.core.clock import ensure_utc, not_before_birth, past_moment, utc_now, utc_today
-from trdcare.core.errors import Conflict, InvalidInput, IssueCollector, NotFound
+from trdcare.core.corrections import correction_reason
+from trdcare.core.errors import Conflict, InvalidInput, IssueCollector, NotFound, PermissionDenied
 from trdcare.core.ids import new_ref
 from trdcare.history import service as history_service
 from trdcare.tms import schemas
 from trdcare.tms.domain import (
     AdverseEvent,
+    AdverseEventReport,
     CalendarMonth,
     CoursePlan,
     CourseState,
@@ -54,6 +65,7 @@ from trdcare.tms.domain import (
     RecordedFinding,
     ScreenResult,
     Transition,
+    adverse_event,
     adverse_event_report,
     approve_protocol,
     check_not_before_course,
@@ -68,6 +80,7 @@ from trdcare.tms.domain import (
     record_session,
     replan_remaining,
     report_adverse_events,
+    retract_session,
     review_decision_point,
     review_pause,
     session_log,
@@ -75,9 +88,11 @@ from trdcare.tms.domain import (
     start_course,
     treatment_intensity,
 )
+from trdcare.tms.domain import cancel_course as cancel_course_rule
 from trdcare.tms.domain import (
     course_calendar as calendar_of_course,
 )
+from trdcare.tms.domain import stop_course as stop_course_rule
 from trdcare.tms.domain.catalogue import catalogue_version
 from trdcare.tms.domain.decisions import DEPRESSION_SCALES, EXTENDED_COURSE_SESSIONS
 from trdcare.tms.repository import TmsRepository
@@ -591,6 +606,7 @@ def status(
         "protocol": row.protocol_key,
         "protocol_name": row.protocol.get("name"),
         "status": row.status,
+        "version": row.version,
         "review_required": row.review_required,
         "pause_reason": row.pause_reason,
         "start_date": row.start_date.isoformat(),
@@ -864,6 +880,7 @@ def adverse_event_to_dict(
     numbers = session_numbers or {}
     return {
         "id": e.id,
+        "version": e.version,
         "session_number": numbers.get(e.session_log_id) if e.session_log_id else None,
         "occurred_on": e.occurred_on.isoformat() if e.occurred_on else None,
         "kind": e.kind,
@@ -1201,3 +1218,567 @@ def mt_to_dict(row: TmsMtSession) -> dict[str, Any]:
 def find_course(session: Session, patient: Patient) -> TreatmentCourse | None:
     row = TmsRepository(session).current_plan(patient.id)
     return None if row is None else TmsRepository(session).course(row.treatment_course_id)
+
+
+# -------------------------------------------------------------------------------------------
+# Cancel, stop, corrections and entered-in-error (issue #14 finding 10)
+#
+# Nothing is deleted: a correction is a new version (the old kept in ``record_versions``
+# with who, when and why), an entry made in error is retired with its reason, a course
+# that never began is cancelled and one that began is stopped. Every change is a
+# conditional update on the row's version, so two people correcting one record at the
+# same time cannot both win. ``as_role`` is the signed-in user's role, whose limits the
+# service applies (own records only, serious events for physicians); the command line
+# passes None: it is the installation's operator, as for every CLI command.
+
+
+def _may_change(actor: Actor, as_role: str | None, entered_by: str, what: str) -> None:
+    if as_role is None:
+        return
+    if not may_change_record(as_role, "tms.correct", entered_by_self=entered_by == actor.username):
+        raise PermissionDenied(
+            f"{what} was recorded by someone else: a {as_role.replace('_', ' ')} corrects "
+            "only what they recorded (a physician corrects anyone's)"
+        )
+
+
+def _physician_for_safety_flag(as_role: str | None, physician: str | None, what: str) -> str:
+    """Who decides that a serious adverse event goes: the signed-in physician, or the
+    physician named on the command line."""
+    if as_role is not None and as_role not in SAFETY_FLAG_ROLES:
+        raise PermissionDenied(
+            f"{what} is serious: only a physician may mark it entered in error or make it "
+            "not serious"
+        )
+    name = (physician or "").strip()
+    if not name:
+        raise InvalidInput.single(
+            "physician",
+            f"is required: {what} is serious, so a physician decides",
+            allowed="the deciding physician",
+        )
+    return name
+
+
+def cancel_course(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    *,
+    reason: str,
+    expected_version: int | None = None,
+) -> TmsCoursePlan:
+    """Cancel the current course before its first session (see
+    :func:`trdcare.tms.domain.sessions.cancel_course`): the plan is kept with status
+    ``cancelled`` and the reason, its planned sessions leave the calendar, and its
+    treatment course is retired (the outcome and the caseload no longer count it); another
+    course can then be planned.
+
+    Raises
+    ------
+    InvalidInput
+        No reason.
+    Conflict
+        No current course, a session already given, or the plan changed meanwhile.
+    """
+    why = correction_reason(reason)
+    repo = TmsRepository(session)
+    row = _require_plan(session, patient)
+    transition = cancel_course_rule(_state(row), why)
+    claim_next_version(
+        session,
+        row,
+        actor,
+        f"cancelled: {why}",
+        what="the TMS course",
+        expected_version=expected_version,
+    )
+    now = utc_now()
+    row.status = transition.state.status
+    row.review_required = False
+    row.pause_reason = None
+    row.retired_at = now
+    row.retired_by = actor.username
+    row.retired_reason = f"cancelled: {why}"
+    for planned in repo.planned_sessions(row.id):
+        planned.superseded_at = now
+    course = repo.course(row.treatment_course_id)
+    if course is not None:
+        history_service.cancel_course(session, actor, course, reason=why)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "retire",
+        "tms_course_plan",
+        entity_id=row.id,
+        patient_ref=patient.ref,
+        detail={"status": "cancelled"},
+    )
+    return row
+
+
+def stop_course(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    *,
+    reason: str,
+    expected_version: int | None = None,
+) -> tuple[TmsCoursePlan, Transition]:
+    """Stop the current course that began, before its planned end (see
+    :func:`trdcare.tms.domain.sessions.stop_course`): its sessions stay, the undelivered
+    ones leave the calendar, its treatment course ends today.
+
+    Raises
+    ------
+    InvalidInput
+        No reason.
+    Conflict
+        No current course, none given yet (cancel instead), already ended, or the plan
+        changed meanwhile.
+    """
+    why = correction_reason(reason)
+    row = _require_plan(session, patient)
+    transition = stop_course_rule(_state(row), why)
+    claim_next_version(
+        session,
+        row,
+        actor,
+        f"stopped: {why}",
+        what="the TMS course",
+        expected_version=expected_version,
+    )
+    _replan(session, actor, row, utc_today(), stop=True)
+    row.status = transition.state.status
+    row.planned_sessions = transition.state.planned_sessions
+    row.review_required = False
+    row.pause_reason = None
+    _sync_course(session, actor, row, f"stopped: {why}")
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "update",
+        "tms_course_plan",
+        entity_id=row.id,
+        patient_ref=patient.ref,
+        detail={"status": "stopped", "delivered": row.delivered_sessions},
+    )
+    return row, transition
+
+
+def course_status(session: Session, patient: Patient) -> str:
+    """The current course's status ("" when the patient has none)."""
+    row = TmsRepository(session).current_plan(patient.id)
+    return "" if row is None else row.status
+
+
+def _session_entry(session: Session, patient: Patient, number: int) -> tuple[TmsCoursePlan, Any]:
+    row = _require_plan(session, patient)
+    entry = TmsRepository(session).session_log(row.id, number)
+    if entry is None:
+        raise NotFound(f"session: no session {number} is recorded as given in the current course")
+    return row, entry
+
+
+#: What a session correction may change (its number and course are its identity; the
+#: operator is who signed it).
+SESSION_CORRECTABLE = (
+    "delivered_at",
+    "pulses_delivered",
+    "planned_pulses",
+    "intensity_pct_mso",
+    "mt_pct_mso",
+    "trains_delivered",
+    "excess_reason",
+    "coil",
+    "device",
+    "target",
+    "mt_rechecked",
+    "interruptions",
+    "side_effects",
+)
+
+
+def correct_session(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    number: int,
+    changes: Mapping[str, Any],
+    *,
+    reason: str,
+    expected_version: int | None = None,
+    as_role: str | None = None,
+) -> tuple[TmsSessionLog, dict[str, tuple[Any, Any]]]:
+    """Correct the details of session ``number`` of the current course: a new version,
+    the old one kept with who, when and why. The whole entry is checked again as at
+    logging (limits, a reason for pulses above plan, known side effects); a new time
+    recomputes its timing flags.
+
+    Raises
+    ------
+    InvalidInput
+        No reason, an unknown field, a value out of range, or nothing changed.
+    PermissionDenied
+        ``as_role`` may correct only its own entries and this one is someone else's.
+    NotFound
+        No such session given.
+    Conflict
+        The entry was changed or retired since ``expected_version``.
+    """
+    issues = IssueCollector()
+    why = correction_reason(reason, issues=issues)
+    unknown = sorted(set(changes) - set(SESSION_CORRECTABLE))
+    for key in unknown:
+        issues.add(key, "cannot be corrected", allowed=", ".join(SESSION_CORRECTABLE))
+    if not changes and not unknown:
+        issues.add("changes", "nothing to correct", allowed="at least one of the session's details")
+    issues.raise_if_any()
+    row, entry = _session_entry(session, patient, number)
+    _may_change(actor, as_role, entry.created_by, f"session {number}")
+    current = {key: getattr(entry, key) for key in SESSION_CORRECTABLE}
+    merged = {**current, **{k: v for k, v in changes.items() if k != "delivered_at"}}
+    log = session_log(
+        {
+            **merged,
+            "session_number": entry.session_number,
+            "operator": entry.operator,
+            "interruptions": list(merged["interruptions"] or ()),
+            "side_effects": list(merged["side_effects"] or ()),
+        }
+    )
+    new_values: dict[str, Any] = {
+        "planned_pulses": log.planned_pulses,
+        "pulses_delivered": log.pulses_delivered,
+        "excess_reason": log.excess_reason,
+        "intensity_pct_mso": log.intensity_pct_mso,
+        "mt_pct_mso": log.mt_pct_mso,
+        "intensity_pct_mt": log.intensity_pct_mt,
+        "trains_delivered": log.trains_delivered,
+        "coil": log.coil,
+        "device": log.device,
+        "target": log.target,
+        "mt_rechecked": log.mt_rechecked,
+        "interruptions": list(log.interruptions),
+        "side_effects": list(log.side_effects),
+    }
+    if changes.get("delivered_at") is not None:
+        when = past_moment(
+            changes["delivered_at"],
+            field="delivered_at",
+            now=utc_now(),
+            born_on=patient.birth_date,
+        )
+        earlier = [
+            lg.delivered_at
+            for lg in TmsRepository(session).session_logs(row.id)
+            if lg.session_number < entry.session_number
+        ]
+        new_values["delivered_at"] = when
+        new_values["timing_flags"] = list(
+            session_timing_flags(
+                when,
+                earlier,
+                protocol=_protocol_of(row),
+                start_date=row.start_date,
+                time_zone=_tz(row.time_zone),
+            )
+        )
+    changed = correct_row(
+        session,
+        entry,
+        actor,
+        why,
+        new_values,
+        what=f"session {number}",
+        expected_version=expected_version,
+    )
+    if not changed:
+        raise InvalidInput.single(
+            "changes",
+            "nothing to correct: every value is the one recorded",
+            allowed="at least one changed detail",
+        )
+    audit.record(
+        session,
+        actor,
+        "update",
+        "tms_session_log",
+        entity_id=entry.id,
+        patient_ref=patient.ref,
+        detail={"session": number, "fields": sorted(changed), "version": entry.version},
+    )
+    return entry, changed
+
+
+def retire_session(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    number: int,
+    *,
+    reason: str,
+    expected_version: int | None = None,
+    as_role: str | None = None,
+) -> tuple[TmsSessionLog, Transition]:
+    """Mark session ``number`` entered in error: it is kept (with who, when and why) but
+    no longer counts as given, on the course's count, calendar and decision points (see
+    :func:`trdcare.tms.domain.sessions.retract_session`: the latest only).
+
+    Its adverse events are not dropped with it: while the session has any, it is refused
+    (mark them entered in error first; a serious one needs a physician).
+
+    Raises
+    ------
+    InvalidInput
+        No reason.
+    PermissionDenied
+        ``as_role`` may retire only its own entries and this one is someone else's.
+    NotFound
+        No such session given.
+    Conflict
+        Not the latest session, adverse events still recorded with it, or the entry or
+        the course changed meanwhile.
+    """
+    why = correction_reason(reason)
+    row, entry = _session_entry(session, patient, number)
+    _may_change(actor, as_role, entry.created_by, f"session {number}")
+    repo = TmsRepository(session)
+    with_events = [e for e in repo.adverse_events(row.id) if e.session_log_id == entry.id]
+    if with_events:
+        raise Conflict(
+            f"session {number} has {len(with_events)} adverse event(s) recorded with it: mark "
+            "them entered in error first (a serious one needs a physician), so no safety "
+            "finding goes with the session unseen"
+        )
+    transition = retract_session(_state(row), number)
+    retire_row(
+        session, entry, actor, why, what=f"session {number}", expected_version=expected_version
+    )
+    claim_next_version(
+        session, row, actor, f"session {number} entered in error: {why}", what="the TMS course"
+    )
+    was = row.status
+    row.delivered_sessions = transition.state.delivered_sessions
+    row.status = transition.state.status
+    if row.status != was:
+        _sync_course(session, actor, row, f"session {number} entered in error")
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "retire",
+        "tms_session_log",
+        entity_id=entry.id,
+        patient_ref=patient.ref,
+        detail={"session": number, "status": row.status},
+    )
+    return entry, transition
+
+
+def _event_of(session: Session, patient: Patient, event_id: int) -> TmsAdverseEvent:
+    event = TmsRepository(session).adverse_event(patient.id, event_id)
+    if event is None:
+        raise NotFound(f"adverse event: no adverse event {event_id} in this patient's courses")
+    return event
+
+
+AE_CORRECTABLE = ("kind", "severity", "serious", "description", "occurred_on")
+
+
+def correct_adverse_event(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    event_id: int,
+    changes: Mapping[str, Any],
+    *,
+    reason: str,
+    expected_version: int | None = None,
+    as_role: str | None = None,
+    physician: str | None = None,
+) -> tuple[TmsAdverseEvent, dict[str, tuple[Any, Any]], Transition | None]:
+    """Correct an adverse event: a new version, the old one kept with who, when and why.
+
+    Made serious, it acts as a serious event reported now (an active course pauses for a
+    physician review). Made not serious (or a seizure made another kind), it needs a
+    physician (``physician``; ``as_role`` a physician on the web); a pause it caused stays
+    until the physician's pause review, which resumes the course.
+
+    Raises
+    ------
+    InvalidInput
+        No reason, an unknown field, an invalid event, an ``occurred_on`` on an event
+        logged with a session, or nothing changed.
+    PermissionDenied
+        Not one's own entry, or a serious event and not a physician.
+    NotFound, Conflict
+        No such event; changed or retired meanwhile.
+    """
+    issues = IssueCollector()
+    why = correction_reason(reason, issues=issues)
+    for key in sorted(set(changes) - set(AE_CORRECTABLE)):
+        issues.add(key, "cannot be corrected", allowed=", ".join(AE_CORRECTABLE))
+    issues.raise_if_any()
+    event = _event_of(session, patient, event_id)
+    what = f"adverse event {event_id}"
+    _may_change(actor, as_role, event.created_by, what)
+    if event.retired_at is not None:
+        claim_next_version(session, event, actor, why, what=what)  # raises: already retired
+    kind = str(changes.get("kind", event.kind))
+    serious_given = changes.get("serious", None if "kind" in changes else event.serious)
+    built = adverse_event(
+        kind,
+        str(changes.get("severity", event.severity)),
+        serious=serious_given,
+        description=str(changes.get("description", event.description) or ""),
+        path="adverse_event",
+    )
+    occurred_on = changes.get("occurred_on", event.occurred_on)
+    if "occurred_on" in changes:
+        if event.session_log_id is not None:
+            raise InvalidInput.single(
+                "occurred_on",
+                "an event logged with a session happened in that session: correct the "
+                "session's time instead",
+            )
+        row = TmsRepository(session).session.get(TmsCoursePlan, event.plan_id)
+        assert row is not None
+        today = utc_now().astimezone(_tz(row.time_zone)).date()
+        adverse_event_report(
+            {"occurred_on": occurred_on, "adverse_events": [built]},
+            today=today,
+            born_on=patient.birth_date,
+        )
+    decided_by = None
+    if event.serious and not built.serious:
+        decided_by = _physician_for_safety_flag(as_role, physician, what)
+    changed = correct_row(
+        session,
+        event,
+        actor,
+        why if decided_by is None else f"{why} (decided by {decided_by})",
+        {
+            "kind": built.kind,
+            "severity": built.severity,
+            "serious": built.serious,
+            "description": built.description,
+            "occurred_on": occurred_on,
+        },
+        what=what,
+        expected_version=expected_version,
+    )
+    if not changed:
+        raise InvalidInput.single(
+            "changes",
+            "nothing to correct: every value is the one recorded",
+            allowed="at least one changed detail",
+        )
+    transition = None
+    plan_row = session.get(TmsCoursePlan, event.plan_id)
+    assert plan_row is not None
+    if built.serious and "serious" in changed:
+        # Now serious: as if reported now, so an active course pauses for a review.
+        on = event.occurred_on or utc_today()
+        before = _state(plan_row)
+        transition = report_adverse_events(before, AdverseEventReport(on, (built,)))
+        if transition.state != before:
+            _apply_state(session, actor, plan_row, transition, f"adverse event {event_id} serious")
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "update",
+        "tms_adverse_event",
+        entity_id=event.id,
+        patient_ref=patient.ref,
+        detail={"fields": sorted(changed), "serious": event.serious, "version": event.version},
+    )
+    return event, changed, transition
+
+
+def retire_adverse_event(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    event_id: int,
+    *,
+    reason: str,
+    expected_version: int | None = None,
+    as_role: str | None = None,
+    physician: str | None = None,
+) -> TmsAdverseEvent:
+    """Mark an adverse event entered in error (kept, with who, when and why).
+
+    A serious event needs a physician's decision (``physician``; on the web the signed-in
+    user must be a physician). Once retired it is no longer a dashboard alert, since the
+    physician who retired it has reviewed it; a pause it caused is not lifted: the course
+    stays paused until the physician's pause review resumes it.
+
+    Raises
+    ------
+    InvalidInput
+        No reason, or no physician for a serious event.
+    PermissionDenied
+        Not one's own entry, or a serious event and not a physician.
+    NotFound, Conflict
+        No such event; already retired, or changed meanwhile.
+    """
+    why = correction_reason(reason)
+    event = _event_of(session, patient, event_id)
+    what = f"adverse event {event_id}"
+    _may_change(actor, as_role, event.created_by, what)
+    decided_by = None
+    if event.serious and event.retired_at is None:
+        decided_by = _physician_for_safety_flag(as_role, physician, what)
+    retire_row(
+        session,
+        event,
+        actor,
+        why if decided_by is None else f"{why} (decided by {decided_by})",
+        what=what,
+        expected_version=expected_version,
+    )
+    audit.record(
+        session,
+        actor,
+        "retire",
+        "tms_adverse_event",
+        entity_id=event.id,
+        patient_ref=patient.ref,
+        detail={"serious": event.serious, "physician": decided_by is not None},
+    )
+    return event
+
+
+def record_versions(
+    session: Session, actor: Actor, patient: Patient, row: Any, entity: str
+) -> list[VersionEntry]:
+    """The earlier versions of one of the patient's TMS records (audited read)."""
+    entries = version_history(session, row)
+    audit.record(
+        session,
+        actor,
+        "read",
+        f"{entity}_versions",
+        entity_id=row.id,
+        patient_ref=patient.ref,
+        detail={"versions": len(entries)},
+    )
+    return entries
+
+
+def session_versions(
+    session: Session, actor: Actor, patient: Patient, number: int
+) -> tuple[TmsSessionLog, list[VersionEntry]]:
+    _, entry = _session_entry(session, patient, number)
+    return entry, record_versions(session, actor, patient, entry, "tms_session_log")
+
+
+def adverse_event_versions(
+    session: Session, actor: Actor, patient: Patient, event_id: int
+) -> tuple[TmsAdverseEvent, list[VersionEntry]]:
+    event = _event_of(session, patient, event_id)
+    return event, record_versions(session, actor, patient, event, "tms_adverse_event")

@@ -111,6 +111,9 @@ class Fixtures:
             "username": username_for("technician"),
             "scale_id": "phq9",
             "protocol_id": "hf10-left-dlpfc",
+            # Records that need not exist: a role allowed is answered 404/409/422, never 403.
+            "number": "1",
+            "event_id": "1",
         }
 
 

@@ -110,6 +110,18 @@ _TABLE: tuple[Permission, ...] = (
         *sorted(_CLINICAL),
     ),
     _p(
+        "tms.cancel",
+        "Cancel a TMS course before its first session, or stop one that began, with a reason",
+        "physician",
+    ),
+    _p(
+        "tms.correct",
+        "Correct TMS session logs and adverse events, or mark them entered in error, with a "
+        "reason (a clinician or technician only what they recorded; a serious adverse event: "
+        "a physician only)",
+        *sorted(_CLINICAL),
+    ),
+    _p(
         "tms.review",
         "Review decision points, sign off, resume a paused course",
         "physician",
@@ -123,6 +135,18 @@ _TABLE: tuple[Permission, ...] = (
     _p("users.manage", "Add, change and deactivate user accounts; revoke any token", "admin"),
     _p("audit.read", "Read the audit log and verify its hash chain", "admin"),
 )
+
+#: Correction permissions some roles hold only for the records they entered themselves
+#: (``created_by`` is their login); a physician corrects anyone's. Where a mistaken record
+#: can hide a clinical finding, the clinician who saw the patient or the prescriber answers
+#: for the change (minimum necessary, 45 CFR 164.502(b); clinic rule: DESIGN, issue #14).
+OWN_RECORDS_ONLY: Mapping[str, frozenset[str]] = {
+    "tms.correct": frozenset({"clinician", "technician"}),
+}
+
+#: Who may mark a serious adverse event entered in error or make it not serious: a safety
+#: flag is never dropped without a physician's decision (clinic rule: DESIGN, issue #14).
+SAFETY_FLAG_ROLES: frozenset[str] = frozenset({"physician"})
 
 #: The permission matrix: permission id -> :class:`Permission`.
 PERMISSIONS: Mapping[str, Permission] = {p.id: p for p in _TABLE}
@@ -142,6 +166,22 @@ def is_allowed(role: str, permission: str) -> bool:
     if entry is None:
         raise ValueError(f"permission must be one of {sorted(PERMISSIONS)}, got {permission!r}")
     return role in entry.roles
+
+
+def may_change_record(role: str, permission: str, *, entered_by_self: bool) -> bool:
+    """Whether ``role`` may correct or retire one record under ``permission``: the role
+    holds it, and, where :data:`OWN_RECORDS_ONLY` limits the role, entered the record.
+
+    Examples
+    --------
+    >>> may_change_record("technician", "tms.correct", entered_by_self=False)
+    False
+    >>> may_change_record("physician", "tms.correct", entered_by_self=False)
+    True
+    """
+    if not is_allowed(role, permission):
+        return False
+    return entered_by_self or role not in OWN_RECORDS_ONLY.get(permission, frozenset())
 
 
 def permissions_of(role: str) -> tuple[str, ...]:

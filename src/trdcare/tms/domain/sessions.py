@@ -30,8 +30,15 @@ from trdcare.tms.domain.catalogue import load, source, source_from_entry
 from trdcare.tms.domain.protocols import Protocol
 from trdcare.tms.domain.provenance import JSONDict, Reason, Source
 
-CourseStatus = Literal["planned", "active", "paused", "completed", "stopped"]
-COURSE_STATUSES: tuple[CourseStatus, ...] = ("planned", "active", "paused", "completed", "stopped")
+CourseStatus = Literal["planned", "active", "paused", "completed", "stopped", "cancelled"]
+COURSE_STATUSES: tuple[CourseStatus, ...] = (
+    "planned",
+    "active",
+    "paused",
+    "completed",
+    "stopped",
+    "cancelled",
+)
 Severity = Literal["mild", "moderate", "severe"]
 SEVERITIES: tuple[Severity, ...] = ("mild", "moderate", "severe")
 
@@ -818,6 +825,124 @@ def change_planned_sessions(state: CourseState, planned_sessions: int, *, why: s
                 finding=f"planned sessions {state.planned_sessions} -> {planned_sessions}: {why}",
                 inputs={"from": state.planned_sessions, "to": planned_sessions},
                 sources=(_design("issue #3 item 7"),),
+            ),
+        ),
+    )
+
+
+def _finding_design() -> Source:
+    return _design("issue #14 item 10: cancel, stop, entered in error")
+
+
+def cancel_course(state: CourseState, reason: str) -> Transition:
+    """Cancel a course before its first session (planned in error, or not going ahead).
+
+    Cancelling is for a course in which no session was given: it leaves the patient's
+    courses (the outcome and the caseload do not count it) and another can be planned. A
+    course with sessions given is *stopped* instead (:func:`stop_course`): it ended early
+    but happened, and its sessions and ratings stay part of its outcome.
+
+    Raises
+    ------
+    Conflict
+        A session was already given, or the course is completed, stopped or cancelled.
+    """
+    if state.status in ("completed", "stopped", "cancelled"):
+        raise Conflict(f"the course is {state.status}: it cannot be cancelled")
+    if state.delivered_sessions > 0:
+        raise Conflict(
+            f"{state.delivered_sessions} session(s) of this course were given: a course that "
+            "began is stopped, not cancelled (stop it with a reason)"
+        )
+    new = replace(state, status="cancelled", review_required=False, pause_reason=None)
+    return Transition(
+        new,
+        (
+            Reason(
+                rule="course_cancelled",
+                finding=f"course cancelled before its first session: {reason}",
+                inputs={"was": state.status, "reason": reason},
+                sources=(_finding_design(),),
+            ),
+        ),
+    )
+
+
+def stop_course(state: CourseState, reason: str) -> Transition:
+    """Stop a course that began, before its planned end (a physician's decision).
+
+    Its sessions stay delivered and count; the undelivered ones are dropped. A paused
+    course may be stopped too (its serious adverse events stay alerts until a physician
+    acknowledges them).
+
+    Raises
+    ------
+    Conflict
+        No session was given yet (cancel it instead), or the course is completed, stopped
+        or cancelled.
+    """
+    if state.status in ("completed", "stopped", "cancelled"):
+        raise Conflict(f"the course is {state.status}: it cannot be stopped")
+    if state.delivered_sessions == 0:
+        raise Conflict(
+            "no session of this course was given: a course that has not begun is cancelled, "
+            "not stopped (cancel it with a reason)"
+        )
+    new = replace(
+        state,
+        status="stopped",
+        planned_sessions=state.delivered_sessions,
+        review_required=False,
+        pause_reason=None,
+    )
+    return Transition(
+        new,
+        (
+            Reason(
+                rule="course_stopped",
+                finding=f"course stopped after {state.delivered_sessions} of "
+                f"{state.planned_sessions} sessions: {reason}",
+                inputs={"was": state.status, "reason": reason},
+                sources=(_finding_design(),),
+            ),
+        ),
+    )
+
+
+def retract_session(state: CourseState, session_number: int) -> Transition:
+    """Take back a session log entered in error: it no longer counts as given.
+
+    Only the latest session given can be taken back: the session numbers are the course's
+    sequence (its decision points and calendar count them), and taking one back from the
+    middle would leave a hole that the count and the calendar could not both honour. To
+    take back an earlier one, take back the later ones first (each with its reason), or
+    correct its details instead.
+
+    A completed course becomes active again (its last session is owed); a paused, stopped
+    or cancelled course keeps its status.
+
+    Raises
+    ------
+    Conflict
+        ``session_number`` is not the latest session given.
+    """
+    if session_number != state.delivered_sessions:
+        raise Conflict(
+            f"session {session_number} is not the latest session given "
+            f"({state.delivered_sessions}): only the latest can be marked entered in error "
+            "(mark the later ones first, or correct this one's details)"
+        )
+    status: CourseStatus = "active" if state.status == "completed" else state.status
+    new = replace(state, delivered_sessions=state.delivered_sessions - 1, status=status)
+    return Transition(
+        new,
+        (
+            Reason(
+                rule="session_entered_in_error",
+                finding=f"session {session_number} marked entered in error: it no longer "
+                "counts as given",
+                inputs={"session_number": session_number, "was": state.status},
+                sources=(_finding_design(),),
             ),
         ),
     )
