@@ -816,12 +816,13 @@ def session_correct_cmd(
         entry, changed = tms_service.correct_session(
             session, cli.actor, row, number, changes, reason=reason, expected_version=version
         )
-        doc = {"patient": row.ref, "record": _state_doc(entry), "changed": _changed_doc(changed)}
+        plain = _changed_doc(changed)
+        doc = {"patient": row.ref, "record": _state_doc(entry), "changed": plain}
     if json_out:
         emit_json(doc)
         return
     typer.echo(f"session {number} corrected (now version {entry.version})")
-    for key, (old, new) in doc["changed"].items():
+    for key, (old, new) in plain.items():
         typer.echo(f"  - {key}: {old} -> {new}")
 
 
@@ -894,17 +895,18 @@ def event_correct_cmd(
             expected_version=version,
             physician=physician,
         )
+        plain = _changed_doc(changed)
         doc = {
             "patient": row.ref,
             "record": _state_doc(event),
-            "changed": _changed_doc(changed),
+            "changed": plain,
             "course": transition.to_dict() if transition else None,
         }
     if json_out:
         emit_json(doc)
         return
     typer.echo(f"adverse event {event_id} corrected (now version {event.version})")
-    for key, (old, new) in doc["changed"].items():
+    for key, (old, new) in plain.items():
         typer.echo(f"  - {key}: {old} -> {new}")
     if transition is not None:
         _fmt_reasons([r.to_dict() for r in transition.reasons])
@@ -961,7 +963,7 @@ def versions_cmd(
         else:
             assert event_id is not None
             _, entries = tms_service.adverse_event_versions(session, cli.actor, row, event_id)
-        doc = [
+        doc: list[dict[str, Any]] = [
             {
                 "version": e.version,
                 "recorded_by": e.recorded_by,
