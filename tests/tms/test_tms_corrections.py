@@ -259,7 +259,11 @@ def test_a_serious_adverse_event_goes_only_by_a_physician_and_the_pause_stays(
         physician="Dr Test",
         as_role="physician",
     )
-    assert event.retired_reason == "entered in error: other patient's event (decided by Dr Test)"
+    # The signed-in physician is the one who retired it (retired_by); no name to repeat.
+    assert (event.retired_reason, event.retired_by) == (
+        "entered in error: other patient's event",
+        "dr.test",
+    )
     # No longer an alert, but the course stays paused for the physician's pause review.
     assert TmsRepository(session).unacknowledged_serious_events(plan.id) == []
     assert plan.status == "paused"

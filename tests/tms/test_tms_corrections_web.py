@@ -166,7 +166,7 @@ class TestAdverseEventApi:
         ok = client.post(url, json={"reason": "other patient", "version": event["version"]})
         assert ok.status_code == 200, ok.text
         assert ok.json()["course_status"] == "paused"  # the pause review still decides
-        assert "decided by" in ok.json()["record"]["retired_reason"]
+        assert ok.json()["record"]["retired_by"] == "physician.test"
         again = client.post(url, json={"reason": "other patient", "version": event["version"]})
         assert again.status_code == 409
         versions = client.get(
@@ -178,3 +178,87 @@ class TestAdverseEventApi:
             json={"reason": "typo", "version": 1, "severity": "mild"},
         )
         assert missing.status_code == 404
+
+
+class TestPages:
+    def test_cancel_a_2099_course_from_its_page(self, client: WebClient) -> None:
+        ref = add_patient(client.engine)
+        _plan(client, ref, date(2099, 3, 2))
+        client.as_role("physician", via="session")
+        page = client.get(f"/patients/{ref}/tms").text
+        assert "Cancel the course" in page
+        form = client.get(f"/patients/{ref}/tms/course/end")
+        assert form.status_code == 200 and 'id="cancel-form"' in form.text
+        before = _kept_versions(client)
+        empty = client.form(f"/patients/{ref}/tms/course/cancel", {"reason": " ", "version": "1"})
+        assert empty.status_code == 422
+        assert 'id="err-reason"' in empty.text and "None" not in empty.text
+        assert _kept_versions(client) == before
+        done = client.form(
+            f"/patients/{ref}/tms/course/cancel",
+            {"reason": "planned for 2099 in error", "version": "1"},
+        )
+        assert done.status_code == 303, done.text
+        page = client.get(done.headers["location"]).text
+        assert "Course cancelled" in page
+        assert "cancelled: planned for 2099 in error" in page and 'id="cancelled-courses"' in page
+
+    def test_correct_and_retire_a_session_from_its_page(self, client: WebClient) -> None:
+        ref = _past_course(client, 2)
+        client.as_role("technician", via="session")
+        assert "Correct · Entered in error" in client.get(f"/patients/{ref}/tms").text
+        record = client.get(f"/patients/{ref}/tms/sessions/2")
+        assert record.status_code == 200 and 'id="correct-form"' in record.text
+        values = {
+            "version": "1",
+            "reason": "stopped early: headache",
+            "pulses_delivered": "2400",
+            "planned_pulses": "3000",
+            "intensity_pct_mso": "66",
+            "mt_pct_mso": "55",
+            "trains_delivered": "",
+            "excess_reason": "",
+            "coil": "",
+            "device": "",
+            "target": "",
+        }
+        bad = client.form(f"/patients/{ref}/tms/sessions/2/correct", {**values, "reason": ""})
+        assert bad.status_code == 422 and 'id="err-reason"' in bad.text
+        fixed = client.form(f"/patients/{ref}/tms/sessions/2/correct", values)
+        assert fixed.status_code == 303, fixed.text
+        record = client.get(f"/patients/{ref}/tms/sessions/2").text
+        assert "corrected by technician.test on" in record
+        assert "stopped early: headache" in record and "3000 &rarr; 2400" in record
+        stale = client.form(f"/patients/{ref}/tms/sessions/2/correct", values)
+        assert stale.status_code == 409 and "version 1 was shown" in stale.text
+        gone = client.form(
+            f"/patients/{ref}/tms/sessions/2/entered-in-error",
+            {"version": "2", "reason": "wrong patient"},
+        )
+        assert gone.status_code == 303, gone.text
+        page = client.get(f"/patients/{ref}/tms").text
+        assert 'id="entered-in-error"' in page and "entered in error: wrong patient" in page
+
+    def test_a_technician_cannot_retire_a_serious_event_from_its_page(
+        self, client: WebClient
+    ) -> None:
+        ref = _past_course(client, 1)
+        client.as_role("technician")
+        r = client.post(
+            f"/api/v1/patients/{ref}/tms/adverse-events",
+            json={
+                "occurred_on": date.today().isoformat(),
+                "adverse_events": [{"kind": "seizure", "severity": "severe", "description": "x"}],
+            },
+        )
+        event_id = r.json()["adverse_events"][0]["id"]
+        client.as_role("technician", via="session")
+        url = f"/patients/{ref}/tms/adverse-events/{event_id}"
+        assert 'id="retire-form"' in client.get(url).text
+        denied = client.form(f"{url}/entered-in-error", {"version": "1", "reason": "other patient"})
+        assert denied.status_code == 403
+        client.as_role("physician", via="session")
+        ok = client.form(f"{url}/entered-in-error", {"version": "1", "reason": "other patient"})
+        assert ok.status_code == 303
+        record = client.get(url).text
+        assert "entered in error: other patient" in record and 'id="retire-form"' not in record

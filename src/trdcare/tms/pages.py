@@ -5,12 +5,13 @@ F3 calculator, calendar, session log, adverse events and decision-point sign-off
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Annotated, Any
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import Field
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -19,6 +20,7 @@ from trdcare.adapters.db.models.tms import (
     TmsSessionLog,
 )
 from trdcare.adapters.web.auth import Principal, Require, form_data
+from trdcare.adapters.web.corrections import Blank, RetireIn, versions_out
 from trdcare.adapters.web.db import Db
 from trdcare.adapters.web.forms import (
     FormProblem,
@@ -34,7 +36,7 @@ from trdcare.adapters.web.templating import render
 from trdcare.assessments import pages as assessment_pages
 from trdcare.audit import service as audit
 from trdcare.core.clock import utc_now, utc_today
-from trdcare.core.errors import DomainError, Issue
+from trdcare.core.errors import DomainError, Issue, PermissionDenied
 from trdcare.patients import service as patient_service
 from trdcare.patients.pages import patient_ref
 from trdcare.tms import service as tms_service
@@ -59,12 +61,14 @@ from trdcare.tms.endpoints import (
     AcknowledgeIn,
     AdverseEventReportIn,
     DecideIn,
+    EventId,
     MtStepIn,
     PauseReviewIn,
     PlanIn,
     ReviewIn,
     ScreenIn,
     SessionIn,
+    SessionNumber,
     overview,
     plan_course_from,
     session_entry,
@@ -91,6 +95,10 @@ MESSAGES = {
     "reviews it.",
     "reviewed": "Review recorded.",
     "decided": "Decision recorded and signed.",
+    "corrected": "Correction saved; the earlier version is kept with your reason.",
+    "retired": "Marked entered in error; the record is kept with your reason and no longer counts.",
+    "cancelled": "Course cancelled; it is kept with your reason. Another course can be planned.",
+    "stopped": "Course stopped; its sessions are kept and the remaining ones are off the calendar.",
 }
 
 
@@ -253,6 +261,7 @@ def _tms_patient_page(
             "patient": patient,
             "tms": data,
             "logs": logs,
+            "withdrawn": tms_service.withdrawn_records(db, principal.actor, patient),
             "message": message,
             "ae_kinds": {k: v.label for k, v in adverse_event_kinds().items()},
             "errors": problem.issues if problem else [],
@@ -856,3 +865,349 @@ def review_pause(
     except DomainError as exc:
         raise FormRejected(exc, form) from exc
     return RedirectResponse(f"/patients/{patient.ref}/tms/review?msg=reviewed", status_code=303)
+
+
+# cancel, stop, corrections and entered-in-error --------------------------------------------
+class SessionCorrectionForm(RetireIn):
+    """The session correction form: every detail as shown, changed or not (only the
+    changed ones make the new version)."""
+
+    delivered_at: Annotated[datetime | None, Blank] = Field(default=None, title="Delivered at")
+    planned_pulses: Annotated[int | None, Blank] = Field(default=None, title="Planned pulses")
+    pulses_delivered: Annotated[int | None, Blank] = Field(default=None, title="Pulses delivered")
+    excess_reason: Annotated[str | None, Blank] = Field(
+        default=None, max_length=500, title="Reason for pulses above plan"
+    )
+    intensity_pct_mso: Annotated[float | None, Blank] = Field(
+        default=None, title="Intensity (% MSO)"
+    )
+    mt_pct_mso: Annotated[float | None, Blank] = Field(
+        default=None, title="Motor threshold in use (% MSO)"
+    )
+    trains_delivered: Annotated[int | None, Blank] = Field(default=None, title="Trains delivered")
+    coil: str = Field(default="", max_length=80, title="Coil")
+    device: str = Field(default="", max_length=80, title="Device")
+    target: str = Field(default="", max_length=80, title="Target")
+    side_effects: list[Annotated[str, Field(max_length=40)]] = Field(
+        default_factory=list, max_length=10, title="Side effects"
+    )
+
+
+class AdverseEventCorrectionForm(RetireIn):
+    kind: str = Field(max_length=40, title="Kind")
+    severity: Literal["mild", "moderate", "severe"] = Field(title="Severity")
+    serious: bool = Field(default=False, title="Serious")
+    description: str = Field(default="", max_length=1000, title="Description")
+    occurred_on: Annotated[date | None, Blank] = Field(default=None, title="Day it happened")
+
+
+def _rejected(exc: DomainError, form: RetireIn) -> Exception:
+    """A refused change is shown again on its form; a refusal for the user's role stays a
+    403 (it is not something to correct in the form)."""
+    return exc if isinstance(exc, PermissionDenied) else FormRejected(exc, form)
+
+
+def _history(entries: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "version": v.version,
+            "changed_by": v.changed_by,
+            "changed_at": v.changed_at,
+            "reason": v.reason,
+            "changes": [
+                {"field": f.field, "before": f.before, "after": f.after} for f in v.changes
+            ],
+        }
+        for v in versions_out(entries)
+    ]
+
+
+def _record_page(
+    request: Request,
+    db: Session,
+    principal: Principal,
+    ref: str,
+    *,
+    number: int | None = None,
+    event_id: int | None = None,
+    values: dict[str, str] | None = None,
+    errors: list[Any] | None = None,
+    detail: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    patient = _patient(db, principal, ref, "tms_record")
+    record: Any
+    if number is not None:
+        record, entries = tms_service.session_versions(db, principal.actor, patient, number)
+        kind = "session"
+        title = f"Session {number}"
+    else:
+        assert event_id is not None
+        record, entries = tms_service.adverse_event_versions(db, principal.actor, patient, event_id)
+        kind = "adverse_event"
+        title = f"Adverse event {event_id}"
+    may_correct = principal.can("tms.correct") and record.retired_at is None
+    return render(
+        request,
+        "tms/record.html",
+        {
+            "patient": patient,
+            "kind": kind,
+            "title": title,
+            "record": record,
+            "history": _history(entries),
+            "may_correct": may_correct,
+            "values": values or {},
+            "errors": errors or [],
+            "detail": detail,
+            "side_effects": [(k, v[0]) for k, v in common_side_effects().items()],
+            "ae_kinds": [(k, v.label) for k, v in adverse_event_kinds().items()],
+            "local_delivered_at": _local_input(record) if kind == "session" else "",
+        },
+        status_code=status_code,
+    )
+
+
+def _local_input(record: Any) -> str:
+    return str(record.delivered_at.strftime("%Y-%m-%dT%H:%M"))
+
+
+def _record_again(request: Request, problem: FormProblem) -> HTMLResponse:
+    principal = page_principal(request)
+    params = request.path_params
+    with page_session(request) as db:
+        return _record_page(
+            request,
+            db,
+            principal,
+            params["ref"],
+            number=int(params["number"]) if "number" in params else None,
+            event_id=int(params["event_id"]) if "event_id" in params else None,
+            values=problem.values,
+            errors=problem.issues,
+            detail=problem.detail,
+            status_code=422,
+        )
+
+
+@router.get("/patients/{ref}/tms/sessions/{number}", response_class=HTMLResponse)
+def session_record(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("tms.read"))],
+    ref: str,
+    number: SessionNumber,
+) -> HTMLResponse:
+    return _record_page(request, db, principal, ref, number=number)
+
+
+@router.post("/patients/{ref}/tms/sessions/{number}/correct", response_class=HTMLResponse)
+@redisplay(_record_again)
+def session_correct_submit(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("tms.correct"))],
+    ref: str,
+    number: SessionNumber,
+    form: Annotated[SessionCorrectionForm, Form()],
+) -> Response:
+    patient = _patient(db, principal, ref, "tms_session_correct")
+    changes = form.model_dump(exclude={"reason", "version"})
+    changes = {k: v for k, v in changes.items() if v is not None}
+    try:
+        tms_service.correct_session(
+            db,
+            principal.actor,
+            patient,
+            number,
+            changes,
+            reason=form.reason,
+            expected_version=form.version,
+            as_role=principal.role,
+        )
+    except DomainError as exc:
+        raise _rejected(exc, form) from exc
+    return RedirectResponse(f"/patients/{patient.ref}/tms?msg=corrected", status_code=303)
+
+
+@router.post("/patients/{ref}/tms/sessions/{number}/entered-in-error", response_class=HTMLResponse)
+@redisplay(_record_again)
+def session_retire_submit(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("tms.correct"))],
+    ref: str,
+    number: SessionNumber,
+    form: Annotated[RetireIn, Form()],
+) -> Response:
+    patient = _patient(db, principal, ref, "tms_session_retire")
+    try:
+        tms_service.retire_session(
+            db,
+            principal.actor,
+            patient,
+            number,
+            reason=form.reason,
+            expected_version=form.version,
+            as_role=principal.role,
+        )
+    except DomainError as exc:
+        raise _rejected(exc, form) from exc
+    return RedirectResponse(f"/patients/{patient.ref}/tms?msg=retired", status_code=303)
+
+
+@router.get("/patients/{ref}/tms/adverse-events/{event_id}", response_class=HTMLResponse)
+def adverse_event_record(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("tms.read"))],
+    ref: str,
+    event_id: EventId,
+) -> HTMLResponse:
+    return _record_page(request, db, principal, ref, event_id=event_id)
+
+
+@router.post("/patients/{ref}/tms/adverse-events/{event_id}/correct", response_class=HTMLResponse)
+@redisplay(_record_again)
+def adverse_event_correct_submit(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("tms.correct"))],
+    ref: str,
+    event_id: EventId,
+    form: Annotated[AdverseEventCorrectionForm, Form()],
+) -> Response:
+    patient = _patient(db, principal, ref, "tms_adverse_event_correct")
+    changes = form.model_dump(exclude={"reason", "version"})
+    if changes.get("occurred_on") is None:
+        changes.pop("occurred_on")
+    try:
+        _, _, transition = tms_service.correct_adverse_event(
+            db,
+            principal.actor,
+            patient,
+            event_id,
+            changes,
+            reason=form.reason,
+            expected_version=form.version,
+            as_role=principal.role,
+            physician=who(principal),
+        )
+    except DomainError as exc:
+        raise _rejected(exc, form) from exc
+    paused = transition is not None and transition.state.status == "paused"
+    message = "ae_paused" if paused else "corrected"
+    return RedirectResponse(f"/patients/{patient.ref}/tms?msg={message}", status_code=303)
+
+
+@router.post(
+    "/patients/{ref}/tms/adverse-events/{event_id}/entered-in-error",
+    response_class=HTMLResponse,
+)
+@redisplay(_record_again)
+def adverse_event_retire_submit(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("tms.correct"))],
+    ref: str,
+    event_id: EventId,
+    form: Annotated[RetireIn, Form()],
+) -> Response:
+    patient = _patient(db, principal, ref, "tms_adverse_event_retire")
+    try:
+        tms_service.retire_adverse_event(
+            db,
+            principal.actor,
+            patient,
+            event_id,
+            reason=form.reason,
+            expected_version=form.version,
+            as_role=principal.role,
+            physician=who(principal),
+        )
+    except DomainError as exc:
+        raise _rejected(exc, form) from exc
+    return RedirectResponse(f"/patients/{patient.ref}/tms?msg=retired", status_code=303)
+
+
+def _end_page(
+    request: Request,
+    db: Session,
+    principal: Principal,
+    ref: str,
+    *,
+    values: dict[str, str] | None = None,
+    errors: list[Any] | None = None,
+    detail: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    patient = _patient(db, principal, ref, "tms_end")
+    return render(
+        request,
+        "tms/end.html",
+        {
+            "patient": patient,
+            "tms": overview(db, principal, patient),
+            "values": values or {},
+            "errors": errors or [],
+            "detail": detail,
+        },
+        status_code=status_code,
+    )
+
+
+def _end_again(request: Request, problem: FormProblem) -> HTMLResponse:
+    principal = page_principal(request)
+    with page_session(request) as db:
+        return _end_page(
+            request,
+            db,
+            principal,
+            request.path_params["ref"],
+            values=problem.values,
+            errors=problem.issues,
+            detail=problem.detail,
+            status_code=422,
+        )
+
+
+@router.get("/patients/{ref}/tms/course/end", response_class=HTMLResponse)
+def course_end_page(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("tms.cancel"))],
+    ref: str,
+) -> HTMLResponse:
+    return _end_page(request, db, principal, ref)
+
+
+@router.post("/patients/{ref}/tms/course/cancel", response_class=HTMLResponse)
+@redisplay(_end_again)
+def course_cancel_submit(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("tms.cancel"))],
+    ref: str,
+    form: Annotated[RetireIn, Form()],
+) -> Response:
+    patient = _patient(db, principal, ref, "tms_cancel")
+    try:
+        tms_service.cancel_course(
+            db, principal.actor, patient, reason=form.reason, expected_version=form.version
+        )
+    except DomainError as exc:
+        raise _rejected(exc, form) from exc
+    return RedirectResponse(f"/patients/{patient.ref}/tms?msg=cancelled", status_code=303)
+
+
+@router.post("/patients/{ref}/tms/course/stop", response_class=HTMLResponse)
+@redisplay(_end_again)
+def course_stop_submit(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("tms.cancel"))],
+    ref: str,
+    form: Annotated[RetireIn, Form()],
+) -> Response:
+    patient = _patient(db, principal, ref, "tms_stop")
+    try:
+        tms_service.stop_course(
+            db, principal.actor, patient, reason=form.reason, expected_version=form.version
+        )
+    except DomainError as exc:
+        raise _rejected(exc, form) from exc
+    return RedirectResponse(f"/patients/{patient.ref}/tms?msg=stopped", status_code=303)

@@ -1243,21 +1243,30 @@ def _may_change(actor: Actor, as_role: str | None, entered_by: str, what: str) -
 
 
 def _physician_for_safety_flag(as_role: str | None, physician: str | None, what: str) -> str:
-    """Who decides that a serious adverse event goes: the signed-in physician, or the
-    physician named on the command line."""
-    if as_role is not None and as_role not in SAFETY_FLAG_ROLES:
-        raise PermissionDenied(
-            f"{what} is serious: only a physician may mark it entered in error or make it "
-            "not serious"
-        )
+    """Who decides that a serious adverse event goes, as a suffix for the kept reason: on
+    the web the signed-in physician (already the record's ``changed_by``/``retired_by``),
+    on the command line the physician named with ``--physician``."""
+    if as_role is not None:
+        if as_role not in SAFETY_FLAG_ROLES:
+            raise PermissionDenied(
+                f"{what} is serious: only a physician may mark it entered in error or make it "
+                "not serious"
+            )
+        return ""
     name = (physician or "").strip()
-    if not name:
+    if not name or len(name) > PHYSICIAN_NAME_MAX_CHARS:
         raise InvalidInput.single(
             "physician",
             f"is required: {what} is serious, so a physician decides",
-            allowed="the deciding physician",
+            allowed=f"the deciding physician's name (at most {PHYSICIAN_NAME_MAX_CHARS} "
+            "characters)",
+            given=f"{len(name)} characters" if name else None,
         )
-    return name
+    return f" (decided by {name})"
+
+
+#: Longest physician's name kept with a reason (the reason column holds 500 characters).
+PHYSICIAN_NAME_MAX_CHARS = 60
 
 
 def cancel_course(
@@ -1652,14 +1661,14 @@ def correct_adverse_event(
             today=today,
             born_on=patient.birth_date,
         )
-    decided_by = None
+    decided_by = ""
     if event.serious and not built.serious:
         decided_by = _physician_for_safety_flag(as_role, physician, what)
     changed = correct_row(
         session,
         event,
         actor,
-        why if decided_by is None else f"{why} (decided by {decided_by})",
+        why + decided_by,
         {
             "kind": built.kind,
             "severity": built.severity,
@@ -1730,14 +1739,14 @@ def retire_adverse_event(
     event = _event_of(session, patient, event_id)
     what = f"adverse event {event_id}"
     _may_change(actor, as_role, event.created_by, what)
-    decided_by = None
+    decided_by = ""
     if event.serious and event.retired_at is None:
         decided_by = _physician_for_safety_flag(as_role, physician, what)
     retire_row(
         session,
         event,
         actor,
-        why if decided_by is None else f"{why} (decided by {decided_by})",
+        why + decided_by,
         what=what,
         expected_version=expected_version,
     )
@@ -1748,7 +1757,7 @@ def retire_adverse_event(
         "tms_adverse_event",
         entity_id=event.id,
         patient_ref=patient.ref,
-        detail={"serious": event.serious, "physician": decided_by is not None},
+        detail={"serious": event.serious, "physician_decided": event.serious},
     )
     return event
 
@@ -1782,3 +1791,24 @@ def adverse_event_versions(
 ) -> tuple[TmsAdverseEvent, list[VersionEntry]]:
     event = _event_of(session, patient, event_id)
     return event, record_versions(session, actor, patient, event, "tms_adverse_event")
+
+
+def withdrawn_records(session: Session, actor: Actor, patient: Patient) -> dict[str, list[Any]]:
+    """What was cancelled or marked entered in error, kept and shown apart: the patient's
+    cancelled courses, and the current course's retired sessions and adverse events."""
+    repo = TmsRepository(session)
+    plan_row = repo.current_plan(patient.id)
+    out: dict[str, list[Any]] = {
+        "cancelled_courses": repo.cancelled_plans(patient.id),
+        "sessions": [] if plan_row is None else repo.retired_session_logs(plan_row.id),
+        "adverse_events": [] if plan_row is None else repo.retired_adverse_events(plan_row.id),
+    }
+    audit.record(
+        session,
+        actor,
+        "read",
+        "tms_withdrawn_records",
+        patient_ref=patient.ref,
+        detail={key: len(rows) for key, rows in out.items()},
+    )
+    return out

@@ -79,6 +79,24 @@ def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else "an unknown time"
 
 
+def _check_current(row: Stamped, what: str, expected_version: int | None) -> int:
+    """The version a change is made against, if the row (as loaded) is still it."""
+    retired_at = getattr(row, "retired_at", None)
+    if retired_at is not None:
+        raise Conflict(
+            f"{what} was already marked entered in error by {row.retired_by} "  # type: ignore[attr-defined]
+            f"on {_when(retired_at)}: it cannot be changed again"
+        )
+    expected = row.version if expected_version is None else expected_version
+    if expected != row.version:
+        raise Conflict(
+            f"{what} was corrected by {row.updated_by} on {_when(row.updated_at)} since "
+            f"version {expected} was shown (it is now version {row.version}): look at it "
+            "again before changing it"
+        )
+    return expected
+
+
 def claim_next_version(
     session: Session,
     row: Stamped,
@@ -103,19 +121,7 @@ def claim_next_version(
         The row is retired (entered in error), or its version is not ``expected_version``
         (someone corrected it since it was shown), or that happened concurrently.
     """
-    retired_at = getattr(row, "retired_at", None)
-    if retired_at is not None:
-        raise Conflict(
-            f"{what} was already marked entered in error by {row.retired_by} "  # type: ignore[attr-defined]
-            f"on {_when(retired_at)}: it cannot be changed again"
-        )
-    expected = row.version if expected_version is None else expected_version
-    if expected != row.version:
-        raise Conflict(
-            f"{what} was corrected by {row.updated_by} on {_when(row.updated_at)} since "
-            f"version {expected} was shown (it is now version {row.version}): look at it "
-            "again before changing it"
-        )
+    expected = _check_current(row, what, expected_version)
     session.flush()
     model = type(row)
     conditions = [model.id == row.id, model.version == expected]  # type: ignore[attr-defined]
@@ -163,6 +169,7 @@ def correct_row(
     """Correct ``row``: a new version with ``changes``, the old one kept with who, when
     and why. Returns the fields that changed (old, new); nothing is written when none did.
     """
+    _check_current(row, what, expected_version)
     changed = {
         key: (getattr(row, key), value)
         for key, value in changes.items()

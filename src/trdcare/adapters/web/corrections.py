@@ -11,11 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
 
 from trdcare.adapters.db.stamping import VersionEntry
+from trdcare.core.corrections import REASON_MAX_CHARS, REASON_MIN_CHARS
+from trdcare.core.inputs import InputModel
+from trdcare.core.text import check_free_text
+
+#: Why a record is corrected, retired, cancelled or stopped (kept with the old version).
+CorrectionReason = Annotated[
+    str,
+    StringConstraints(min_length=REASON_MIN_CHARS, max_length=REASON_MAX_CHARS),
+    AfterValidator(check_free_text),
+]
 
 REASON_DESCRIPTION = "Why: kept with the old version (3 to 400 characters)"
 VERSION_DESCRIPTION = (
@@ -23,13 +33,20 @@ VERSION_DESCRIPTION = (
 )
 
 
-class RetireIn(BaseModel):
+class RetireIn(InputModel):
     """Mark a record entered in error, cancel or stop: always with a reason."""
 
-    model_config = ConfigDict(extra="forbid")
+    reason: CorrectionReason = Field(title="Reason", description=REASON_DESCRIPTION)
+    version: int = Field(ge=1, le=2**31 - 1, title="Version shown", description=VERSION_DESCRIPTION)
 
-    reason: str = Field(max_length=2000, description=REASON_DESCRIPTION)
-    version: int = Field(ge=1, le=2**31 - 1, description=VERSION_DESCRIPTION)
+
+def _blank_is_none(value: object) -> object:
+    """A page form's empty input is "not given", never an empty number."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+#: A form field that may be left empty.
+Blank = BeforeValidator(_blank_is_none)
 
 
 class FieldChangeOut(BaseModel):
