@@ -202,3 +202,130 @@ def print_caseload(docs: list[dict[str, Any]], *, limit: int) -> None:
         f"response {responders}, remission {remitters}, suicidal-ideation alerts {flagged}, "
         f"overdue {overdue}; showing {min(limit, len(docs))} of {len(docs)} (safety alerts first)"
     )
+
+
+ReasonOpt = Annotated[
+    str, typer.Option("--reason", help="why (kept with the old version; 3-400 characters)")
+]
+VersionOpt = Annotated[
+    int | None,
+    typer.Option("--version", help="the version you looked at; refused if it changed since"),
+]
+PhysicianOpt = Annotated[
+    str | None,
+    typer.Option("--physician", help="the deciding physician (a positive suicide item)"),
+]
+IdArg = Annotated[int, typer.Argument(help="The assessment's id (as listed).")]
+
+
+@handle_errors
+def assess_correct(
+    ctx: typer.Context,
+    patient: Annotated[str, typer.Argument(help="Patient ref (P-...) or MRN.")],
+    assessment_id: IdArg,
+    items: ItemsArg,
+    reason: ReasonOpt,
+    at: Annotated[
+        str | None, typer.Option("--at", help="When it was given, if that was wrong too.")
+    ] = None,
+    version: VersionOpt = None,
+    physician: PhysicianOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Correct an assessment: the whole corrected form is the next version, the old kept."""
+    cli = get_context(ctx)
+    when = _parse_when(at)
+    with cli.session() as session:
+        row = patient_service.find_patient(session, cli.actor, patient, purpose="assess")
+        scale = assessment_service.assessment_scale(session, row, assessment_id)
+        saved, result = assessment_service.correct_assessment(
+            session,
+            cli.actor,
+            row,
+            assessment_id,
+            parse_answers(scale, items),
+            reason=reason,
+            administered_at=when,
+            expected_version=version,
+            physician=physician,
+        )
+        doc = {"patient": row.ref, "assessment_id": saved.id, "version": saved.version}
+        doc.update(result.to_dict())
+    if json_out:
+        emit_json(doc)
+    else:
+        typer.echo(
+            f"assessment {assessment_id} corrected: now assessment {doc['assessment_id']} "
+            f"(version {doc['version']})"
+        )
+        _render_result(doc)
+
+
+@handle_errors
+def assess_retire(
+    ctx: typer.Context,
+    patient: Annotated[str, typer.Argument(help="Patient ref (P-...) or MRN.")],
+    assessment_id: IdArg,
+    reason: ReasonOpt,
+    version: VersionOpt = None,
+    physician: PhysicianOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Mark an assessment entered in error (kept; out of the outcome and the caseload)."""
+    cli = get_context(ctx)
+    with cli.session() as session:
+        row = patient_service.find_patient(session, cli.actor, patient, purpose="assess")
+        saved = assessment_service.retire_assessment(
+            session,
+            cli.actor,
+            row,
+            assessment_id,
+            reason=reason,
+            expected_version=version,
+            physician=physician,
+        )
+        doc = {
+            "patient": row.ref,
+            "assessment_id": saved.id,
+            "version": saved.version,
+            "retired_reason": saved.retired_reason,
+        }
+    if json_out:
+        emit_json(doc)
+    else:
+        typer.echo(f"assessment {assessment_id}: {doc['retired_reason']}")
+
+
+@handle_errors
+def assess_versions(
+    ctx: typer.Context,
+    patient: Annotated[str, typer.Argument(help="Patient ref (P-...) or MRN.")],
+    assessment_id: IdArg,
+    json_out: JsonOpt = False,
+) -> None:
+    """An assessment's earlier versions: who corrected it, when, why, which answers."""
+    cli = get_context(ctx)
+    with cli.session() as session:
+        row = patient_service.find_patient(session, cli.actor, patient, purpose="assess")
+        _, entries = assessment_service.assessment_versions(session, cli.actor, row, assessment_id)
+        doc: list[dict[str, Any]] = [
+            {
+                "version": e.version,
+                "recorded_by": e.recorded_by,
+                "changed_by": e.changed_by,
+                "changed_at": e.changed_at.isoformat(),
+                "reason": e.reason,
+                "changes": {k: [old, new] for k, (old, new) in e.changes.items()},
+            }
+            for e in entries
+        ]
+    if json_out:
+        emit_json(doc)
+        return
+    if not doc:
+        typer.echo("no earlier version: never corrected")
+    for v in doc:
+        typer.echo(
+            f"version {v['version']} (by {v['recorded_by']}) changed by {v['changed_by']} on "
+            f"{v['changed_at'][:16]}: {v['reason']}"
+        )

@@ -17,6 +17,13 @@ from trdcare.accounts.schemas import SelfReportLink, SelfReportLinkCreate, SelfR
 from trdcare.adapters.db.models import Assessment, Patient
 from trdcare.adapters.db.models import SelfReportLink as LinkRow
 from trdcare.adapters.web.auth import Principal, Require, client_source
+from trdcare.adapters.web.corrections import (
+    RecordStateOut,
+    RetireIn,
+    VersionOut,
+    state_out,
+    versions_out,
+)
 from trdcare.adapters.web.db import Db
 from trdcare.adapters.web.pagination import Page, Paging
 from trdcare.adapters.web.selfreport import (
@@ -60,6 +67,7 @@ class AssessmentOut(BaseModel):
     flags: list[dict[str, Any]]
     answers: dict[str, int]
     entered_by: str
+    version: int
 
 
 class AssessmentCreated(BaseModel):
@@ -117,6 +125,7 @@ def assessment_out(row: Assessment, answers: dict[str, int]) -> AssessmentOut:
         flags=list(row.flags or []),
         answers=answers,
         entered_by=row.created_by,
+        version=row.version,
     )
 
 
@@ -489,3 +498,89 @@ def self_report_submit(
     return SelfReportDone(
         received=True, suicidal_ideation=flagged, crisis=crisis.__dict__ if flagged else None
     )
+
+
+# corrections and entered-in-error ----------------------------------------------------------
+AssessmentId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The assessment's id")]
+
+
+class AssessmentCorrectionIn(RetireIn):
+    """The whole corrected form (every answer, as at entry); the time only if it changes."""
+
+    answers: dict[str, int] = Field(
+        description="Item key ('1'..'n') to answer value; unanswered items are left out",
+        max_length=40,
+    )
+    administered_at: datetime | None = Field(
+        default=None, description="When it was given, if that was wrong too"
+    )
+
+
+@router.post(
+    "/patients/{ref}/assessments/{assessment_id}/correct",
+    response_model=AssessmentCreated,
+    summary="Correct an assessment: the corrected form is the next version, the old kept",
+)
+def correct_assessment(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("assessments.correct"))],
+    ref: PatientRef,
+    assessment_id: AssessmentId,
+    body: AssessmentCorrectionIn,
+) -> AssessmentCreated:
+    patient = _patient(db, principal, ref, "assessment_correct")
+    row, result = assessment_service.correct_assessment(
+        db,
+        principal.actor,
+        patient,
+        assessment_id,
+        body.answers,
+        reason=body.reason,
+        administered_at=body.administered_at,
+        expected_version=body.version,
+        as_role=principal.role,
+    )
+    return AssessmentCreated(
+        assessment=assessment_out(row, dict(result.answers)), result=result.to_dict()
+    )
+
+
+@router.post(
+    "/patients/{ref}/assessments/{assessment_id}/entered-in-error",
+    response_model=RecordStateOut,
+    summary="Mark an assessment entered in error (kept; out of the outcome and caseload)",
+)
+def retire_assessment(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("assessments.correct"))],
+    ref: PatientRef,
+    assessment_id: AssessmentId,
+    body: RetireIn,
+) -> RecordStateOut:
+    patient = _patient(db, principal, ref, "assessment_retire")
+    row = assessment_service.retire_assessment(
+        db,
+        principal.actor,
+        patient,
+        assessment_id,
+        reason=body.reason,
+        expected_version=body.version,
+        as_role=principal.role,
+    )
+    return state_out(row)
+
+
+@router.get(
+    "/patients/{ref}/assessments/{assessment_id}/versions",
+    response_model=list[VersionOut],
+    summary="An assessment's earlier versions: who corrected it, when, why, which answers",
+)
+def assessment_versions(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("clinical.read"))],
+    ref: PatientRef,
+    assessment_id: AssessmentId,
+) -> list[VersionOut]:
+    patient = _patient(db, principal, ref, "assessment_versions")
+    _, entries = assessment_service.assessment_versions(db, principal.actor, patient, assessment_id)
+    return versions_out(entries)

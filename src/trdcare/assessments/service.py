@@ -18,8 +18,17 @@ from sqlalchemy.orm import Session
 
 from trdcare.accounts import service as account_service
 from trdcare.accounts.domain import is_allowed
+from trdcare.accounts.domain.permissions import SAFETY_FLAG_ROLES, may_change_record
 from trdcare.adapters.db.models import Assessment, Patient, TreatmentCourse
-from trdcare.adapters.db.stamping import snapshot, stamp_new
+from trdcare.adapters.db.stamping import (
+    VersionEntry,
+    check_current,
+    keep_version,
+    retire_row,
+    snapshot,
+    stamp_new,
+    version_history,
+)
 from trdcare.assessments.domain import (
     CourseOutcome,
     ScaleResult,
@@ -35,6 +44,7 @@ from trdcare.assessments.schemas import ALERT_NOTE_MAX_CHARS, ALERT_NOTE_MIN_CHA
 from trdcare.audit import service as audit
 from trdcare.core.actor import Actor
 from trdcare.core.clock import past_moment, utc_now
+from trdcare.core.corrections import correction_reason
 from trdcare.core.errors import Conflict, InvalidInput, IssueCollector, NotFound, PermissionDenied
 from trdcare.core.text import unsafe_character
 from trdcare.history import service as history_service
@@ -571,3 +581,199 @@ def _refresh_before_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session: Session) -> None:
     session.info.pop(_CHANGED_KEY, None)
+
+
+# -------------------------------------------------------------------------------------------
+# Corrections and entered-in-error (issue #14 finding 10)
+#
+# An administration is kept whole (its item answers are never edited): a correction scores
+# the corrected answers as a new administration that takes the old one's place and
+# history, and the old one is retired ("corrected: why"), kept with its answers. One
+# entered in error is retired with its reason. Either leaves the outcome and the caseload
+# (the session listener sees the retired row). ``as_role`` is the signed-in user's role
+# (own entries only for a clinician or technician; a suicidal-ideation finding goes only
+# by a physician); the command line passes None.
+
+
+def _assessment_of(session: Session, patient: Patient, assessment_id: int) -> Assessment:
+    row = AssessmentRepository(session).get(assessment_id)
+    if row is None or row.patient_id != patient.id:
+        raise NotFound(f"assessment: no assessment {assessment_id} for this patient")
+    return row
+
+
+def _may_change(actor: Actor, as_role: str | None, row: Assessment, what: str) -> None:
+    if as_role is None:
+        return
+    own = row.created_by == actor.username and row.source == "staff"
+    if not may_change_record(as_role, "assessments.correct", entered_by_self=own):
+        raise PermissionDenied(
+            f"{what} was entered by someone else (or by the patient): a "
+            f"{as_role.replace('_', ' ')} corrects only what they entered (a physician "
+            "corrects anyone's)"
+        )
+
+
+def _safety_decision(as_role: str | None, physician: str | None, what: str) -> str:
+    """A suicidal-ideation finding is dropped only by a physician: on the web the signed-in
+    one, on the command line the one named (returned as a suffix for the reason)."""
+    if as_role is not None:
+        if as_role not in SAFETY_FLAG_ROLES:
+            raise PermissionDenied(
+                f"{what} has a positive suicide item: only a physician may mark it entered in "
+                "error or correct the finding away"
+            )
+        return ""
+    name = (physician or "").strip()
+    if not name or len(name) > 60:
+        raise InvalidInput.single(
+            "physician",
+            f"is required: {what} has a positive suicide item, so a physician decides",
+            allowed="the deciding physician's name (at most 60 characters)",
+        )
+    return f" (decided by {name})"
+
+
+def assessment_scale(session: Session, patient: Patient, assessment_id: int) -> str:
+    """The scale of one of the patient's assessments (to parse a corrected form)."""
+    return _assessment_of(session, patient, assessment_id).scale_id
+
+
+def retire_assessment(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    assessment_id: int,
+    *,
+    reason: str,
+    expected_version: int | None = None,
+    as_role: str | None = None,
+    physician: str | None = None,
+) -> Assessment:
+    """Mark an administration entered in error: kept with its answers and the reason, no
+    longer in the outcome, the caseload or the alerts.
+
+    Raises
+    ------
+    InvalidInput
+        No reason; no physician for a positive suicide item (command line).
+    PermissionDenied
+        Not one's own entry, or a positive suicide item and not a physician.
+    NotFound, Conflict
+        No such assessment; already retired or changed since ``expected_version``.
+    """
+    why = correction_reason(reason)
+    row = _assessment_of(session, patient, assessment_id)
+    what = f"assessment {assessment_id}"
+    _may_change(actor, as_role, row, what)
+    decided = ""
+    if row.suicidal_ideation and row.retired_at is None:
+        decided = _safety_decision(as_role, physician, what)
+    retire_row(session, row, actor, why + decided, what=what, expected_version=expected_version)
+    audit.record(
+        session,
+        actor,
+        "retire",
+        "assessment",
+        entity_id=row.id,
+        patient_ref=patient.ref,
+        detail={"scale": row.scale_id, "suicidal_ideation": row.suicidal_ideation},
+    )
+    return row
+
+
+def correct_assessment(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    assessment_id: int,
+    answers: Mapping[str, int],
+    *,
+    reason: str,
+    administered_at: datetime | None = None,
+    expected_version: int | None = None,
+    as_role: str | None = None,
+    physician: str | None = None,
+) -> tuple[Assessment, ScaleResult]:
+    """Correct an administration's answers (and time): the corrected form is scored as the
+    next version, the old one kept whole with its answers and the reason.
+
+    Raises
+    ------
+    InvalidInput
+        No reason, invalid answers (as at entry), nothing changed; a positive suicide item
+        corrected away without a physician (command line).
+    PermissionDenied
+        Not one's own entry, or a positive suicide item corrected away by a non-physician.
+    NotFound, Conflict
+        No such assessment; already retired or changed since ``expected_version``.
+    """
+    why = correction_reason(reason)
+    old = _assessment_of(session, patient, assessment_id)
+    what = f"assessment {assessment_id}"
+    _may_change(actor, as_role, old, what)
+    check_current(old, what, expected_version)
+    result = score(old.scale_id, answers)
+    repo = AssessmentRepository(session)
+    old_answers = repo.items([old.id]).get(old.id, {})
+    when = old.administered_at if administered_at is None else administered_at
+    if dict(result.answers) == old_answers and when == old.administered_at:
+        raise InvalidInput.single(
+            "answers",
+            "nothing to correct: every answer and the time are the ones recorded",
+            allowed="at least one changed answer, or another time",
+        )
+    positive = any(f.code == "suicidal_ideation" for f in result.flags)
+    decided = ""
+    if old.suicidal_ideation and not positive:
+        decided = _safety_decision(as_role, physician, what)
+    retire_row(
+        session,
+        old,
+        actor,
+        why + decided,
+        what=what,
+        label="corrected",
+        expected_version=expected_version,
+    )
+    course = session.get(TreatmentCourse, old.course_id) if old.course_id else None
+    new, result = record_assessment(
+        session,
+        actor,
+        patient,
+        old.scale_id,
+        answers,
+        administered_at=when,
+        source=old.source,
+        course=course,
+    )
+    keep_version(session, new, old, extra={"answers": old_answers})
+    audit.record(
+        session,
+        actor,
+        "update",
+        "assessment",
+        entity_id=new.id,
+        patient_ref=patient.ref,
+        detail={"scale": new.scale_id, "replaces": old.id, "version": new.version},
+    )
+    return new, result
+
+
+def assessment_versions(
+    session: Session, actor: Actor, patient: Patient, assessment_id: int
+) -> tuple[Assessment, list[VersionEntry]]:
+    """An administration's earlier versions (answers included), oldest first (audited)."""
+    row = _assessment_of(session, patient, assessment_id)
+    answers = AssessmentRepository(session).items([row.id]).get(row.id, {})
+    entries = version_history(session, row, extra={"answers": answers})
+    audit.record(
+        session,
+        actor,
+        "read",
+        "assessment_versions",
+        entity_id=row.id,
+        patient_ref=patient.ref,
+        detail={"versions": len(entries)},
+    )
+    return row, entries

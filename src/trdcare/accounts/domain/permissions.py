@@ -85,6 +85,13 @@ _TABLE: tuple[Permission, ...] = (
     ),
     _p("assessments.write", "Enter rating scales on behalf of staff", *sorted(_CLINICAL)),
     _p(
+        "assessments.correct",
+        "Correct a rating or mark it entered in error, with a reason (a clinician or "
+        "technician only what they entered; a self-report or anyone's: a physician; a "
+        "positive suicide item: a physician)",
+        *sorted(_CLINICAL),
+    ),
+    _p(
         "self_report.send",
         "Create a single-use self-report link for a patient",
         "physician",
@@ -142,6 +149,7 @@ _TABLE: tuple[Permission, ...] = (
 #: for the change (minimum necessary, 45 CFR 164.502(b); clinic rule: DESIGN, issue #14).
 OWN_RECORDS_ONLY: Mapping[str, frozenset[str]] = {
     "tms.correct": frozenset({"clinician", "technician"}),
+    "assessments.correct": frozenset({"clinician", "technician"}),
 }
 
 #: Who may mark a serious adverse event entered in error or make it not serious: a safety

@@ -79,7 +79,7 @@ def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else "an unknown time"
 
 
-def _check_current(row: Stamped, what: str, expected_version: int | None) -> int:
+def check_current(row: Stamped, what: str, expected_version: int | None) -> int:
     """The version a change is made against, if the row (as loaded) is still it."""
     retired_at = getattr(row, "retired_at", None)
     if retired_at is not None:
@@ -121,7 +121,7 @@ def claim_next_version(
         The row is retired (entered in error), or its version is not ``expected_version``
         (someone corrected it since it was shown), or that happened concurrently.
     """
-    expected = _check_current(row, what, expected_version)
+    expected = check_current(row, what, expected_version)
     session.flush()
     model = type(row)
     conditions = [model.id == row.id, model.version == expected]  # type: ignore[attr-defined]
@@ -169,7 +169,7 @@ def correct_row(
     """Correct ``row``: a new version with ``changes``, the old one kept with who, when
     and why. Returns the fields that changed (old, new); nothing is written when none did.
     """
-    _check_current(row, what, expected_version)
+    check_current(row, what, expected_version)
     changed = {
         key: (getattr(row, key), value)
         for key, value in changes.items()
@@ -184,6 +184,44 @@ def correct_row(
         setattr(row, key, value)
     session.flush()
     return changed
+
+
+def keep_version(
+    session: Session,
+    row: Stamped,
+    earlier: Stamped,
+    extra: Mapping[str, Any] | None = None,
+) -> None:
+    """``row`` replaces ``earlier``, a record kept whole (an assessment with its item
+    answers) and just retired by :func:`retire_row`: ``earlier``'s kept versions become
+    ``row``'s history (the last with ``extra``, what the row held beside its columns), and
+    ``row`` takes the next version number."""
+    table = class_mapper(type(row)).local_table.name  # type: ignore[attr-defined]
+    kept = list(
+        session.scalars(
+            select(RecordVersion)
+            .where(
+                RecordVersion.table_name == table,
+                RecordVersion.row_id == earlier.id,  # type: ignore[attr-defined]
+            )
+            .order_by(RecordVersion.version, RecordVersion.id)
+        )
+    )
+    for i, k in enumerate(kept):
+        last = i == len(kept) - 1
+        session.add(
+            RecordVersion(
+                table_name=table,
+                row_id=row.id,  # type: ignore[attr-defined]
+                version=k.version,
+                data={**k.data, **(extra or {})} if last else k.data,
+                changed_at=k.changed_at,
+                changed_by=k.changed_by,
+                reason=k.reason,
+            )
+        )
+    row.version = earlier.version
+    session.flush()
 
 
 def retire_row(
@@ -226,9 +264,12 @@ class VersionEntry:
     changes: Mapping[str, tuple[Any, Any]]
 
 
-def version_history(session: Session, row: Stamped) -> list[VersionEntry]:
+def version_history(
+    session: Session, row: Stamped, extra: Mapping[str, Any] | None = None
+) -> list[VersionEntry]:
     """The earlier versions of ``row``, oldest first, each with who replaced it, when, why
-    and which fields changed."""
+    and which fields changed (``extra``: what the current version holds beside its
+    columns, e.g. an assessment's answers, kept in its earlier versions' data)."""
     mapper = class_mapper(type(row))
     kept = list(
         session.scalars(
@@ -240,7 +281,7 @@ def version_history(session: Session, row: Stamped) -> list[VersionEntry]:
             .order_by(RecordVersion.version, RecordVersion.id)
         )
     )
-    snapshots = [k.data for k in kept] + [_row_data(row)]
+    snapshots = [k.data for k in kept] + [{**_row_data(row), **(extra or {})}]
     out = []
     for i, k in enumerate(kept):
         old, new = snapshots[i], snapshots[i + 1]
