@@ -211,3 +211,189 @@ def course_list(ctx: typer.Context, patient: PatientArg, json_out: JsonOpt = Fal
         return
     for d in docs:
         typer.echo(f"{d['ref']}  {d['modality']}  from {d['start_date']}  {d['status']}")
+
+
+ReasonOpt = Annotated[
+    str, typer.Option("--reason", help="why (kept with the old version; 3-400 characters)")
+]
+VersionOpt = Annotated[
+    int | None,
+    typer.Option("--version", help="the version you looked at; refused if it changed since"),
+]
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _changed(changed: dict[str, tuple[Any, Any]]) -> dict[str, list[Any]]:
+    return {k: [_plain(old), _plain(new)] for k, (old, new) in changed.items()}
+
+
+def _print_changed(what: str, version: int, changed: dict[str, list[Any]]) -> None:
+    typer.echo(f"{what} corrected (now version {version})")
+    for key, (old, new) in changed.items():
+        typer.echo(f"  - {key}: {old} -> {new}")
+
+
+@app.command("trials")
+@handle_errors
+def trials(ctx: typer.Context, patient: PatientArg, json_out: JsonOpt = False) -> None:
+    """The current episode's trials with their ids and versions (to correct one)."""
+    cli = get_context(ctx)
+    with cli.session() as session:
+        row = patient_service.find_patient(session, cli.actor, patient, purpose="trials")
+        doc = [
+            {
+                "id": t.id,
+                "version": t.version,
+                "kind": t.kind,
+                "agent": t.agent,
+                "max_daily_dose_mg": t.max_daily_dose_mg,
+                "start_date": t.start_date.isoformat(),
+                "end_date": t.end_date.isoformat() if t.end_date else None,
+                "outcome": t.outcome,
+            }
+            for t in history_service.list_trials(session, cli.actor, row)
+        ]
+    if json_out:
+        emit_json(doc)
+        return
+    for t in doc:
+        dose = f" {t['max_daily_dose_mg']:g} mg/day" if t["max_daily_dose_mg"] else ""
+        typer.echo(
+            f"{t['id']:>6}  v{t['version']}  {t['kind']:<14} {t['agent']}{dose}  "
+            f"{t['start_date']}..{t['end_date'] or 'ongoing'}  {t['outcome']}"
+        )
+
+
+@app.command("trial-correct")
+@handle_errors
+def trial_correct(
+    ctx: typer.Context,
+    patient: PatientArg,
+    trial_id: Annotated[int, typer.Argument(help="the trial's id (history trials)")],
+    reason: ReasonOpt,
+    version: VersionOpt = None,
+    agent: Annotated[str | None, typer.Option("--agent")] = None,
+    dose: Annotated[float | None, typer.Option("--dose", help="max daily dose, mg")] = None,
+    start: Annotated[str | None, typer.Option("--start", help="YYYY-MM-DD")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="YYYY-MM-DD")] = None,
+    adherence: Annotated[str | None, typer.Option("--adherence")] = None,
+    outcome: Annotated[str | None, typer.Option("--outcome")] = None,
+    sessions: Annotated[int | None, typer.Option("--sessions")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Correct a trial: a new version, the old one kept with the reason."""
+    changes = {
+        k: v
+        for k, v in {
+            "agent": agent,
+            "max_daily_dose_mg": dose,
+            "start_date": _date(start, "start"),
+            "end_date": _date(end, "end"),
+            "adherence": adherence,
+            "outcome": outcome,
+            "sessions": sessions,
+        }.items()
+        if v is not None
+    }
+    cli = get_context(ctx)
+    with cli.session() as session:
+        row = patient_service.find_patient(session, cli.actor, patient, purpose="trial_correct")
+        trial, changed = history_service.correct_trial(
+            session, cli.actor, row, trial_id, changes, reason=reason, expected_version=version
+        )
+        doc: dict[str, Any] = {"patient": row.ref, "id": trial.id, "version": trial.version}
+        plain = _changed(changed)
+    if json_out:
+        emit_json({**doc, "changed": plain})
+    else:
+        _print_changed(f"trial {trial_id}", doc["version"], plain)
+
+
+@app.command("trial-retire")
+@handle_errors
+def trial_retire(
+    ctx: typer.Context,
+    patient: PatientArg,
+    trial_id: Annotated[int, typer.Argument(help="the trial's id (history trials)")],
+    reason: ReasonOpt,
+    version: VersionOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Mark a trial entered in error (kept; out of the TRD status and staging)."""
+    cli = get_context(ctx)
+    with cli.session() as session:
+        row = patient_service.find_patient(session, cli.actor, patient, purpose="trial_retire")
+        trial = history_service.retire_trial(
+            session, cli.actor, row, trial_id, reason=reason, expected_version=version
+        )
+        doc = {"patient": row.ref, "id": trial.id, "retired_reason": trial.retired_reason}
+    if json_out:
+        emit_json(doc)
+    else:
+        typer.echo(f"trial {trial_id}: {doc['retired_reason']}")
+
+
+@course_app.command("correct")
+@handle_errors
+def course_correct(
+    ctx: typer.Context,
+    patient: PatientArg,
+    course_ref: Annotated[str, typer.Argument(help="the course's ref (C-...)")],
+    reason: ReasonOpt,
+    version: VersionOpt = None,
+    start: Annotated[str | None, typer.Option("--start", help="YYYY-MM-DD")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="YYYY-MM-DD")] = None,
+    primary_scale: Annotated[str | None, typer.Option("--primary-scale")] = None,
+    planned_sessions: Annotated[int | None, typer.Option("--planned-sessions")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Correct a course (a TMS course: its primary scale only)."""
+    changes = {
+        k: v
+        for k, v in {
+            "start_date": _date(start, "start"),
+            "end_date": _date(end, "end"),
+            "primary_scale": primary_scale,
+            "planned_sessions": planned_sessions,
+        }.items()
+        if v is not None
+    }
+    cli = get_context(ctx)
+    with cli.session() as session:
+        row = patient_service.find_patient(session, cli.actor, patient, purpose="course_correct")
+        course, changed = history_service.correct_course(
+            session, cli.actor, row, course_ref, changes, reason=reason, expected_version=version
+        )
+        doc: dict[str, Any] = {"patient": row.ref, "ref": course.ref, "version": course.version}
+        plain = _changed(changed)
+    if json_out:
+        emit_json({**doc, "changed": plain})
+    else:
+        _print_changed(f"course {course_ref}", doc["version"], plain)
+
+
+@course_app.command("retire")
+@handle_errors
+def course_retire(
+    ctx: typer.Context,
+    patient: PatientArg,
+    course_ref: Annotated[str, typer.Argument(help="the course's ref (C-...)")],
+    reason: ReasonOpt,
+    version: VersionOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Mark a course entered in error (a TMS course: `trdcare tms cancel` or `stop`)."""
+    cli = get_context(ctx)
+    with cli.session() as session:
+        row = patient_service.find_patient(session, cli.actor, patient, purpose="course_retire")
+        course = history_service.retire_course(
+            session, cli.actor, row, course_ref, reason=reason, expected_version=version
+        )
+        doc = {"patient": row.ref, "ref": course.ref, "retired_reason": course.retired_reason}
+    if json_out:
+        emit_json(doc)
+    else:
+        typer.echo(f"course {course_ref}: {doc['retired_reason']}")

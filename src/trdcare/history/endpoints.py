@@ -7,10 +7,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query
-from pydantic import Field
+from fastapi import APIRouter, Body, Depends, Path, Query
+from pydantic import BaseModel, Field
 
 from trdcare.adapters.web.auth import Principal, Require
+from trdcare.adapters.web.corrections import (
+    RecordStateOut,
+    RetireIn,
+    VersionOut,
+    state_out,
+    versions_out,
+)
 from trdcare.adapters.web.db import Db
 from trdcare.core.clock import utc_today
 from trdcare.core.inputs import InputModel
@@ -204,3 +211,194 @@ def create_course(
         planned_sessions=body.planned_sessions,
     )
     return schemas.Course.model_validate(course)
+
+
+# corrections and entered-in-error ----------------------------------------------------------
+TrialId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The trial's id")]
+CourseRef = Annotated[
+    str, Path(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9-]+$", description="C-...")
+]
+
+
+class Trial(BaseModel):
+    """A trial of the current episode, with its id and version (to correct it)."""
+
+    id: int
+    version: int
+    kind: str
+    agent: str
+    max_daily_dose_mg: float | None
+    start_date: date
+    end_date: date | None
+    adherence: str | None
+    outcome: str
+    dose_optimised: bool
+    sessions: int | None
+    electrode_placement: str | None
+
+
+class TrialCorrectionIn(RetireIn):
+    """Only the details given change."""
+
+    agent: str | None = Field(default=None, max_length=80)
+    max_daily_dose_mg: float | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    adherence: str | None = Field(default=None, max_length=20)
+    outcome: str | None = Field(default=None, max_length=30)
+    dose_optimised: bool | None = None
+    sessions: int | None = None
+    electrode_placement: str | None = Field(default=None, max_length=30)
+
+
+class CourseCorrectionIn(RetireIn):
+    """Only the details given change (a TMS course: its primary scale only)."""
+
+    start_date: date | None = None
+    end_date: date | None = None
+    primary_scale: str | None = Field(default=None, max_length=20)
+    planned_sessions: int | None = None
+
+
+class CorrectedOut(BaseModel):
+    record: RecordStateOut
+    changed: list[str]
+
+
+def _given(body: RetireIn) -> dict[str, Any]:
+    return body.model_dump(exclude_unset=True, exclude={"reason", "version"})
+
+
+@router.get(
+    "/patients/{ref}/history/trials",
+    response_model=list[Trial],
+    summary="The current episode's trials with their ids and versions",
+)
+def list_trials(
+    db: Db, principal: Annotated[Principal, Depends(Require("clinical.read"))], ref: PatientRef
+) -> list[Trial]:
+    patient = patient_service.find_patient(db, principal.actor, ref, purpose="trials")
+    return [
+        Trial.model_validate(t, from_attributes=True)
+        for t in history_service.list_trials(db, principal.actor, patient)
+    ]
+
+
+@router.post(
+    "/patients/{ref}/history/trials/{trial_id}/correct",
+    response_model=CorrectedOut,
+    summary="Correct a trial: a new version, the old one kept with the reason",
+)
+def correct_trial(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("history.correct"))],
+    ref: PatientRef,
+    trial_id: TrialId,
+    body: TrialCorrectionIn,
+) -> CorrectedOut:
+    patient = patient_service.find_patient(db, principal.actor, ref, purpose="trial_correct")
+    row, changed = history_service.correct_trial(
+        db,
+        principal.actor,
+        patient,
+        trial_id,
+        _given(body),
+        reason=body.reason,
+        expected_version=body.version,
+    )
+    return CorrectedOut(record=state_out(row), changed=sorted(changed))
+
+
+@router.post(
+    "/patients/{ref}/history/trials/{trial_id}/entered-in-error",
+    response_model=RecordStateOut,
+    summary="Mark a trial entered in error (kept; out of the TRD status and staging)",
+)
+def retire_trial(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("history.correct"))],
+    ref: PatientRef,
+    trial_id: TrialId,
+    body: RetireIn,
+) -> RecordStateOut:
+    patient = patient_service.find_patient(db, principal.actor, ref, purpose="trial_retire")
+    row = history_service.retire_trial(
+        db, principal.actor, patient, trial_id, reason=body.reason, expected_version=body.version
+    )
+    return state_out(row)
+
+
+@router.get(
+    "/patients/{ref}/history/trials/{trial_id}/versions",
+    response_model=list[VersionOut],
+    summary="A trial's earlier versions: who corrected it, when and why",
+)
+def trial_versions(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("clinical.read"))],
+    ref: PatientRef,
+    trial_id: TrialId,
+) -> list[VersionOut]:
+    patient = patient_service.find_patient(db, principal.actor, ref, purpose="trial_versions")
+    _, entries = history_service.trial_versions(db, principal.actor, patient, trial_id)
+    return versions_out(entries)
+
+
+@router.post(
+    "/patients/{ref}/courses/{course_ref}/correct",
+    response_model=CorrectedOut,
+    summary="Correct a course's dates, primary scale or planned sessions",
+)
+def correct_course(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("history.correct"))],
+    ref: PatientRef,
+    course_ref: CourseRef,
+    body: CourseCorrectionIn,
+) -> CorrectedOut:
+    patient = patient_service.find_patient(db, principal.actor, ref, purpose="course_correct")
+    course, changed = history_service.correct_course(
+        db,
+        principal.actor,
+        patient,
+        course_ref,
+        _given(body),
+        reason=body.reason,
+        expected_version=body.version,
+    )
+    return CorrectedOut(record=state_out(course), changed=sorted(changed))
+
+
+@router.post(
+    "/patients/{ref}/courses/{course_ref}/entered-in-error",
+    response_model=RecordStateOut,
+    summary="Mark a course entered in error (a TMS course: cancel or stop it instead)",
+)
+def retire_course(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("history.correct"))],
+    ref: PatientRef,
+    course_ref: CourseRef,
+    body: RetireIn,
+) -> RecordStateOut:
+    patient = patient_service.find_patient(db, principal.actor, ref, purpose="course_retire")
+    course = history_service.retire_course(
+        db, principal.actor, patient, course_ref, reason=body.reason, expected_version=body.version
+    )
+    return state_out(course)
+
+
+@router.get(
+    "/patients/{ref}/courses/{course_ref}/versions",
+    response_model=list[VersionOut],
+    summary="A course's earlier versions: who changed it, when and why",
+)
+def course_versions(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("clinical.read"))],
+    ref: PatientRef,
+    course_ref: CourseRef,
+) -> list[VersionOut]:
+    patient = patient_service.find_patient(db, principal.actor, ref, purpose="course_versions")
+    _, entries = history_service.course_versions(db, principal.actor, patient, course_ref)
+    return versions_out(entries)

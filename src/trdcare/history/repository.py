@@ -65,5 +65,13 @@ class HistoryRepository:
             )
         )
 
+    def course_by_ref_any(self, patient_id: int, ref: str) -> TreatmentCourse | None:
+        """The patient's course ``ref``, retired or not (to show or refuse a change)."""
+        return self.session.scalar(
+            select(TreatmentCourse).where(
+                TreatmentCourse.patient_id == patient_id, TreatmentCourse.ref == ref
+            )
+        )
+
     def course_ref_exists(self, ref: str) -> bool:
         return self.session.scalar(select(func.count()).where(TreatmentCourse.ref == ref)) != 0

@@ -216,6 +216,7 @@ class Course(ResponseModel):
     """A treatment course (TMS, ECT, esketamine...), read from its stored row."""
 
     ref: str
+    version: int = Field(description="The version shown; a correction names it")
     modality: str
     start_date: date
     end_date: date | None

@@ -5,6 +5,7 @@ Flushes, never commits; audits every read and write of patient data.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -12,12 +13,22 @@ from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.locking import lock_patient
 from trdcare.adapters.db.models import Episode, Patient, TreatmentCourse, TreatmentTrial
-from trdcare.adapters.db.stamping import retire, retire_row, snapshot, stamp_new
+from trdcare.adapters.db.stamping import (
+    VersionEntry,
+    check_current,
+    correct_row,
+    retire,
+    retire_row,
+    snapshot,
+    stamp_new,
+    version_history,
+)
 from trdcare.assessments.domain import get_scale
 from trdcare.audit import service as audit
 from trdcare.core.actor import Actor
 from trdcare.core.checks import check_option
 from trdcare.core.clock import not_before_birth, utc_today
+from trdcare.core.corrections import correction_reason
 from trdcare.core.errors import Conflict, InvalidInput, IssueCollector, NotFound
 from trdcare.core.ids import new_ref
 from trdcare.history.domain import (
@@ -358,3 +369,304 @@ def list_courses(session: Session, actor: Actor, patient: Patient) -> list[Treat
         session, actor, "read", "course_list", patient_ref=patient.ref, detail={"count": len(rows)}
     )
     return rows
+
+
+# -------------------------------------------------------------------------------------------
+# Corrections and entered-in-error of the history (issue #14 finding 10)
+#
+# A trial or a course is corrected as a new version (the old kept in ``record_versions``
+# with who, when and why) or retired as entered in error with its reason; a corrected trial
+# is checked as the whole history is at import (the same document rules, and nothing
+# before the patient's birth). A TMS course is cancelled or stopped from the TMS pathway,
+# which keeps its plan and calendar in step.
+
+#: What a trial correction may change (its kind and episode are its identity).
+TRIAL_CORRECTABLE = (
+    "agent",
+    "max_daily_dose_mg",
+    "start_date",
+    "end_date",
+    "adherence",
+    "outcome",
+    "dose_optimised",
+    "sessions",
+    "electrode_placement",
+)
+#: What a course correction may change (a TMS course: its primary scale only).
+COURSE_CORRECTABLE = ("start_date", "end_date", "primary_scale", "planned_sessions")
+
+
+def list_trials(session: Session, actor: Actor, patient: Patient) -> list[TreatmentTrial]:
+    """The current episode's trials, with their ids and versions (audited read)."""
+    repo = HistoryRepository(session)
+    episode = repo.current_episode(patient.id)
+    trials = [] if episode is None else repo.trials(episode.id)
+    audit.record(
+        session,
+        actor,
+        "read",
+        "treatment_trial_list",
+        patient_ref=patient.ref,
+        detail={"count": len(trials)},
+    )
+    return trials
+
+
+def _trial_of(session: Session, patient: Patient, trial_id: int) -> TreatmentTrial:
+    row = session.get(TreatmentTrial, trial_id)
+    if row is None or row.patient_id != patient.id:
+        raise NotFound(f"trial: no treatment trial {trial_id} for this patient")
+    return row
+
+
+def correct_trial(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    trial_id: int,
+    changes: Mapping[str, Any],
+    *,
+    reason: str,
+    expected_version: int | None = None,
+) -> tuple[TreatmentTrial, dict[str, tuple[Any, Any]]]:
+    """Correct a trial of the current episode: a new version, the old kept with the reason.
+
+    Raises
+    ------
+    InvalidInput
+        No reason, an unknown field, a corrected trial the history rules refuse (each issue
+        with its path, e.g. ``antidepressant_trials.0.max_daily_dose_mg``), or nothing
+        changed.
+    NotFound, Conflict
+        No such trial; retired, or changed since ``expected_version``.
+    """
+    issues = IssueCollector()
+    why = correction_reason(reason, issues=issues)
+    for key in sorted(set(changes) - set(TRIAL_CORRECTABLE)):
+        issues.add(key, "cannot be corrected", allowed=", ".join(TRIAL_CORRECTABLE))
+    issues.raise_if_any()
+    row = _trial_of(session, patient, trial_id)
+    what = f"trial {trial_id}"
+    check_current(row, what, expected_version)
+    repo = HistoryRepository(session)
+    episode = session.get(Episode, row.episode_id)
+    assert episode is not None
+    columns = {c: getattr(row, c) for c in TRIAL_CORRECTABLE}
+    corrected = TreatmentTrial(kind=row.kind, **{**columns, **changes})
+    others = [t for t in repo.trials(episode.id) if t.id != row.id]
+    history = history_from_rows(episode, [*others, corrected], as_of=utc_today())
+    _not_before_birth(history, patient.birth_date)
+    changed = correct_row(
+        session,
+        row,
+        actor,
+        why,
+        {c: getattr(corrected, c) for c in TRIAL_CORRECTABLE},
+        what=what,
+        expected_version=expected_version,
+    )
+    if not changed:
+        raise InvalidInput.single(
+            "changes",
+            "nothing to correct: every value is the one recorded",
+            allowed="at least one changed detail",
+        )
+    audit.record(
+        session,
+        actor,
+        "update",
+        "treatment_trial",
+        entity_id=row.id,
+        patient_ref=patient.ref,
+        detail={"fields": sorted(changed), "version": row.version},
+    )
+    return row, changed
+
+
+def retire_trial(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    trial_id: int,
+    *,
+    reason: str,
+    expected_version: int | None = None,
+) -> TreatmentTrial:
+    """Mark a trial entered in error: kept with the reason, out of the TRD status and
+    staging from now on.
+
+    Raises
+    ------
+    InvalidInput
+        No reason.
+    NotFound, Conflict
+        No such trial; already retired, or changed since ``expected_version``.
+    """
+    why = correction_reason(reason)
+    row = _trial_of(session, patient, trial_id)
+    retire_row(
+        session, row, actor, why, what=f"trial {trial_id}", expected_version=expected_version
+    )
+    audit.record(
+        session,
+        actor,
+        "retire",
+        "treatment_trial",
+        entity_id=row.id,
+        patient_ref=patient.ref,
+        detail={"kind": row.kind},
+    )
+    return row
+
+
+def _course_of(session: Session, patient: Patient, course_ref: str) -> TreatmentCourse:
+    course = HistoryRepository(session).course_by_ref_any(patient.id, course_ref)
+    if course is None:
+        raise NotFound("course: no course with this ref for this patient")
+    return course
+
+
+def correct_course(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    course_ref: str,
+    changes: Mapping[str, Any],
+    *,
+    reason: str,
+    expected_version: int | None = None,
+) -> tuple[TreatmentCourse, dict[str, tuple[Any, Any]]]:
+    """Correct a course's dates, primary scale or planned sessions (a TMS course: its
+    primary scale only; its dates follow its plan). The outcome and the caseload follow.
+
+    Raises
+    ------
+    InvalidInput
+        No reason, an unknown field, an invalid value, or nothing changed.
+    NotFound, Conflict
+        No such course; retired, or changed since ``expected_version``.
+    """
+    issues = IssueCollector()
+    why = correction_reason(reason, issues=issues)
+    for key in sorted(set(changes) - set(COURSE_CORRECTABLE)):
+        issues.add(key, "cannot be corrected", allowed=", ".join(COURSE_CORRECTABLE))
+    issues.raise_if_any()
+    course = _course_of(session, patient, course_ref)
+    what = f"course {course_ref}"
+    check_current(course, what, expected_version)
+    if course.modality == "tms" and set(changes) - {"primary_scale"}:
+        raise Conflict(
+            "a TMS course's dates and sessions follow its plan: replan, stop or cancel it on "
+            "its TMS page (its primary scale can be corrected here)"
+        )
+    values = {c: getattr(course, c) for c in COURSE_CORRECTABLE} | dict(changes)
+    get_scale(str(values["primary_scale"]))
+    not_before_birth(values["start_date"], field="start_date", born_on=patient.birth_date)
+    end = values["end_date"]
+    if end is not None and end < values["start_date"]:
+        raise InvalidInput.single(
+            "end_date",
+            "is before the start",
+            allowed=f"on or after {values['start_date'].isoformat()}",
+            given=end.isoformat(),
+        )
+    planned = values["planned_sessions"]
+    if planned is not None and not 1 <= planned <= 1000:
+        raise InvalidInput.single(
+            "planned_sessions", "out of range", allowed="1 to 1000", given=planned
+        )
+    changed = correct_row(
+        session, course, actor, why, values, what=what, expected_version=expected_version
+    )
+    if not changed:
+        raise InvalidInput.single(
+            "changes",
+            "nothing to correct: every value is the one recorded",
+            allowed="at least one changed detail",
+        )
+    audit.record(
+        session,
+        actor,
+        "update",
+        "course",
+        entity_id=course.id,
+        patient_ref=patient.ref,
+        detail={"fields": sorted(changed), "version": course.version},
+    )
+    return course, changed
+
+
+def retire_course(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    course_ref: str,
+    *,
+    reason: str,
+    expected_version: int | None = None,
+) -> TreatmentCourse:
+    """Mark a course entered in error: kept with the reason; the outcome and the caseload
+    no longer count it. A TMS course is cancelled (or stopped) on its TMS page instead.
+
+    Raises
+    ------
+    InvalidInput
+        No reason.
+    NotFound, Conflict
+        No such course; a TMS course; already retired, or changed since
+        ``expected_version``.
+    """
+    why = correction_reason(reason)
+    course = _course_of(session, patient, course_ref)
+    if course.modality == "tms" and course.retired_at is None:
+        raise Conflict(
+            "a TMS course is cancelled (before its first session) or stopped on its TMS "
+            "page, which keeps its plan and calendar in step"
+        )
+    retire_row(
+        session, course, actor, why, what=f"course {course_ref}", expected_version=expected_version
+    )
+    audit.record(
+        session,
+        actor,
+        "retire",
+        "course",
+        entity_id=course.id,
+        patient_ref=patient.ref,
+        detail={"modality": course.modality},
+    )
+    return course
+
+
+def trial_versions(
+    session: Session, actor: Actor, patient: Patient, trial_id: int
+) -> tuple[TreatmentTrial, list[VersionEntry]]:
+    row = _trial_of(session, patient, trial_id)
+    entries = version_history(session, row)
+    audit.record(
+        session,
+        actor,
+        "read",
+        "treatment_trial_versions",
+        entity_id=row.id,
+        patient_ref=patient.ref,
+        detail={"versions": len(entries)},
+    )
+    return row, entries
+
+
+def course_versions(
+    session: Session, actor: Actor, patient: Patient, course_ref: str
+) -> tuple[TreatmentCourse, list[VersionEntry]]:
+    course = _course_of(session, patient, course_ref)
+    entries = version_history(session, course)
+    audit.record(
+        session,
+        actor,
+        "read",
+        "course_versions",
+        entity_id=course.id,
+        patient_ref=patient.ref,
+        detail={"versions": len(entries)},
+    )
+    return course, entries

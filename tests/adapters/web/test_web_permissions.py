@@ -115,6 +115,8 @@ class Fixtures:
             "number": "1",
             "event_id": "1",
             "assessment_id": "1",
+            "trial_id": "1",
+            "course_ref": "C-NONE",
         }
 
 

@@ -83,6 +83,13 @@ _TABLE: tuple[Permission, ...] = (
         "physician",
         "clinician",
     ),
+    _p(
+        "history.correct",
+        "Correct treatment trials and courses of the history, or mark them entered in error, "
+        "with a reason (a TMS course is cancelled or stopped on its TMS page)",
+        "physician",
+        "clinician",
+    ),
     _p("assessments.write", "Enter rating scales on behalf of staff", *sorted(_CLINICAL)),
     _p(
         "assessments.correct",
