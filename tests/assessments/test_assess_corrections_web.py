@@ -131,3 +131,42 @@ def test_the_command_line(client: WebClient, database_url: str) -> None:
     assert gone.exit_code == 0, gone.output
     assert json.loads(gone.stdout)["retired_reason"].endswith("(decided by Dr House)")
     assert run("assess-retire", ref, "999999", "--reason", "wrong patient").exit_code == 2
+
+
+def test_the_pages(client: WebClient) -> None:
+    ref = add_patient(client.engine)
+    client.as_role("clinician")
+    row = _record(client, ref, PHQ9_12)
+    client.as_role("clinician", via="session")
+    listing = client.get(f"/patients/{ref}/assessments").text
+    assert (
+        f"/patients/{ref}/assessments/{row['id']}" in listing
+        and "Correct · Entered in error" in listing
+    )
+    page = client.get(f"/patients/{ref}/assessments/{row['id']}")
+    assert page.status_code == 200 and 'id="correct-form"' in page.text
+    items = {f"item_{k}": str(v) for k, v in PHQ9_12.items()}
+    empty = client.form(
+        f"/patients/{ref}/assessments/{row['id']}/correct", {**items, "version": "1", "reason": ""}
+    )
+    assert empty.status_code == 422 and 'id="err-reason"' in empty.text
+    bad = client.form(
+        f"/patients/{ref}/assessments/{row['id']}/correct",
+        {**items, "item_1": "9", "version": "1", "reason": "item 1 misread"},
+    )
+    assert bad.status_code == 422 and "None" not in bad.text
+    done = client.form(
+        f"/patients/{ref}/assessments/{row['id']}/correct",
+        {**items, "item_1": "1", "version": "1", "reason": "item 1 misread"},
+    )
+    assert done.status_code == 303, done.text
+    record = client.get(done.headers["location"]).text
+    assert "corrected by clinician.test on" in record and "item 1 misread" in record
+    assert "12 &rarr; 10" in record
+    new_id = done.headers["location"].rsplit("/", 1)[1]
+    gone = client.form(
+        f"/patients/{ref}/assessments/{new_id}/entered-in-error",
+        {"version": "2", "reason": "other patient's form"},
+    )
+    assert gone.status_code == 303
+    assert "Marked entered in error" in client.get(gone.headers["location"]).text

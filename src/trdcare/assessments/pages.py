@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
+from pydantic import ConfigDict
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -24,6 +25,7 @@ from trdcare.accounts.service import LinkAlreadyUsed
 from trdcare.adapters.db.models import Assessment, Patient
 from trdcare.adapters.web.auth import Principal, Require, client_source, form_data
 from trdcare.adapters.web.charts import BandArea, Threshold, trajectory_svg
+from trdcare.adapters.web.corrections import RetireIn, versions_out
 from trdcare.adapters.web.db import Db
 from trdcare.adapters.web.forms import (
     FormProblem,
@@ -49,7 +51,9 @@ from trdcare.assessments.domain import (
     CourseVerdict,
     Scale,
     get_scale,
+    parse_answers,
 )
+from trdcare.assessments.endpoints import AssessmentId
 from trdcare.assessments.schemas import (
     ALERT_NOTE_MAX_CHARS,
     FORM_ITEM_PREFIX,
@@ -60,7 +64,7 @@ from trdcare.assessments.schemas import (
 from trdcare.assessments.service import OtherAlerts
 from trdcare.audit import service as audit
 from trdcare.core.clock import utc_today
-from trdcare.core.errors import DomainError, InvalidInput, Issue, NotFound
+from trdcare.core.errors import DomainError, InvalidInput, Issue, NotFound, PermissionDenied
 from trdcare.history import service as history_service
 from trdcare.patients import service as patient_service
 from trdcare.patients.pages import patient_ref
@@ -787,3 +791,140 @@ def self_report_submit(
         "assessments/self_report_done.html",
         {"flagged": flagged, "scale": scale},
     )
+
+
+# corrections and entered-in-error ----------------------------------------------------------
+class AssessmentCorrectionPage(RetireIn):
+    """The correction form: the reason, the version shown, and every item as
+    ``item_<key>`` (parsed as at entry by the scale's own rules)."""
+
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
+
+    def answers_given(self) -> list[str]:
+        extra = self.model_extra or {}
+        return [
+            f"{key.removeprefix('item_')}={value}"
+            for key, value in extra.items()
+            if key.startswith("item_") and str(value).strip() not in ("", "-")
+        ]
+
+
+def _assessment_record(
+    request: Request,
+    db: Session,
+    principal: Principal,
+    ref: str,
+    assessment_id: int,
+    *,
+    values: dict[str, str] | None = None,
+    errors: list[Any] | None = None,
+    detail: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    patient = _load_patient(db, principal, ref, "assessment_record")
+    record, entries = assessment_service.assessment_versions(
+        db, principal.actor, patient, assessment_id
+    )
+    scale = get_scale(record.scale_id)
+    return render(
+        request,
+        "assessments/record.html",
+        {
+            "patient": patient,
+            "record": record,
+            "scale_name": scale.name,
+            "items": scale.items,
+            "answers": assessment_service.assessment_answers(db, [record]).get(record.id, {}),
+            "history": [v.model_dump() for v in versions_out(entries)],
+            "may_correct": principal.can("assessments.correct") and record.retired_at is None,
+            "values": values or {},
+            "errors": errors or [],
+            "detail": detail,
+        },
+        status_code=status_code,
+    )
+
+
+def _assessment_again(request: Request, problem: FormProblem) -> HTMLResponse:
+    principal = page_principal(request)
+    with page_session(request) as db:
+        return _assessment_record(
+            request,
+            db,
+            principal,
+            request.path_params["ref"],
+            int(request.path_params["assessment_id"]),
+            values=problem.values,
+            errors=problem.issues,
+            detail=problem.detail,
+            status_code=422,
+        )
+
+
+def _rejected(exc: DomainError, form: RetireIn) -> Exception:
+    return exc if isinstance(exc, PermissionDenied) else FormRejected(exc, form)
+
+
+@router.get("/patients/{ref}/assessments/{assessment_id}", response_class=HTMLResponse)
+def assessment_record(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("clinical.read"))],
+    ref: str,
+    assessment_id: AssessmentId,
+) -> HTMLResponse:
+    return _assessment_record(request, db, principal, ref, assessment_id)
+
+
+@router.post("/patients/{ref}/assessments/{assessment_id}/correct", response_class=HTMLResponse)
+@redisplay(_assessment_again)
+def assessment_correct_submit(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("assessments.correct"))],
+    ref: str,
+    assessment_id: AssessmentId,
+    form: Annotated[AssessmentCorrectionPage, Form()],
+) -> Response:
+    patient = _load_patient(db, principal, ref, "assessment_correct")
+    try:
+        scale = assessment_service.assessment_scale(db, patient, assessment_id)
+        new, _ = assessment_service.correct_assessment(
+            db,
+            principal.actor,
+            patient,
+            assessment_id,
+            parse_answers(scale, form.answers_given()),
+            reason=form.reason,
+            expected_version=form.version,
+            as_role=principal.role,
+        )
+    except DomainError as exc:
+        raise _rejected(exc, form) from exc
+    return RedirectResponse(f"/patients/{patient.ref}/assessments/{new.id}", status_code=303)
+
+
+@router.post(
+    "/patients/{ref}/assessments/{assessment_id}/entered-in-error", response_class=HTMLResponse
+)
+@redisplay(_assessment_again)
+def assessment_retire_submit(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("assessments.correct"))],
+    ref: str,
+    assessment_id: AssessmentId,
+    form: Annotated[RetireIn, Form()],
+) -> Response:
+    patient = _load_patient(db, principal, ref, "assessment_retire")
+    try:
+        assessment_service.retire_assessment(
+            db,
+            principal.actor,
+            patient,
+            assessment_id,
+            reason=form.reason,
+            expected_version=form.version,
+            as_role=principal.role,
+        )
+    except DomainError as exc:
+        raise _rejected(exc, form) from exc
+    return RedirectResponse(f"/patients/{patient.ref}/assessments?msg=retired", status_code=303)

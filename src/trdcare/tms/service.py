@@ -1480,6 +1480,11 @@ def correct_session(
             now=utc_now(),
             born_on=patient.birth_date,
         )
+        check_not_before_course(
+            when.astimezone(_tz(row.time_zone)).date(),
+            field="delivered_at",
+            course_start=row.start_date,
+        )
         earlier = [
             lg.delivered_at
             for lg in TmsRepository(session).session_logs(row.id)
@@ -1660,6 +1665,7 @@ def correct_adverse_event(
             {"occurred_on": occurred_on, "adverse_events": [built]},
             today=today,
             born_on=patient.birth_date,
+            course_start=row.start_date,
         )
     decided_by = ""
     if event.serious and not built.serious:
