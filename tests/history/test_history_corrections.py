@@ -165,3 +165,37 @@ def test_the_api_and_the_command_line(client: WebClient, database_url: str) -> N
     assert json.loads(done.stdout)["retired_reason"] == "entered in error: was another patient's"
     again = run("history", "trial-retire", ref, str(ect["id"]), "--reason", "again")
     assert again.exit_code == 2 and "already" in again.stderr
+
+
+def test_the_pages(client: WebClient) -> None:
+    ref = add_patient(client.engine)
+    client.as_role("clinician")
+    assert client.put(f"/api/v1/patients/{ref}/history", json=EXAMPLE).is_success
+    trial = next(
+        t
+        for t in client.get(f"/api/v1/patients/{ref}/history/trials").json()
+        if t["agent"] == "sertraline"
+    )
+    client.as_role("clinician", via="session")
+    page = client.get(f"/patients/{ref}/history").text
+    url = f"/patients/{ref}/history/trials/{trial['id']}"
+    assert url in page and "Correct · Entered in error" in page
+    assert 'id="correct-form"' in client.get(url).text
+    form = {
+        "version": "1",
+        "max_daily_dose_mg": "150",
+        "start_date": "2024-02-01",
+        "end_date": "2024-04-30",
+        "adherence": "good",
+        "outcome": "no_response",
+    }
+    empty = client.form(f"{url}/correct", {**form, "reason": ""})
+    assert empty.status_code == 422 and 'id="err-reason"' in empty.text
+    done = client.form(f"{url}/correct", {**form, "reason": "dose misread"})
+    assert done.status_code == 303, done.text
+    record = client.get(url).text
+    assert "corrected by clinician.test on" in record and "200.0 &rarr; 150.0" in record
+    gone = client.form(f"{url}/entered-in-error", {"version": "2", "reason": "other patient"})
+    assert gone.status_code == 303
+    assert "Marked entered in error" in client.get(gone.headers["location"]).text
+    assert "entered in error: other patient" in client.get(url).text

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import Field
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from trdcare.adapters.db.models import Patient
 from trdcare.adapters.web.auth import Principal, Require, form_data
+from trdcare.adapters.web.corrections import Blank, RetireIn, versions_out
 from trdcare.adapters.web.db import Db
 from trdcare.adapters.web.forms import (
     FormProblem,
@@ -24,7 +27,7 @@ from trdcare.adapters.web.forms import (
 from trdcare.adapters.web.panels import Panel
 from trdcare.adapters.web.templating import render
 from trdcare.core.clock import utc_today
-from trdcare.core.errors import DomainError, Issue, NotFound
+from trdcare.core.errors import DomainError, Issue, NotFound, PermissionDenied
 from trdcare.history import service as history_service
 from trdcare.history.domain import (
     ADHERENCE,
@@ -37,6 +40,7 @@ from trdcare.history.domain import (
     load_catalogue,
     parse_history,
 )
+from trdcare.history.endpoints import CourseRef, TrialId
 from trdcare.history.repository import HistoryRepository
 from trdcare.history.schemas import (
     ROWS,
@@ -95,6 +99,12 @@ def chart_panels(db: Session, principal: Principal, patient: Patient) -> list[Pa
     ]
 
 
+MESSAGES = {
+    "saved": "History saved; TRD status and stages recomputed.",
+    "retired": "Marked entered in error; it is kept with your reason and no longer counts.",
+}
+
+
 @router.get("/patients/{ref}/history", response_class=HTMLResponse)
 def history_page(
     request: Request,
@@ -119,9 +129,8 @@ def history_page(
             "criteria_options": [(c, c) for c in CRITERIA_PRESETS],
             "criteria": report.criteria.name if report else "",
             "courses": history_service.list_courses(db, principal.actor, patient),
-            "message": "History saved; TRD status and stages recomputed."
-            if msg == "saved"
-            else None,
+            "trials": history_service.list_trials(db, principal.actor, patient),
+            "message": MESSAGES.get(msg or ""),
         },
     )
 
@@ -240,3 +249,220 @@ def history_document(
     if history is None:
         raise NotFound("history: this patient has no recorded episode")
     return history_to_dict(history)
+
+
+# corrections and entered-in-error ----------------------------------------------------------
+class TrialCorrectionPage(RetireIn):
+    """The trial correction form: every detail as shown (only the changed ones count)."""
+
+    max_daily_dose_mg: Annotated[float | None, Blank] = Field(
+        default=None, title="Maximum daily dose (mg)"
+    )
+    start_date: Annotated[date | None, Blank] = Field(default=None, title="Start")
+    end_date: Annotated[date | None, Blank] = Field(default=None, title="End")
+    adherence: Annotated[str | None, Blank] = Field(default=None, max_length=20, title="Adherence")
+    outcome: Annotated[str | None, Blank] = Field(default=None, max_length=30, title="Outcome")
+
+
+class CourseCorrectionPage(RetireIn):
+    start_date: Annotated[date | None, Blank] = Field(default=None, title="Start")
+    end_date: Annotated[date | None, Blank] = Field(default=None, title="End")
+    primary_scale: Annotated[str | None, Blank] = Field(
+        default=None, max_length=20, title="Primary scale"
+    )
+
+
+def _record_page(
+    request: Request,
+    db: Session,
+    principal: Principal,
+    ref: str,
+    *,
+    trial_id: int | None = None,
+    course_ref: str | None = None,
+    values: dict[str, str] | None = None,
+    errors: list[Any] | None = None,
+    detail: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    patient = patient_service.find_patient(db, principal.actor, patient_ref(ref), purpose="record")
+    record: Any
+    if trial_id is not None:
+        record, entries = history_service.trial_versions(db, principal.actor, patient, trial_id)
+        kind, title = "trial", f"Trial: {record.agent.replace('_', ' ')}"
+        base = f"/patients/{patient.ref}/history/trials/{record.id}"
+    else:
+        assert course_ref is not None
+        record, entries = history_service.course_versions(db, principal.actor, patient, course_ref)
+        kind, title = "course", f"Course {record.ref}"
+        base = f"/patients/{patient.ref}/courses/{record.ref}"
+    return render(
+        request,
+        "history/record.html",
+        {
+            "patient": patient,
+            "kind": kind,
+            "title": title,
+            "base": base,
+            "record": record,
+            "history": [v.model_dump() for v in versions_out(entries)],
+            "may_correct": principal.can("history.correct") and record.retired_at is None,
+            "adherence": [(a, a) for a in ADHERENCE],
+            "outcomes": [(o, o.replace("_", " ")) for o in OUTCOMES],
+            "scales": [(s, s) for s in ("phq9", "qids_sr16", "hamd17", "madrs", "gad7")],
+            "values": values or {},
+            "errors": errors or [],
+            "detail": detail,
+        },
+        status_code=status_code,
+    )
+
+
+def _record_again(request: Request, problem: FormProblem) -> HTMLResponse:
+    principal = page_principal(request)
+    params = request.path_params
+    with page_session(request) as db:
+        return _record_page(
+            request,
+            db,
+            principal,
+            params["ref"],
+            trial_id=int(params["trial_id"]) if "trial_id" in params else None,
+            course_ref=params.get("course_ref"),
+            values=problem.values,
+            errors=problem.issues,
+            detail=problem.detail,
+            status_code=422,
+        )
+
+
+def _rejected(exc: DomainError, form: RetireIn) -> Exception:
+    return exc if isinstance(exc, PermissionDenied) else FormRejected(exc, form)
+
+
+def _given(form: RetireIn) -> dict[str, Any]:
+    return {
+        k: v for k, v in form.model_dump(exclude={"reason", "version"}).items() if v is not None
+    }
+
+
+@router.get("/patients/{ref}/history/trials/{trial_id}", response_class=HTMLResponse)
+def trial_record(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("clinical.read"))],
+    ref: str,
+    trial_id: TrialId,
+) -> HTMLResponse:
+    return _record_page(request, db, principal, ref, trial_id=trial_id)
+
+
+@router.post("/patients/{ref}/history/trials/{trial_id}/correct", response_class=HTMLResponse)
+@redisplay(_record_again)
+def trial_correct_submit(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("history.correct"))],
+    ref: str,
+    trial_id: TrialId,
+    form: Annotated[TrialCorrectionPage, Form()],
+) -> Response:
+    patient = patient_service.find_patient(db, principal.actor, patient_ref(ref), purpose="trial")
+    try:
+        history_service.correct_trial(
+            db,
+            principal.actor,
+            patient,
+            trial_id,
+            _given(form),
+            reason=form.reason,
+            expected_version=form.version,
+        )
+    except DomainError as exc:
+        raise _rejected(exc, form) from exc
+    return RedirectResponse(f"/patients/{patient.ref}/history/trials/{trial_id}", status_code=303)
+
+
+@router.post(
+    "/patients/{ref}/history/trials/{trial_id}/entered-in-error", response_class=HTMLResponse
+)
+@redisplay(_record_again)
+def trial_retire_submit(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("history.correct"))],
+    ref: str,
+    trial_id: TrialId,
+    form: Annotated[RetireIn, Form()],
+) -> Response:
+    patient = patient_service.find_patient(db, principal.actor, patient_ref(ref), purpose="trial")
+    try:
+        history_service.retire_trial(
+            db,
+            principal.actor,
+            patient,
+            trial_id,
+            reason=form.reason,
+            expected_version=form.version,
+        )
+    except DomainError as exc:
+        raise _rejected(exc, form) from exc
+    return RedirectResponse(f"/patients/{patient.ref}/history?msg=retired", status_code=303)
+
+
+@router.get("/patients/{ref}/courses/{course_ref}", response_class=HTMLResponse)
+def course_record(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("clinical.read"))],
+    ref: str,
+    course_ref: CourseRef,
+) -> HTMLResponse:
+    return _record_page(request, db, principal, ref, course_ref=course_ref)
+
+
+@router.post("/patients/{ref}/courses/{course_ref}/correct", response_class=HTMLResponse)
+@redisplay(_record_again)
+def course_correct_submit(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("history.correct"))],
+    ref: str,
+    course_ref: CourseRef,
+    form: Annotated[CourseCorrectionPage, Form()],
+) -> Response:
+    patient = patient_service.find_patient(db, principal.actor, patient_ref(ref), purpose="course")
+    try:
+        history_service.correct_course(
+            db,
+            principal.actor,
+            patient,
+            course_ref,
+            _given(form),
+            reason=form.reason,
+            expected_version=form.version,
+        )
+    except DomainError as exc:
+        raise _rejected(exc, form) from exc
+    return RedirectResponse(f"/patients/{patient.ref}/courses/{course_ref}", status_code=303)
+
+
+@router.post("/patients/{ref}/courses/{course_ref}/entered-in-error", response_class=HTMLResponse)
+@redisplay(_record_again)
+def course_retire_submit(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("history.correct"))],
+    ref: str,
+    course_ref: CourseRef,
+    form: Annotated[RetireIn, Form()],
+) -> Response:
+    patient = patient_service.find_patient(db, principal.actor, patient_ref(ref), purpose="course")
+    try:
+        history_service.retire_course(
+            db,
+            principal.actor,
+            patient,
+            course_ref,
+            reason=form.reason,
+            expected_version=form.version,
+        )
+    except DomainError as exc:
+        raise _rejected(exc, form) from exc
+    return RedirectResponse(f"/patients/{patient.ref}/history?msg=retired", status_code=303)
