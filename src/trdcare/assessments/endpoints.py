@@ -501,7 +501,7 @@ def self_report_submit(
 
 
 # corrections and entered-in-error ----------------------------------------------------------
-AssessmentId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The assessment's id")]
+AssessmentId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The assessment's id")]
 
 
 class AssessmentCorrectionIn(RetireIn):

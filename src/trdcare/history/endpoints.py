@@ -214,7 +214,7 @@ def create_course(
 
 
 # corrections and entered-in-error ----------------------------------------------------------
-TrialId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The trial's id")]
+TrialId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The trial's id")]
 CourseRef = Annotated[
     str, Path(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9-]+$", description="C-...")
 ]

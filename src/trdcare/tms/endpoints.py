@@ -845,7 +845,7 @@ def decide(
 
 # cancel, stop, corrections and entered-in-error --------------------------------------------
 SessionNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="The session's number")]
-EventId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The adverse event's id")]
+EventId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The adverse event's id")]
 
 
 class CourseChangeOut(BaseModel):
