@@ -423,3 +423,46 @@ def test_two_concurrent_cancellations_one_wins(engine: Engine, actor: Actor) -> 
         assert [k.reason for k in kept].count("cancelled: race") == 1
         planned = s.scalars(select(TmsPlannedSession)).all()
         assert all(p.superseded_at is not None for p in planned)
+
+
+def test_two_concurrent_corrections_of_one_session_one_wins(engine: Engine, actor: Actor) -> None:
+    factory = session_factory(engine)
+    with factory() as setup:
+        patient = _past_course(setup, actor, "MRN-RACE2", 1)
+        setup.commit()
+        ref = patient.ref
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def correct(pulses: int) -> None:
+        with factory() as s:
+            p = patient_service.find_patient(s, actor, ref, purpose="test")
+            barrier.wait()
+            try:
+                tms_service.correct_session(
+                    s, actor, p, 1, {"pulses_delivered": pulses}, reason="race", expected_version=1
+                )
+                s.commit()
+                outcomes.append("corrected")
+            except Conflict:
+                s.rollback()
+                outcomes.append("conflict")
+            except Exception as exc:  # SQLite: the second writer finds the database busy
+                s.rollback()
+                outcomes.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=correct, args=(n,)) for n in (2400, 2500)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("corrected") == 1, outcomes
+    with factory() as s:
+        entry = s.scalars(select(TmsSessionLog)).one()
+        kept = s.scalars(
+            select(RecordVersion).where(
+                RecordVersion.table_name == "tms_session_logs", RecordVersion.row_id == entry.id
+            )
+        ).all()
+        assert (entry.version, len(kept)) == (2, 1)
+        assert entry.pulses_delivered in (2400, 2500)
