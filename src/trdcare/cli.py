@@ -15,6 +15,7 @@ from trdcare.assessments import cli as assessments_cli
 from trdcare.audit import cli as audit_cli
 from trdcare.cli_support import CliContext
 from trdcare.config import load_settings
+from trdcare.dbs import cli as dbs_cli
 from trdcare.demo import cli as demo_cli
 from trdcare.history import cli as history_cli
 from trdcare.patients import cli as patients_cli
@@ -75,6 +76,7 @@ app.command("assess-retire")(assessments_cli.assess_retire)
 app.command("assess-versions")(assessments_cli.assess_versions)
 app.command("stage")(history_cli.stage)
 app.add_typer(tms_cli.app, name="tms")
+app.add_typer(dbs_cli.app, name="dbs")
 app.add_typer(accounts_cli.app, name="user")
 app.command("serve")(web_serve.serve)
 

@@ -1,0 +1,1 @@
+"""The DBS room (deep brain stimulation for depression: investigational)."""
