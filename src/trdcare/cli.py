@@ -17,6 +17,7 @@ from trdcare.cli_support import CliContext
 from trdcare.config import load_settings
 from trdcare.dbs import cli as dbs_cli
 from trdcare.demo import cli as demo_cli
+from trdcare.esketamine import cli as esketamine_cli
 from trdcare.history import cli as history_cli
 from trdcare.patients import cli as patients_cli
 from trdcare.tms import cli as tms_cli
@@ -77,6 +78,7 @@ app.command("assess-versions")(assessments_cli.assess_versions)
 app.command("stage")(history_cli.stage)
 app.add_typer(tms_cli.app, name="tms")
 app.add_typer(dbs_cli.app, name="dbs")
+app.add_typer(esketamine_cli.app, name="esketamine")
 app.add_typer(accounts_cli.app, name="user")
 app.command("serve")(web_serve.serve)
 
