@@ -336,3 +336,12 @@ def test_the_docs_list_every_declared_input_bound() -> None:
         assert any(
             row.startswith(f"| `{name}` | {low} | {bound.high:g} {bound.unit}") for row in rows
         ), name
+
+
+def test_docstring_examples_hold() -> None:
+    import doctest
+
+    from trdcare.dbs.domain import charge
+
+    result = doctest.testmod(charge)
+    assert result.attempted >= 6 and result.failed == 0
