@@ -91,6 +91,7 @@ def test_check_bp_text_warns_without_blocking() -> None:
         (["check-bp", "--systolic", "120", "--diastolic", "abc"], "diastolic_mmhg", "abc"),
         (["check-bp", "--systolic", "120", "--diastolic", "125"], "diastolic_mmhg", "125"),
         (["check-bp", "--systolic", "nan", "--diastolic", "80"], "systolic_mmhg", "nan"),
+        (["check-bp", "--systolic", "1e23", "--diastolic", "80"], "systolic_mmhg", "1e+23"),
     ],
 )  # fmt: skip
 def test_bad_input_exits_2_with_one_line(args: list[str], field: str, given: str) -> None:

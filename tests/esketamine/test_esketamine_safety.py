@@ -212,6 +212,29 @@ def test_each_unresolved_effect_blocks_discharge_after_2_hours(flag: str) -> Non
     assert len(unmet) == 1
 
 
+@given(
+    seconds=st.integers(min_value=0, max_value=6 * 3600),
+    sedation=st.booleans(),
+    dissociation=st.booleans(),
+    respiratory=st.booleans(),
+)
+def test_discharge_property(
+    seconds: int, sedation: bool, dissociation: bool, respiratory: bool
+) -> None:
+    result = discharge_readiness(
+        START,
+        START + timedelta(seconds=seconds),
+        sedation_resolved=sedation,
+        dissociation_resolved=dissociation,
+        respiratory_depression_resolved=respiratory,
+    )
+    long_enough = seconds >= 7200
+    assert result.ready is (long_enough and sedation and dissociation and respiratory)
+    expected_unmet = (not long_enough) + (not sedation) + (not dissociation) + (not respiratory)
+    assert len(result.unmet) == expected_unmet
+    assert result.earliest_discharge == START + timedelta(hours=2)
+
+
 def test_discharge_handles_offsets_and_refuses_time_before_start() -> None:
     plus_two = timezone(timedelta(hours=2))
     result = discharge_readiness(

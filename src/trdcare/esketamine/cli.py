@@ -42,7 +42,8 @@ def _number(value: str, name: str) -> float:
         number = float(value)
     except ValueError:
         fail(name, f"not a number (given: {value!r})")
-    return int(number) if number.is_integer() else number
+    # 400.0 is echoed as 400; a huge or odd value keeps its float form (never rounded).
+    return int(number) if number.is_integer() and abs(number) < 2**53 else number
 
 
 def _fmt_reasons(reasons: list[dict[str, Any]]) -> None:

@@ -172,17 +172,13 @@ def induction_and_maintenance_schedule(
         )
         for p in data.phases
     ]
+    later = next(p for p in data.phases if p.interval_weeks is None)
     reasons.append(
         Reason(
             rule="label_maintenance_choice",
-            finding=f"From week 9: {option.replace('_', ' ')} (chosen).",
+            finding=f"From week {later.first_week}: {option.replace('_', ' ')} (chosen).",
             inputs={"maintenance": option},
-            sources=sources_of(
-                data.phases[-1].sources,
-                data.phases[-1].status,
-                where=data.phases[-1].where,
-                tag=data.phases[-1].tag,
-            ),
+            sources=sources_of(later.sources, later.status, where=later.where, tag=later.tag),
         )
     )
     ending = data.end_of_induction_review
