@@ -188,3 +188,35 @@ class TestReviewForms:
         assert '<option value="stop" selected>' in response.text
         assert 'value="soon"' in response.text
         assert_plain(response.text)
+
+
+class TestRefusalsWithoutIssues:
+    def test_a_threshold_step_without_a_hunt_says_why(self, client: WebClient) -> None:
+        """An empty start with no open hunt was a silent redisplay (explore session)."""
+        ref = add_patient(client.engine)
+        client.as_role("physician", via="session")
+        response = client.form(f"/patients/{ref}/tms/mt", {"start_pct_mso": "", "max_pulses": ""})
+        assert response.status_code == 409
+        assert "No open threshold hunt: start one with a start intensity" in response.text
+        assert_plain(response.text)
+
+    def test_a_refusal_about_the_whole_form_has_no_leading_colon(self, client: WebClient) -> None:
+        """'<li>: the patient already has a TMS course' (fuzz run)."""
+        ref = add_patient(client.engine)
+        client.as_role("physician", via="session")
+        planned_course(client, ref)
+        plan = prefilled(client.get(f"/patients/{ref}/tms/plan").text)
+        again = client.form(
+            f"/patients/{ref}/tms/plan",
+            {
+                **plan,
+                "protocol": library()[0].id,
+                "mt_pct_mso": "55",
+                "target_method": "hotspot_rule",
+                "side": "left",
+            },
+        )
+        assert again.status_code == 409, again.text
+        items = re.findall(r"<li>(.*?)</li>", again.text, re.S)
+        assert items and not any(html.unescape(i).strip().startswith(":") for i in items), items
+        assert "The patient already has a TMS course" in again.text

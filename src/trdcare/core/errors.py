@@ -11,6 +11,7 @@ Every message names the field, what is allowed and what was given.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -124,6 +125,22 @@ class SafetyLimitExceeded(DomainError):
     code = "safety_limit_exceeded"
     status = 409
     title = "Safety limit exceeded"
+
+
+# "mrn: a patient with this MRN already exists": a message that names its field first.
+_NAMED_MESSAGE = re.compile(r"^([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*): (.+)$", re.S)
+
+
+def message_issue(message: str) -> Issue:
+    """An error's one-line message as an issue: ``"mrn: a patient ..."`` -> path ``mrn``.
+
+    A message that names no field first (``"no open threshold hunt: ..."``) is one issue about
+    the whole input, with its first letter capitalised to read as a sentence.
+    """
+    named = _NAMED_MESSAGE.match(message)
+    if named:
+        return Issue(named.group(1), named.group(2))
+    return Issue("", message[:1].upper() + message[1:])
 
 
 def render_given(value: object, max_len: int = 60) -> str:

@@ -129,3 +129,37 @@ class TestApiProblemWording:
         assert errors["given_name"]["message"] == "Given name must not be empty."
         assert errors["birth_date"]["pointer"] == "#/birth_date"
         assert_plain(response.text)
+
+
+class TestRefusalsWithoutIssues:
+    """A service refusal that names no field (a Conflict, a NotFound) was dropped by every
+    form's redisplay: the form came back unchanged with no word of why (explore session)."""
+
+    def test_a_duplicate_mrn_is_said_beside_the_mrn(self, client: WebClient) -> None:
+        client.as_role("front_desk", via="session")
+        form = {
+            "mrn": "MRN-79",
+            "given_name": "Ada",
+            "family_name": "B",
+            "birth_date": "1980-01-02",
+        }
+        assert client.form("/patients/new", form).status_code == 303
+        again = client.form("/patients/new", {**form, "given_name": "Other"})
+        assert again.status_code == 409
+        assert field_errors(again.text)["mrn"] == (
+            "Medical record number: a patient with this MRN already exists"
+        )
+        assert "Please correct the form." in again.text
+        assert 'value="Other"' in again.text
+        assert_plain(again.text)
+
+    def test_a_service_issue_is_named_by_the_forms_label(self, client: WebClient) -> None:
+        client.as_role("front_desk", via="session")
+        response = client.form(
+            "/patients/new",
+            {"mrn": "MRN-80", "given_name": "Ada", "family_name": "B", "birth_date": "2999-01-01"},
+        )
+        assert response.status_code == 422
+        # the form calls it "Date of birth"; the service's path alone would read "Birth date"
+        assert field_errors(response.text)["birth_date"].startswith("Date of birth: is in the fut")
+        assert "Birth date" not in response.text

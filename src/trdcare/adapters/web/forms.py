@@ -43,7 +43,7 @@ from starlette.datastructures import FormData
 from trdcare.adapters.db.engine import unit_of_work
 from trdcare.adapters.web.auth import Principal
 from trdcare.adapters.web.problems import NotAuthenticated
-from trdcare.core.errors import DomainError, Issue
+from trdcare.core.errors import DomainError, Issue, message_issue
 
 # Form fields that are the page's machinery, never shown back as a value.
 MACHINERY_FIELDS = frozenset({"csrf_token"})
@@ -111,8 +111,27 @@ def form_values(form: BaseModel | Mapping[str, object] | FormData | None) -> dic
 
 
 def domain_issues(error: DomainError) -> list[Issue]:
-    """A service's refusal as issues (one issue with its message when it names no field)."""
-    return list(error.issues) or [Issue("", error.render())]
+    """A service's refusal as issues (its message as one issue when it carries none).
+
+    A refusal without issues (a Conflict such as ``"mrn: a patient with this MRN already
+    exists"``) still names its field first, so it is shown beside that field.
+    """
+    return list(error.issues) or [message_issue(error.message)]
+
+
+def labelled(issues: list[Issue], labels: Mapping[str, str]) -> list[Issue]:
+    """A service's issues named by the form's own labels (``Field(title=...)``).
+
+    The service knows the field by its path (``birth_date: is in the future``); the form calls
+    it "Date of birth", so that is the name the user reads before the message.
+    """
+    out = []
+    for issue in issues:
+        label = labels.get(issue.path)
+        if label and issue.message[:1].islower():
+            issue = replace(issue, message=f"{label}: {issue.message}")
+        out.append(issue)
+    return out
 
 
 def labels_of(*models: type[BaseModel]) -> tuple[dict[str, str], dict[str, str]]:

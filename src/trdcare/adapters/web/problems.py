@@ -248,14 +248,25 @@ async def handle_request_validation(request: Request, exc: Exception) -> Respons
 
 async def handle_form_rejected(request: Request, exc: Exception) -> Response:
     """A page form the service refused: shown again with the service's issues beside fields."""
-    from trdcare.adapters.web.forms import FormProblem, FormRejected, redisplay_hook
+    from trdcare.adapters.web.forms import (
+        FormProblem,
+        FormRejected,
+        domain_issues,
+        labelled,
+        labels_of,
+        redisplay_hook,
+        route_models,
+    )
 
     assert isinstance(exc, FormRejected)
     hook = redisplay_hook(request)
     if hook is None:  # a programming slip: fall back to the plain error page
         return await handle_domain_error(request, exc.error)
-    detail = None if exc.error.issues else exc.error.render()
-    problem = FormProblem(values=exc.values, issues=list(exc.error.issues), detail=detail)
+    # A refusal without issues (a Conflict) becomes one issue: every hook shows issues, so its
+    # message is never dropped (before, the form came back unchanged with no word of why).
+    labels, _ = labels_of(*route_models(request))
+    issues = labelled(domain_issues(exc.error), labels)
+    problem = FormProblem(values=exc.values, issues=issues)
     return await _redisplayed(request, hook, problem, status=exc.error.status)
 
 
