@@ -163,3 +163,32 @@ class TestRefusalsWithoutIssues:
         # the form calls it "Date of birth"; the service's path alone would read "Birth date"
         assert field_errors(response.text)["birth_date"].startswith("Date of birth: is in the fut")
         assert "Birth date" not in response.text
+
+
+class TestErrorPageWording:
+    """The error page read a field's path before its message ('limit: Limit must be at least
+    1.', 'patient: no patient with this ref or MRN') and the router's 'Not Found'."""
+
+    @staticmethod
+    def notice(page: str) -> str:
+        found = re.search(r'<div class="notice error" role="alert">(.*?)</div>', page, re.S)
+        assert found, page
+        return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", found.group(1))).split())
+
+    def test_a_query_problem_reads_as_a_sentence(self, client: WebClient) -> None:
+        client.as_role("front_desk", via="session")
+        response = client.get("/patients?limit=0")
+        assert response.status_code == 422
+        assert self.notice(response.text) == "Limit must be at least 1."
+
+    def test_a_missing_patient_is_said_in_words(self, client: WebClient) -> None:
+        client.as_role("front_desk", via="session")
+        response = client.get("/patients/P-ZZZZZZZZZZ")
+        assert response.status_code == 404
+        assert self.notice(response.text) == "Patient: no patient with this ref or MRN"
+
+    def test_an_unknown_address_is_said_in_words(self, client: WebClient) -> None:
+        client.as_role("front_desk", via="session")
+        response = client.get("/no-such-page")
+        assert response.status_code == 404
+        assert self.notice(response.text) == "There is no page at this address."

@@ -27,7 +27,7 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from trdcare.core.errors import DomainError, Issue, PermissionDenied
+from trdcare.core.errors import DomainError, Issue, PermissionDenied, message_issue
 from trdcare.core.input_errors import plain_issue, split_location
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -168,6 +168,22 @@ _FALLBACK_PAGE = (
 )
 
 
+# The router's own words for an address or method it does not know ("Not Found").
+PAGE_DETAILS = {
+    404: "There is no page at this address.",
+    405: "This page cannot be used that way.",
+}
+
+
+def _page_issues(problem: Problem) -> list[Issue]:
+    """What the error page says: each issue, or the detail read as one (never a raw path)."""
+    if problem.errors:
+        return [Issue(e.path, e.message, e.allowed) for e in problem.errors]
+    if problem.detail == problem.title and problem.status in PAGE_DETAILS:
+        return [Issue("", PAGE_DETAILS[problem.status])]
+    return [message_issue(problem.detail)]
+
+
 def _html_error(request: Request, problem: Problem) -> Response:
     """The error as a page in the app's layout (never a stack trace or the request's values)."""
     from html import escape
@@ -179,7 +195,7 @@ def _html_error(request: Request, problem: Problem) -> Response:
         return render(
             request,
             "web/error.html",
-            {"problem": problem, "heading": heading},
+            {"problem": problem, "heading": heading, "issues": _page_issues(problem)},
             status_code=problem.status,
         )
     except Exception as exc:  # the layout itself failed: a plain page still answers
