@@ -220,3 +220,25 @@ class TestRefusalsWithoutIssues:
         items = re.findall(r"<li>(.*?)</li>", again.text, re.S)
         assert items and not any(html.unescape(i).strip().startswith(":") for i in items), items
         assert "The patient already has a TMS course" in again.text
+
+
+class TestScreenWords:
+    def test_an_unanswered_question_is_named_by_its_number(self, client: WebClient) -> None:
+        """'Previous tms: is not answered' named a question by its id (explore session)."""
+        ref = add_patient(client.engine)
+        client.as_role("physician", via="session")
+        response = client.form(f"/patients/{ref}/tms/screen", {"instrument": "rossi2011"})
+        assert response.status_code == 422
+        items = questionnaire("rossi2011").items
+        errors = field_errors(response.text)
+        last = items[-1]
+        assert errors[f"answers-{last.id}"].startswith(f"Question {last.number}: is not answered")
+        assert "Previous tms" not in response.text and "Previous mri" not in response.text
+
+    def test_what_a_yes_means_is_in_words(self, client: WebClient) -> None:
+        """'(yes: resolve_implant)' was the catalogue's key (explore session)."""
+        ref = add_patient(client.engine)
+        client.as_role("physician", via="session")
+        page = client.get(f"/patients/{ref}/tms/screen").text
+        assert "resolve_implant" not in page
+        assert "(yes: implant or metal to be checked)" in page

@@ -5,6 +5,7 @@ F3 calculator, calendar, session log, adverse events and decision-point sign-off
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -271,6 +272,15 @@ def _tms_patient_page(
     )
 
 
+# What a "yes" leads to, in words (the catalogue's on_yes keys; their full meanings are in
+# screening.json's on_yes_meanings).
+ON_YES_WORDS = {
+    "caution": "caution",
+    "contraindicated": "contraindicated",
+    "resolve_implant": "implant or metal to be checked",
+}
+
+
 def _screen_page(
     request: Request,
     patient: Patient,
@@ -288,6 +298,7 @@ def _screen_page(
             "instrument": questionnaire(instrument),
             "instruments": [(q.id, q.name) for q in questionnaires()],
             "findings": list(finding_catalogue().values()),
+            "on_yes_words": ON_YES_WORDS,
             "values": values or {},
             "errors": errors or [],
         },
@@ -312,15 +323,18 @@ def _screen_again(request: Request, problem: FormProblem) -> HTMLResponse:
     principal = page_principal(request)
     known = [q.id for q in questionnaires()]
     instrument = problem.value("instrument")
+    instrument = instrument if instrument in known else known[0]
+    # A question is named by its number on the page, never by its catalogue id.
+    numbers = {f"answers.{it.id}": it.number for it in questionnaire(instrument).items}
+    errors = [
+        replace(i, message=f"Question {numbers[i.path]}: {i.message}")
+        if i.path in numbers and i.message[:1].islower()
+        else i
+        for i in problem.issues
+    ]
     with page_session(request) as db:
         patient = _patient(db, principal, request.path_params["ref"], "tms_screen")
-        return _screen_page(
-            request,
-            patient,
-            instrument if instrument in known else known[0],
-            values=problem.values,
-            errors=problem.issues,
-        )
+        return _screen_page(request, patient, instrument, values=problem.values, errors=errors)
 
 
 @router.post("/patients/{ref}/tms/screen", response_class=HTMLResponse)
