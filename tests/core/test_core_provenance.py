@@ -37,3 +37,56 @@ def test_labels_use_the_tag_else_the_citation_and_say_each_once() -> None:
     ]
     assert provenance_labels(sources) == "UNVERIFIED; Chen 1997 VERIFIED; [V] VERIFIED"
     assert provenance_labels([]) == ""
+
+
+# The one provenance vocabulary lives here (house plan: "One clinical kernel") -------------
+def test_base_status_reads_the_word_of_a_qualified_mark() -> None:
+    from trdcare.core.provenance import base_status, is_unverified
+
+    assert base_status("UNVERIFIED (proxy: Scottish standard dose)") == "UNVERIFIED"
+    assert base_status("VERIFIED(abstract)") == "VERIFIED"
+    assert base_status("DESIGN") == "DESIGN"
+    assert is_unverified("UNVERIFIED (recalled)")
+    assert not is_unverified("SECONDARY")
+
+
+def test_base_status_rejects_an_unknown_word_naming_what_is_allowed() -> None:
+    import pytest
+
+    from trdcare.core.provenance import base_status
+
+    with pytest.raises(ValueError, match=r"one of VERIFIED, SECONDARY.*got 'PROBABLY'"):
+        base_status("PROBABLY")
+    with pytest.raises(ValueError, match="got 'DESIGN'"):
+        base_status("DESIGN", ("VERIFIED", "UNVERIFIED"))
+
+
+def test_history_reads_status_marks_with_the_core_vocabulary_less_design() -> None:
+    import pytest
+
+    from trdcare.core import provenance
+    from trdcare.history.domain import sources
+
+    assert sources.STATUS_WORDS == ("VERIFIED", "SECONDARY", "UNVERIFIED", "DERIVED")
+    assert set(sources.STATUS_WORDS) < set(provenance.STATUSES)
+    assert sources.base_status("DERIVED (from Table 3)") == "DERIVED"
+    assert sources.is_unverified("UNVERIFIED (proxy)")
+    # history cites no design choices: a DESIGN mark in its data stays an error, as before
+    with pytest.raises(ValueError, match="status must start with one of VERIFIED, SECONDARY, "):
+        sources.base_status("DESIGN")
+
+
+def test_every_room_cites_with_the_core_types() -> None:
+    from trdcare.core import provenance
+    from trdcare.dbs.domain import catalogue as dbs_catalogue
+    from trdcare.dbs.domain import charge
+    from trdcare.esketamine.domain import catalogue as esk_catalogue
+    from trdcare.esketamine.domain import safety
+    from trdcare.tms import domain as tms
+
+    assert tms.Source is provenance.Source
+    assert tms.Reason is provenance.Reason
+    assert dbs_catalogue.Source is provenance.Source
+    assert charge.Reason is provenance.Reason
+    assert esk_catalogue.Source is provenance.Source
+    assert safety.Reason is provenance.Reason

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from trdcare.core.errors import InvalidInput
+from trdcare.core.provenance import STATUSES
 from trdcare.dbs.domain import catalogue
-from trdcare.tms.domain.provenance import STATUSES
 
 
 def _values(node: object) -> list[dict[str, Any]]:

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from trdcare.core.errors import InvalidInput
+from trdcare.core.provenance import STATUSES, weakest
 from trdcare.tms.domain import catalogue
 from trdcare.tms.domain.limits import max_safe_train_table
-from trdcare.tms.domain.provenance import STATUSES, weakest
 
 SOURCE_IDS = set(catalogue.load("sources.json")["sources"])
 
@@ -108,7 +108,7 @@ def test_weakest_status_orders_unverified_first() -> None:
 @pytest.mark.parametrize(
     "module",
     [
-        "trdcare.tms.domain.provenance",
+        "trdcare.core.provenance",
         "trdcare.tms.domain.screening",
         "trdcare.tms.domain.protocols",
         "trdcare.tms.domain.limits",

@@ -12,8 +12,8 @@ from importlib import resources
 from typing import Any
 
 from trdcare.core.datafiles import parse_data_file
+from trdcare.core.provenance import Source
 from trdcare.dbs.domain.data_schema import DbsFile, SourcedValue
-from trdcare.tms.domain.provenance import Source
 
 DATA_FILES = ("dbs.json",)
 

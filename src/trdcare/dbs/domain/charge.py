@@ -44,15 +44,15 @@ from typing import Literal
 
 from trdcare.core.checks import Interval
 from trdcare.core.errors import InvalidInput, Issue, IssueCollector
-from trdcare.dbs.domain.catalogue import load, source_of
-from trdcare.dbs.domain.data_schema import DbsFile, SourcedValue
-from trdcare.tms.domain.provenance import (
+from trdcare.core.provenance import (
     JSONDict,
     Reason,
     Source,
     Status,
     reasons_status,
 )
+from trdcare.dbs.domain.catalogue import load, source_of
+from trdcare.dbs.domain.data_schema import DbsFile, SourcedValue
 
 CurrentMode = Literal["current", "voltage"]
 

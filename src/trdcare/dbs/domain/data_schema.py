@@ -1,7 +1,7 @@
 """The schema of the DBS catalogue ``dbs/domain/data/dbs.json``, parsed when it is loaded
 (:func:`trdcare.dbs.domain.catalogue.load`).
 
-Types, required keys, status marks (one of :data:`~trdcare.tms.domain.provenance.STATUSES`)
+Types, required keys, status marks (one of :data:`~trdcare.core.provenance.STATUSES`)
 and source ids (a key of the file's own ``sources``) are checked here, so a broken entry
 stops the program at start-up with a message naming the file, the entry and the field.
 Unknown keys are refused (a typo in a key would silently drop a value).
@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from trdcare.core.datafiles import DataModel
-from trdcare.tms.domain.provenance import Status
+from trdcare.core.provenance import Status
 
 Text = Annotated[str, StringConstraints(min_length=1)]
 Number = Annotated[float, Field(allow_inf_nan=False)]

@@ -15,8 +15,8 @@ from importlib import resources
 from typing import Any
 
 from trdcare.core.datafiles import parse_data_file
+from trdcare.core.provenance import Source, Status
 from trdcare.esketamine.domain.data_schema import EsketamineFile
-from trdcare.tms.domain.provenance import Source, Status
 
 FILE = "esketamine.json"
 

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from trdcare.core.datafiles import DataModel
-from trdcare.tms.domain.provenance import Status
+from trdcare.core.provenance import Status
 
 Text = Annotated[str, StringConstraints(min_length=1)]
 Population = Literal["trd", "mdd_suicidal"]

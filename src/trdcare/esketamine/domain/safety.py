@@ -32,9 +32,9 @@ from typing import Literal
 from trdcare.core.checks import Interval, check_constraints, check_option
 from trdcare.core.clock import ensure_utc
 from trdcare.core.errors import InvalidInput
+from trdcare.core.provenance import JSONDict, Reason, Status, reasons_status
 from trdcare.esketamine.domain.catalogue import label_dict, load, sources_of
 from trdcare.esketamine.domain.data_schema import DosePhase, Population
-from trdcare.tms.domain.provenance import JSONDict, Reason, Status, reasons_status
 
 DOSE_PHASES: tuple[DosePhase, ...] = (
     "induction_day_1",

@@ -25,9 +25,9 @@ from datetime import date, timedelta
 from typing import Literal
 
 from trdcare.core.checks import Interval, check_interval, check_option
+from trdcare.core.provenance import JSONDict, Reason, Status, reasons_status
 from trdcare.esketamine.domain.catalogue import label_dict, load, sources_of
 from trdcare.esketamine.domain.data_schema import SchedulePhase
-from trdcare.tms.domain.provenance import JSONDict, Reason, Status, reasons_status
 
 Maintenance = Literal["weekly", "every_2_weeks"]
 MAINTENANCE_OPTIONS: tuple[Maintenance, ...] = ("weekly", "every_2_weeks")

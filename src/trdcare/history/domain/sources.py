@@ -13,6 +13,17 @@ Status marks (the reference notes' key):
 
 A status string starts with one of these words and may carry a qualifier in brackets, e.g.
 ``"UNVERIFIED (proxy: Scottish standard dose ...)"``.
+
+The status words and how a qualified mark is read are the project's one vocabulary in
+:mod:`trdcare.core.provenance`; this room accepts all of them but ``DESIGN`` (it cites no
+design choices, so a ``DESIGN`` mark in its data is an error).
+
+:class:`Source` and :class:`Reason` here keep their own shape on purpose: they are written
+to the history room's JSON, pages and CLI as ``{"tag", "citation", "reference"}`` and
+``{"code", "message", "source", "status"}`` with free-text qualified status marks, where the
+core types carry ``{"citation", "status", "where", "tag"}`` and ``{"rule", "finding",
+"inputs", "sources", "status"}`` with a bare status word. Replacing them with the core types
+would change every stored and printed history verdict.
 """
 
 from __future__ import annotations
@@ -20,7 +31,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-STATUS_WORDS: Final[tuple[str, ...]] = ("VERIFIED", "SECONDARY", "UNVERIFIED", "DERIVED")
+from trdcare.core import provenance
+
+# The core vocabulary less DESIGN: this room's data cite no design choices.
+STATUS_WORDS: Final[tuple[str, ...]] = tuple(
+    word for word in provenance.STATUS_WORDS if word != "DESIGN"
+)
 
 
 def base_status(status: str) -> str:
@@ -32,15 +48,12 @@ def base_status(status: str) -> str:
         If ``status`` does not start with one of :data:`STATUS_WORDS` (a programming error:
         statuses come from this package's own data).
     """
-    head = status.split(" ", 1)[0].split("(", 1)[0].strip()
-    if head not in STATUS_WORDS:
-        raise ValueError(f"status must start with one of {', '.join(STATUS_WORDS)}; got {status!r}")
-    return head
+    return provenance.base_status(status, STATUS_WORDS)
 
 
 def is_unverified(status: str) -> bool:
     """True when ``status`` is an UNVERIFIED mark (with or without a qualifier)."""
-    return base_status(status) == "UNVERIFIED"
+    return provenance.is_unverified(status, STATUS_WORDS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ inputs, sources, status) and has ``to_dict()``; a result that uses an UNVERIFIED
 the maximum-safe-train table) says so.
 """
 
+from trdcare.core.provenance import Reason, Source, Status, weakest
 from trdcare.tms.domain.course import (
     CalendarMonth,
     CoursePlan,
@@ -65,7 +66,6 @@ from trdcare.tms.domain.protocols import (
     stated_vs_derived,
     with_blocks,
 )
-from trdcare.tms.domain.provenance import Reason, Source, Status, weakest
 from trdcare.tms.domain.screening import (
     MedicationFlag,
     Questionnaire,

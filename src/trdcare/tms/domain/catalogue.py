@@ -13,8 +13,8 @@ from importlib import resources
 from typing import Any, cast
 
 from trdcare.core.datafiles import parse_data_file
+from trdcare.core.provenance import Source, as_status
 from trdcare.tms.domain.data_schema import SCHEMAS
-from trdcare.tms.domain.provenance import Source, as_status
 
 DATA_FILES = (
     "sources.json",

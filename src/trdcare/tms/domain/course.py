@@ -33,9 +33,9 @@ from typing import Literal
 
 from trdcare.core.checks import Interval
 from trdcare.core.errors import InvalidInput, IssueCollector
+from trdcare.core.provenance import JSONDict, Reason, Status, reasons_status
 from trdcare.tms.domain.catalogue import source
 from trdcare.tms.domain.protocols import Protocol
-from trdcare.tms.domain.provenance import JSONDict, Reason, Status, reasons_status
 
 Phase = Literal["acute", "taper", "continuation"]
 

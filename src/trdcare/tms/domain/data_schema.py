@@ -1,7 +1,7 @@
 """The schemas of the TMS catalogues in ``tms/domain/data/``: each file is parsed by its model
 when it is loaded (:func:`trdcare.tms.domain.catalogue.load`).
 
-Types, required keys, status marks (one of :data:`~trdcare.tms.domain.provenance.STATUSES`)
+Types, required keys, status marks (one of :data:`~trdcare.core.provenance.STATUSES`)
 and source ids (a key of ``sources.json``, checked through the validation context) are
 checked here, so a broken entry stops the program at start-up with a message naming the file,
 the entry and the field. Unknown keys are refused (a typo in a key would silently drop a
@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo
 
 from trdcare.core.datafiles import DataModel
-from trdcare.tms.domain.provenance import Status
+from trdcare.core.provenance import Status
 
 Text = Annotated[str, StringConstraints(min_length=1)]
 Number = Annotated[float, Field(allow_inf_nan=False)]

@@ -53,15 +53,15 @@ from trdcare.assessments.domain import (
     judge_change,
 )
 from trdcare.core.errors import InvalidInput
-from trdcare.tms.domain.catalogue import source
-from trdcare.tms.domain.protocols import Protocol
-from trdcare.tms.domain.provenance import (
+from trdcare.core.provenance import (
     JSONDict,
     Reason,
     Source,
     Status,
     reasons_status,
 )
+from trdcare.tms.domain.catalogue import source
+from trdcare.tms.domain.protocols import Protocol
 
 Action = Literal["continue", "consider_protocol_change", "extend", "begin_taper", "stop"]
 Stage = Literal["before_first_decision_point", "early", "within_acute", "end_of_acute"]

@@ -39,6 +39,14 @@ from typing import Any, Literal, cast
 
 from trdcare.core.checks import Interval, check_constraints
 from trdcare.core.errors import InvalidInput, Issue, SafetyLimitExceeded
+from trdcare.core.provenance import (
+    JSONDict,
+    Reason,
+    Source,
+    Status,
+    as_status,
+    reasons_status,
+)
 from trdcare.tms.domain.catalogue import catalogue_version, load, source
 from trdcare.tms.domain.protocols import (
     RTMS_BLOCK_LIMITS,
@@ -49,14 +57,6 @@ from trdcare.tms.domain.protocols import (
     library,
     nominal_pulses,
     nominal_session_s,
-)
-from trdcare.tms.domain.provenance import (
-    JSONDict,
-    Reason,
-    Source,
-    Status,
-    as_status,
-    reasons_status,
 )
 
 CellKind = Literal["limit", "longest_tested"]

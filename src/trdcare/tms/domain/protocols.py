@@ -47,9 +47,9 @@ from typing import Any, Literal, cast
 
 from trdcare.core.checks import Interval
 from trdcare.core.errors import InvalidInput, IssueCollector
+from trdcare.core.provenance import JSONDict, Source, to_json, weakest
 from trdcare.core.text import SINGLE_LINE_ALLOWED, unsafe_character
 from trdcare.tms.domain.catalogue import catalogue_version, load, source, source_from_entry
-from trdcare.tms.domain.provenance import JSONDict, Source, to_json, weakest
 
 TimingConvention = Literal["nominal", "slot", "pulse_span"]
 TIMING_CONVENTIONS: tuple[TimingConvention, ...] = ("nominal", "slot", "pulse_span")

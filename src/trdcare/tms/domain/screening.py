@@ -27,8 +27,7 @@ from functools import cache
 from typing import Any, Literal, cast
 
 from trdcare.core.errors import InvalidInput, IssueCollector
-from trdcare.tms.domain.catalogue import catalogue_version, load, source, source_from_entry
-from trdcare.tms.domain.provenance import (
+from trdcare.core.provenance import (
     JSONDict,
     Reason,
     Source,
@@ -36,6 +35,7 @@ from trdcare.tms.domain.provenance import (
     as_status,
     reasons_status,
 )
+from trdcare.tms.domain.catalogue import catalogue_version, load, source, source_from_entry
 
 Verdict = Literal["contraindicated", "caution", "clear"]
 OnYes = Literal["contraindicated", "caution", "resolve_implant"]

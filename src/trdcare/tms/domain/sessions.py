@@ -26,9 +26,9 @@ from typing import Any, Literal, TypeGuard, cast
 from trdcare.core.checks import Interval
 from trdcare.core.clock import not_before_birth
 from trdcare.core.errors import Conflict, Contraindicated, InvalidInput, IssueCollector
+from trdcare.core.provenance import JSONDict, Reason, Source
 from trdcare.tms.domain.catalogue import load, source, source_from_entry
 from trdcare.tms.domain.protocols import Protocol
-from trdcare.tms.domain.provenance import JSONDict, Reason, Source
 
 CourseStatus = Literal["planned", "active", "paused", "completed", "stopped", "cancelled"]
 COURSE_STATUSES: tuple[CourseStatus, ...] = (

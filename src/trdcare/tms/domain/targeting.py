@@ -42,8 +42,8 @@ from typing import Literal, cast
 
 from trdcare.core.checks import Interval, check_constraints, check_option
 from trdcare.core.errors import IssueCollector
+from trdcare.core.provenance import JSONDict, Reason, Status, reasons_status
 from trdcare.tms.domain.catalogue import source
-from trdcare.tms.domain.provenance import JSONDict, Reason, Status, reasons_status
 
 Side = Literal["left", "right"]
 

@@ -38,8 +38,8 @@ from typing import Any, Literal, cast
 
 from trdcare.core.checks import Interval, check_constraints, check_option
 from trdcare.core.errors import Conflict, InvalidInput
+from trdcare.core.provenance import JSONDict, Reason, Source, Status, reasons_status
 from trdcare.tms.domain.catalogue import source
-from trdcare.tms.domain.provenance import JSONDict, Reason, Source, Status, reasons_status
 
 MAX_HUNT_PULSES = 200
 """Most stimuli one threshold hunt may take: an input bound (DESIGN). ML-PEST needs about
