@@ -13,7 +13,7 @@ from trdcare.adapters.db import cli as db_cli
 from trdcare.adapters.web import serve as web_serve
 from trdcare.assessments import cli as assessments_cli
 from trdcare.audit import cli as audit_cli
-from trdcare.cli_support import CliContext
+from trdcare.cli_support import CliContext, PlainWordsGroup
 from trdcare.config import load_settings
 from trdcare.dbs import cli as dbs_cli
 from trdcare.demo import cli as demo_cli
@@ -28,6 +28,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    cls=PlainWordsGroup,
 )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from typer.core import TyperGroup
 
 from trdcare.adapters.db.engine import make_engine, unit_of_work
 from trdcare.adapters.db.migrate import is_up_to_date, upgrade
@@ -27,7 +29,12 @@ from trdcare.config import Settings, load_settings
 from trdcare.core.actor import Actor
 from trdcare.core.checks import find_nul_character
 from trdcare.core.errors import DomainError
-from trdcare.core.input_errors import plain_issues
+from trdcare.core.input_errors import humanize, plain_issues, plain_message
+
+try:  # Typer >= 0.2x carries its own copy of click and does not re-export these.
+    from typer._click import exceptions as usage
+except ImportError:  # pragma: no cover - older Typer runs on click itself
+    from click import exceptions as usage  # type: ignore[no-redef]
 
 if TYPE_CHECKING:
     from trdcare.audit.domain import AuditKey
@@ -177,3 +184,132 @@ def read_json_file(path: str, field_name: str) -> Any:
     if nul is not None:
         fail(nul or field_name, "contains a NUL character (not allowed in text)")
     return document
+
+
+# --- Command-line usage errors -----------------------------------------------------------
+# The command-line library checks option values (numbers, choices...) and required options
+# before a command runs, and would answer in its own boxed wording. The root group below turns
+# every such usage error into one plain line on stderr, exit 2, in the same sentences as the
+# pages and the API (core.input_errors), so nothing reaches stdout (--json stays clean).
+
+
+def _param_name(param: Any) -> str:
+    """An option as typed (``--frequency-hz``); an argument by its name (``MRN``)."""
+    opts: list[str] = [str(o) for o in getattr(param, "opts", ())]
+    if getattr(param, "param_type_name", "") == "option" and opts:
+        return max(opts, key=len)  # the long form, e.g. --frequency-hz rather than -f
+    return str(getattr(param, "name", "") or "").upper()
+
+
+def _param_label(param: Any) -> str:
+    return humanize(str(getattr(param, "name", "") or ""))
+
+
+def _allowed(param: Any) -> str | None:
+    """What the option accepts, in the words of :mod:`trdcare.core.input_errors`."""
+    descriptor = getattr(param, "type_descriptor", None)
+    if descriptor is None:
+        return None
+    if descriptor.is_choice and descriptor.choices:
+        names = [str(getattr(c, "value", c)) for c in descriptor.choices]
+        return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
+    annotation = descriptor.annotation
+    kinds = {int: "int_parsing", float: "float_parsing"}
+    kind = kinds.get(annotation)
+    if kind is None and getattr(annotation, "__name__", "") in ("date", "datetime", "time"):
+        kind = f"{annotation.__name__}_parsing"
+    if kind is None:
+        return None
+    label = _param_label(param)
+    allowed = plain_message({"type": kind}, label)[1]
+    info = descriptor.parameter_info
+    bounds = [
+        plain_message({"type": t, "ctx": {k: v}}, label)[1]
+        for t, k, v in (
+            ("greater_than_equal", "ge", getattr(info, "min", None)),
+            ("less_than_equal", "le", getattr(info, "max", None)),
+        )
+        if v is not None
+    ]
+    return ", ".join([allowed or "", *[b for b in bounds if b]]).strip(", ") or None
+
+
+def _subcommands(ctx: Any) -> str:
+    commands = getattr(getattr(ctx, "command", None), "commands", None) or {}
+    return ", ".join(sorted(name for name, c in commands.items() if not c.hidden))
+
+
+def _given_of_usage(message: str, pattern: str) -> str | None:
+    found = re.search(pattern, message)
+    return found.group(1) if found else None
+
+
+def usage_error_line(error: usage.UsageError) -> str:
+    """One plain line (without ``error: ``) for a usage error of the command line."""
+    ctx = error.ctx
+    where = f"`{ctx.command_path}`" if ctx is not None else "this command"
+    param = getattr(error, "param", None)
+    if isinstance(error, usage.MissingParameter) and param is not None:
+        name = _param_name(param)
+        text = f"{name}: {plain_message({'type': 'missing'}, _param_label(param))[0]}"
+        allowed = _allowed(param)
+        return f"{text} (allowed: {allowed})" if allowed else text
+    if isinstance(error, usage.BadParameter) and param is not None:
+        name = _param_name(param)
+        cause = error.__cause__
+        if isinstance(cause, ValidationError) and cause.errors():
+            entry = cause.errors()[0]
+            message, _allowed_text, given = plain_message(entry, _param_label(param))
+            text = f"{name}: {message}"
+            return f"{text} (given: {given})" if given is not None else text
+        # A check without a validation error (a file that cannot be opened): its own sentence.
+        return f"{name}: {_param_label(param)} is not accepted: {error.message}"
+    if isinstance(error, usage.NoSuchOption):
+        name = error.option_name
+        text = f"{name}: {name} is not an option of {where}"
+        if error.possibilities:
+            text += f" (did you mean {' or '.join(sorted(error.possibilities))}?)"
+        return text + f"; see {where[:-1]} --help`"
+    if isinstance(error, usage.BadOptionUsage):
+        name = error.option_name
+        if "requires" in error.message:
+            return f"{name}: {name} needs a value after it"
+        return f"{name}: {name} takes no value"
+    unknown = _given_of_usage(error.message, r"No such command '(.*?)'")
+    if unknown is not None:
+        return f"command: '{unknown}' is not a command of {where} (allowed: {_subcommands(ctx)})"
+    if error.message.startswith("Missing command"):
+        return f"command: {where} needs a command (allowed: {_subcommands(ctx)})"
+    extra = _given_of_usage(error.message, r"unexpected extra arguments?(?:\(s\))? \((.*)\)")
+    if extra is not None:
+        return f"{where} takes no more words (given: {extra})"
+    return error.format_message()
+
+
+class PlainWordsGroup(TyperGroup):
+    """The root `trdcare` group: usage errors anywhere below it become one plain line, exit 2.
+
+    Parsing happens in ``make_context`` (this group's options) and in ``invoke`` (each
+    subcommand's), so both are guarded; asking for help (``NoArgsIsHelpError``) is left alone.
+    """
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except usage.NoArgsIsHelpError:
+            raise
+        except usage.UsageError as error:
+            _usage_failure(error)
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except usage.NoArgsIsHelpError:
+            raise
+        except usage.UsageError as error:
+            _usage_failure(error)
+
+
+def _usage_failure(error: usage.UsageError) -> NoReturn:
+    typer.echo(f"error: {usage_error_line(error)}", err=True)
+    raise typer.Exit(EXIT_BAD_INPUT) from None
