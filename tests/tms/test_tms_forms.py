@@ -242,3 +242,54 @@ class TestScreenWords:
         page = client.get(f"/patients/{ref}/tms/screen").text
         assert "resolve_implant" not in page
         assert "(yes: implant or metal to be checked)" in page
+
+
+class TestBeamF3Measurements:
+    """Empty head measurements were 'Tragus tragus cm: out of range (allowed: a number in
+    [20, 50] cm)', reported only after every other problem, by the measurement's machine name;
+    the inputs declared no bounds (fuzz run and explore session)."""
+
+    def test_missing_and_absurd_measurements_at_once_beside_their_fields(
+        self, client: WebClient
+    ) -> None:
+        ref = add_patient(client.engine)
+        client.as_role("physician", via="session")
+        response = client.form(
+            f"/patients/{ref}/tms/plan",
+            {
+                "protocol": library()[0].id,
+                "start": "",
+                "target_method": "beam_f3",
+                "side": "left",
+                "tragus_tragus_cm": "",
+                "nasion_inion_cm": "1e9",
+                "circumference_cm": "",
+                "include_taper": "on",
+            },
+        )
+        assert response.status_code == 422
+        errors = field_errors(response.text)
+        assert errors["start"] == "First treatment day is required."
+        assert errors["tragus_tragus_cm"] == (
+            "Tragus to tragus (cm): is required for the Beam F3 method."
+        )
+        assert errors["nasion_inion_cm"] == "Nasion to inion (cm) must be at most 50."
+        assert errors["circumference_cm"] == (
+            "Head circumference (cm): is required for the Beam F3 method."
+        )
+        assert "out of range" not in response.text and "Tragus tragus" not in response.text
+        assert_plain(response.text)
+
+    def test_the_hotspot_rule_needs_no_measurements(self, client: WebClient) -> None:
+        ref = add_patient(client.engine)
+        client.as_role("physician", via="session")
+        planned_course(client, ref)  # hotspot_rule with empty head measurements: planned
+
+    def test_the_inputs_declare_the_allowed_range(self, client: WebClient) -> None:
+        ref = add_patient(client.engine)
+        client.as_role("physician", via="session")
+        page = client.get(f"/patients/{ref}/tms/plan").text
+        tag = re.search(r'<input id="f-tragus_tragus_cm"[^>]*>', page)
+        assert tag and 'min="20"' in tag.group(0) and 'max="50"' in tag.group(0), tag
+        tag = re.search(r'<input id="f-circumference_cm"[^>]*>', page)
+        assert tag and 'min="40"' in tag.group(0) and 'max="75"' in tag.group(0), tag

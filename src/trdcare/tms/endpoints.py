@@ -15,7 +15,14 @@ from datetime import date, datetime, time
 from typing import Annotated, Any, ClassVar, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import AfterValidator, BaseModel, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.models import Patient
@@ -56,6 +63,7 @@ from trdcare.tms.domain import (
     simulate_hunt,
     treatment_intensity,
 )
+from trdcare.tms.domain.targeting import HEAD_MEASUREMENT_LIMITS
 from trdcare.tms.repository import TmsRepository
 
 router = APIRouter(tags=["tms"])
@@ -177,12 +185,29 @@ class AcknowledgeIn(_In):
     note: RequiredNote = Field(title="Your reasoning", description="The physician's reasoning")
 
 
+def _head_measurement(name: str, title: str) -> Any:
+    """A Beam F3 head measurement, bounded by the calculator's own input envelope."""
+    limits = HEAD_MEASUREMENT_LIMITS[name]
+    return Field(default=None, ge=limits.low, le=limits.high, title=title, validate_default=True)
+
+
 class TargetIn(_In):
     method: Literal["beam_f3", "hotspot_rule"] = Field(title="Target method")
     side: Side = Field(default="left", title="Side")
-    tragus_tragus_cm: float | None = Field(default=None, title="Tragus to tragus (cm)")
-    nasion_inion_cm: float | None = Field(default=None, title="Nasion to inion (cm)")
-    circumference_cm: float | None = Field(default=None, title="Head circumference (cm)")
+    tragus_tragus_cm: float | None = _head_measurement("tragus_tragus_cm", "Tragus to tragus (cm)")
+    nasion_inion_cm: float | None = _head_measurement("nasion_inion_cm", "Nasion to inion (cm)")
+    circumference_cm: float | None = _head_measurement(
+        "circumference_cm", "Head circumference (cm)"
+    )
+
+    @field_validator("tragus_tragus_cm", "nasion_inion_cm", "circumference_cm")
+    @classmethod
+    def _needed_for_beam_f3(cls, value: float | None, info: ValidationInfo) -> float | None:
+        # Checked with the form's other fields, so every missing measurement is said at once
+        # (before, an empty one reached the calculator as "out of range").
+        if value is None and info.data.get("method") == "beam_f3":
+            raise ValueError("is required for the Beam F3 method")
+        return value
 
 
 class PlanIn(_In):

@@ -56,6 +56,7 @@ from trdcare.tms.domain import (
     target_site,
 )
 from trdcare.tms.domain.sessions import adverse_event_kinds
+from trdcare.tms.domain.targeting import HEAD_MEASUREMENT_LIMITS
 from trdcare.tms.endpoints import (
     AE_FORM_ROWS,
     PLAN_FORM_PATHS,
@@ -496,6 +497,7 @@ def _plan_page(
         request,
         "tms/plan.html",
         {
+            "head_limits": HEAD_MEASUREMENT_LIMITS,
             "patient": patient,
             "values": defaults,
             "errors": errors or [],
