@@ -158,6 +158,8 @@ def test_a_nonsense_value_is_one_plain_line_naming_the_option(
         if not _is_option(other):  # the positional arguments before it must be there
             args.extend(_tokens(other, _valid_value(other)))
     args.extend(_tokens(param, NONSENSE))
+    if any("--json" in getattr(other, "opts", ()) for other in command.params):
+        args.append("--json")  # a script reading stdout gets nothing, not half a document
     result = _invoke(tmp_path, path, args)
     name = _option_name(param)
     _assert_one_plain_line(result, name)
@@ -196,6 +198,14 @@ def test_an_unknown_option_and_an_unknown_command_are_plain_lines(tmp_path: Path
 
     result = _invoke(tmp_path, ("tms", "check"), ["--frequency-hz"])
     _assert_one_plain_line(result, "--frequency-hz")
+    assert "needs a value" in result.stderr
+
+    result = _invoke(tmp_path, ("caseload",), ["extra", "words"])
+    _assert_one_plain_line(result, "given: extra words")
+
+    result = _invoke(tmp_path, (), [])  # an option of the root but no command
+    _assert_one_plain_line(result, "needs a command")
+    assert "patient" in result.stderr
 
 
 def test_help_and_version_still_work(tmp_path: Path) -> None:
