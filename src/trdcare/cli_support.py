@@ -21,6 +21,10 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+
+# Typer 0.29 carries its own copy of click (checking values with pydantic) and does not
+# re-export its usage errors; pyproject.toml asks for that Typer.
+from typer._click import exceptions as usage
 from typer.core import TyperGroup
 
 from trdcare.adapters.db.engine import make_engine, unit_of_work
@@ -30,11 +34,6 @@ from trdcare.core.actor import Actor
 from trdcare.core.checks import find_nul_character
 from trdcare.core.errors import DomainError
 from trdcare.core.input_errors import humanize, plain_issues, plain_message
-
-try:  # Typer >= 0.2x carries its own copy of click and does not re-export these.
-    from typer._click import exceptions as usage
-except ImportError:  # pragma: no cover - older Typer runs on click itself
-    from click import exceptions as usage  # type: ignore[no-redef]
 
 if TYPE_CHECKING:
     from trdcare.audit.domain import AuditKey
