@@ -109,3 +109,26 @@ class TestSelfReportWords:
             },
         )
         assert done.status_code == 200 and stored(client) == 1
+
+
+class TestScaleNames:
+    """Pages named a scale by its key ('Enter phq9', 'qids_sr16' in the tables, 'Enter a
+    phq9'), not by the name a clinician knows (explore session)."""
+
+    def test_pages_name_a_scale_by_its_abbreviation(self, client: WebClient) -> None:
+        ref = add_patient(client.engine)
+        client.as_role("clinician")
+        answers = {str(i): 1 for i in range(1, 17)}
+        r = client.post(
+            f"/api/v1/patients/{ref}/assessments", json={"scale": "qids_sr16", "answers": answers}
+        )
+        assert r.status_code == 201, r.text
+        client.as_role("clinician", via="session")
+        entry = client.get(f"/patients/{ref}/assessments/new?scale=qids_sr16").text
+        assert "<title>Enter QIDS-SR16 ·" in entry
+        for page in (
+            client.get(f"/patients/{ref}/assessments?scale=qids_sr16").text,
+            client.get(f"/patients/{ref}").text,
+        ):
+            assert "<td>QIDS-SR16</td>" in page
+            assert "qids_sr16</" not in page and ">qids_sr16" not in page

@@ -26,6 +26,7 @@ from trdcare.adapters.web.forms import (
 )
 from trdcare.adapters.web.panels import Panel
 from trdcare.adapters.web.templating import render
+from trdcare.assessments.domain.scoring import get_scale
 from trdcare.core.clock import utc_today
 from trdcare.core.errors import DomainError, Issue, NotFound, PermissionDenied
 from trdcare.history import service as history_service
@@ -309,7 +310,10 @@ def _record_page(
             "may_correct": principal.can("history.correct") and record.retired_at is None,
             "adherence": [(a, a) for a in ADHERENCE],
             "outcomes": [(o, o.replace("_", " ")) for o in OUTCOMES],
-            "scales": [(s, s) for s in ("phq9", "qids_sr16", "hamd17", "madrs", "gad7")],
+            "scales": [
+                (s, get_scale(s).short_name)
+                for s in ("phq9", "qids_sr16", "hamd17", "madrs", "gad7")
+            ],
             "values": values or {},
             "errors": errors or [],
             "detail": detail,

@@ -72,6 +72,7 @@ def environment() -> Environment:
     env.filters["pct"] = _format_percent
     env.filters["label"] = _label
     env.filters["field_label"] = _field_label
+    env.filters["scale_name"] = _scale_name
     env.filters["provenance"] = provenance_label
     env.filters["provenances"] = provenance_labels
     env.globals["version"] = __version__
@@ -103,6 +104,15 @@ def _label(value: object) -> str:
     if value is None:
         return "-"
     return str(value).replace("_", " ")
+
+
+def _scale_name(scale_id: str | None) -> str:
+    """``qids_sr16`` -> ``QIDS-SR16``: a scale as a clinician names it (its key if unknown)."""
+    from trdcare.assessments.domain.scoring import SCALE_IDS, get_scale
+
+    if not scale_id:
+        return "-"
+    return get_scale(scale_id).short_name if scale_id in SCALE_IDS else scale_id
 
 
 def _field_label(path: str) -> str:

@@ -281,6 +281,13 @@ class Scale:
         return tuple(item.key for item in self.items)
 
     @property
+    def short_name(self) -> str:
+        """The abbreviation a clinician knows, from the name's last parentheses (``PHQ-9``)."""
+        if self.name.endswith(")") and "(" in self.name:
+            return self.name[self.name.rindex("(") + 1 : -1]
+        return self.name
+
+    @property
     def has_total(self) -> bool:
         return self.total_max is not None
 
