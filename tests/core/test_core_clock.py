@@ -47,3 +47,14 @@ def test_before_birth() -> None:
     assert past_moment(datetime(1980, 5, 17, tzinfo=UTC), field="x", now=NOW, born_on=born)
     message = _refused(datetime(1980, 5, 16, 23, 59, tzinfo=UTC), born_on=born)
     assert message == "is before the patient's date of birth" and "1980" not in message
+
+
+def test_a_future_moment_is_said_in_minutes_not_as_an_iso_timestamp() -> None:
+    """'on or before 2026-12-05T09:19:06.910909+00:00' was shown beside the session form's
+    field (explore session)."""
+    now = datetime(2026, 12, 2, 12, 0, 6, 910909, tzinfo=UTC)
+    with pytest.raises(InvalidInput) as exc:
+        past_moment(datetime(2099, 1, 1, 9, tzinfo=UTC), field="delivered_at", now=now)
+    (issue,) = exc.value.issues
+    assert issue.allowed == "on or before 2026-12-02 12:05 UTC"
+    assert issue.given == "'2099-01-01 09:00 UTC'"

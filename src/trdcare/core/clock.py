@@ -30,6 +30,11 @@ def ensure_utc(value: datetime) -> datetime:
 CLOCK_SKEW = timedelta(minutes=5)
 
 
+def _minute(moment: datetime) -> str:
+    """``2026-12-05 09:19 UTC``: a moment as a clinician reads it (no seconds, no offset)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def past_moment(
     value: datetime | None, *, field: str, now: datetime, born_on: date | None = None
 ) -> datetime:
@@ -53,8 +58,8 @@ def past_moment(
         raise InvalidInput.single(
             field,
             "is in the future",
-            allowed=f"on or before {now.isoformat()}",
-            given=when.isoformat(),
+            allowed=f"on or before {_minute(now + CLOCK_SKEW)}",
+            given=_minute(when),
         )
     if born_on is not None:
         not_before_birth(when.date(), field=field, born_on=born_on)
