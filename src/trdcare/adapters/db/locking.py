@@ -19,17 +19,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from trdcare.adapters.db.memo import forget
 from trdcare.adapters.db.models import Patient
 from trdcare.core.errors import Conflict
 
+# The whole patient row: the lock's one round trip also refreshes the (expired) Patient.
 _LOCK_PATIENT = (
-    select(Patient.id).where(Patient.id == bindparam("patient_id")).with_for_update(key_share=True)
+    select(Patient)
+    .where(Patient.id == bindparam("patient_id"))
+    .with_for_update(key_share=True)
+    .execution_options(populate_existing=True)
 )
+_LOCKED_KEY = "trdcare.locked_patients"
 
 
 def lock_patient(session: Session, patient_id: int) -> None:
@@ -38,11 +43,29 @@ def lock_patient(session: Session, patient_id: int) -> None:
     The session's own pending changes are flushed first; every object it loaded before the
     lock is expired (and the read memo dropped), so the checks that follow see what the
     previous holder of the lock committed, not a copy read before it.
+
+    A patient already locked in this transaction is not locked again: the lock is held
+    until the transaction ends, so no other writer of this patient's records has committed
+    since, and what the session read after taking it is current. (The demo clinic logs
+    every session of a course in one transaction: re-locking cost a round trip and a
+    reload of every object each time.) The set of held locks is dropped when any
+    transaction or savepoint ends, so after a savepoint rollback the lock is taken again.
     """
+    locked: set[int] = session.info.setdefault(_LOCKED_KEY, set())
+    if patient_id in locked:
+        return
     session.flush()
-    session.execute(_LOCK_PATIENT, {"patient_id": patient_id})
-    session.expire_all()
+    session.expire_all()  # before the lock: nothing is reloaded until it is held
     forget(session)
+    session.execute(_LOCK_PATIENT, {"patient_id": patient_id})
+    locked.add(patient_id)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_locks(session: Session, transaction: SessionTransaction) -> None:
+    # Every flush runs in a subtransaction of its own: its end releases no lock.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_LOCKED_KEY, None)
 
 
 @contextmanager
