@@ -6,19 +6,18 @@ is read with :mod:`importlib.resources`. Every verdict carries its reasons (rule
 sources, status) and has ``to_dict()``.
 """
 
+from trdcare.core.vitals import VITAL_SIGN_LIMITS, check_vital_signs
 from trdcare.esketamine.domain.catalogue import label_dict, load
 from trdcare.esketamine.domain.safety import (
     DOSE_LIMITS,
     DOSE_PHASES,
     POPULATIONS,
-    VITAL_SIGN_LIMITS,
     DischargeReadiness,
     DoseCheck,
     PredoseBpCheck,
     RemsFormDeadline,
     check_dose,
     check_predose_bp,
-    check_vital_signs,
     discharge_readiness,
     rems_form_due,
 )

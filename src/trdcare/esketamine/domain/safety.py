@@ -9,8 +9,9 @@
 * :func:`rems_form_due`: the REMS Patient Monitoring Form is due within 7 days of the
   session.
 
-Input bounds (:data:`VITAL_SIGN_LIMITS`) are a DESIGN sanity envelope that refuses typing
-errors; they are not clinical thresholds.
+Vital signs are first checked against the shared plausibility ranges of
+:mod:`trdcare.core.vitals` (DESIGN: they refuse typing errors; they are not clinical
+thresholds); ``VITAL_SIGN_LIMITS`` and ``check_vital_signs`` are re-exported from there.
 
 References
 ----------
@@ -33,6 +34,7 @@ from trdcare.core.checks import Interval, check_constraints, check_option
 from trdcare.core.clock import ensure_utc
 from trdcare.core.errors import InvalidInput
 from trdcare.core.provenance import JSONDict, Reason, Status, reasons_status
+from trdcare.core.vitals import check_vital_signs
 from trdcare.esketamine.domain.catalogue import label_dict, load, sources_of
 from trdcare.esketamine.domain.data_schema import DosePhase, Population
 
@@ -43,15 +45,6 @@ DOSE_PHASES: tuple[DosePhase, ...] = (
     "maintenance_week_9_on",
 )
 POPULATIONS: tuple[Population, ...] = ("trd", "mdd_suicidal")
-
-VITAL_SIGN_LIMITS: Mapping[str, Interval] = {
-    "systolic_mmhg": Interval(50, 300, unit="mmHg", integer=True),
-    "diastolic_mmhg": Interval(20, 200, unit="mmHg", integer=True),
-    "pulse_bpm": Interval(20, 250, unit="beats/min", integer=True),
-    "spo2_pct": Interval(50, 100, unit="%", integer=True),
-}
-"""DESIGN input bounds: the widest values a monitor in an outpatient room is expected to
-show; anything outside is taken as a typing error and refused. Not clinical thresholds."""
 
 DOSE_LIMITS: Mapping[str, Interval] = {
     "dose_mg": Interval(0, None, closed="neither", unit="mg", integer=True),
@@ -220,40 +213,14 @@ class PredoseBpCheck:
         }
 
 
-def check_vital_signs(
-    *,
-    systolic_mmhg: float | None = None,
-    diastolic_mmhg: float | None = None,
-    pulse_bpm: float | None = None,
-    spo2_pct: float | None = None,
-) -> None:
-    """Refuse vital signs outside :data:`VITAL_SIGN_LIMITS` (DESIGN bounds), naming each
-    field, and a diastolic pressure not below the systolic."""
-    check_constraints(
-        {
-            "systolic_mmhg": systolic_mmhg,
-            "diastolic_mmhg": diastolic_mmhg,
-            "pulse_bpm": pulse_bpm,
-            "spo2_pct": spo2_pct,
-        },
-        VITAL_SIGN_LIMITS,
-    )
-    if systolic_mmhg is not None and diastolic_mmhg is not None and diastolic_mmhg >= systolic_mmhg:
-        raise InvalidInput.single(
-            "diastolic_mmhg",
-            "must be lower than the systolic pressure",
-            allowed=f"below {int(systolic_mmhg)} mmHg",
-            given=int(diastolic_mmhg),
-        )
-
-
 def check_predose_bp(systolic_mmhg: float, diastolic_mmhg: float) -> PredoseBpCheck:
     """Warn when the pre-dose blood pressure is above the label's threshold.
 
     Parameters
     ----------
     systolic_mmhg, diastolic_mmhg : int
-        The pre-dose reading, mmHg (whole numbers within :data:`VITAL_SIGN_LIMITS`).
+        The pre-dose reading, mmHg (whole numbers within
+        :data:`trdcare.core.vitals.VITAL_SIGN_LIMITS`).
 
     Returns
     -------
