@@ -14,7 +14,8 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar, overload
 
 import typer
 from pydantic import ValidationError
@@ -124,6 +125,63 @@ def get_context(ctx: typer.Context) -> CliContext:
 def fail(path: str, message: str) -> NoReturn:
     typer.echo(f"error: {path}: {message}" if path else f"error: {message}", err=True)
     raise typer.Exit(EXIT_BAD_INPUT)
+
+
+# Values typed on the command line: a wrong one gets one plain line naming the option (exit 2),
+# never a traceback or click's wording. Every room's cli.py uses these.
+@overload
+def parse_date(value: str, name: str) -> date: ...
+@overload
+def parse_date(value: None, name: str) -> None: ...
+def parse_date(value: str | None, name: str) -> date | None:
+    """``value`` as a date (``None`` stays ``None``); ``name`` is the option it came from."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(name, f"not a date YYYY-MM-DD (given: {value!r})")
+
+
+def parse_dates(values: list[str] | None, name: str) -> list[date]:
+    return [parse_date(v, name) for v in values or []]
+
+
+def parse_time(value: str, name: str) -> time:
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        fail(name, f"not a time HH:MM (given: {value!r})")
+
+
+def parse_number(value: str, name: str) -> float:
+    """A number typed on the command line; a word gets a plain message, not click's."""
+    try:
+        number = float(value)
+    except ValueError:
+        fail(name, f"not a number (given: {value!r})")
+    # 400.0 is echoed as 400; a huge or odd value keeps its float form (never rounded).
+    return int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+
+def plain_value(value: Any) -> Any:
+    """A stored value as JSON prints it (dates and times in ISO form)."""
+    return value.isoformat() if isinstance(value, date | datetime | time) else value
+
+
+def changed_fields(changed: dict[str, tuple[Any, Any]]) -> dict[str, list[Any]]:
+    """A correction's changed fields as ``{field: [old, new]}`` for ``--json``."""
+    return {k: [plain_value(old), plain_value(new)] for k, (old, new) in changed.items()}
+
+
+# The options every correction command takes.
+ReasonOpt = Annotated[
+    str, typer.Option("--reason", help="why (kept with the old version; 3-400 characters)")
+]
+VersionOpt = Annotated[
+    int | None,
+    typer.Option("--version", help="the version you looked at; refused if it changed since"),
+]
 
 
 def format_validation_error(error: ValidationError, prefix: str = "") -> str:

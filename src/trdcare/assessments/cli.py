@@ -10,7 +10,14 @@ import typer
 from trdcare.assessments import service as assessment_service
 from trdcare.assessments.domain import SCALE_IDS, parse_answers
 from trdcare.assessments.domain import score as score_scale
-from trdcare.cli_support import emit_json, fail, get_context, handle_errors
+from trdcare.cli_support import (
+    ReasonOpt,
+    VersionOpt,
+    emit_json,
+    fail,
+    get_context,
+    handle_errors,
+)
 from trdcare.core.clock import utc_today
 from trdcare.history import service as history_service
 from trdcare.patients import service as patient_service
@@ -204,13 +211,6 @@ def print_caseload(docs: list[dict[str, Any]], *, limit: int) -> None:
     )
 
 
-ReasonOpt = Annotated[
-    str, typer.Option("--reason", help="why (kept with the old version; 3-400 characters)")
-]
-VersionOpt = Annotated[
-    int | None,
-    typer.Option("--version", help="the version you looked at; refused if it changed since"),
-]
 PhysicianOpt = Annotated[
     str | None,
     typer.Option("--physician", help="the deciding physician (a positive suicide item)"),

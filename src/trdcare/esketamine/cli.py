@@ -6,12 +6,17 @@ naming the field, what is allowed and what was given.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 import typer
 
-from trdcare.cli_support import emit_json, fail, handle_errors
+from trdcare.cli_support import (
+    emit_json,
+    fail,
+    handle_errors,
+    parse_date,
+    parse_number,
+)
 from trdcare.esketamine.domain import (
     DEFAULT_WEEKS,
     check_predose_bp,
@@ -27,23 +32,6 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document."
 
 # The command line spells options with hyphens; the domain with underscores.
 _MAINTENANCE = {"weekly": "weekly", "every-2-weeks": "every_2_weeks"}
-
-
-def _date(value: str, name: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(name, f"not a date YYYY-MM-DD (given: {value!r})")
-
-
-def _number(value: str, name: str) -> float:
-    """A number typed on the command line; a word gets a plain message, not click's."""
-    try:
-        number = float(value)
-    except ValueError:
-        fail(name, f"not a number (given: {value!r})")
-    # 400.0 is echoed as 400; a huge or odd value keeps its float form (never rounded).
-    return int(number) if number.is_integer() and abs(number) < 2**53 else number
 
 
 def _fmt_reasons(reasons: list[dict[str, Any]]) -> None:
@@ -73,13 +61,13 @@ def schedule(
     json_out: JsonOpt = False,
 ) -> None:
     """The label's induction (weeks 1-4, twice weekly) and maintenance sessions, dated."""
-    first = _date(start, "start")
+    first = parse_date(start, "start")
     if maintenance not in _MAINTENANCE:
         fail(
             "maintenance",
             f"unknown value (allowed: {', '.join(_MAINTENANCE)}; given: {maintenance!r})",
         )
-    n_weeks = _number(weeks, "weeks")
+    n_weeks = parse_number(weeks, "weeks")
     plan = induction_and_maintenance_schedule(first, _MAINTENANCE[maintenance], n_weeks)
     doc = plan.to_dict()
     if json_out:
@@ -106,7 +94,7 @@ def check_bp(
 ) -> None:
     """The pre-dose blood pressure against the label's 140/90 (a warning, not a block)."""
     result = check_predose_bp(
-        _number(systolic, "systolic_mmhg"), _number(diastolic, "diastolic_mmhg")
+        parse_number(systolic, "systolic_mmhg"), parse_number(diastolic, "diastolic_mmhg")
     )
     doc = result.to_dict()
     if json_out:

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 import typer
 
-from trdcare.cli_support import emit_json, fail, get_context, handle_errors, read_json_file
+from trdcare.cli_support import (
+    ReasonOpt,
+    VersionOpt,
+    changed_fields,
+    emit_json,
+    fail,
+    get_context,
+    handle_errors,
+    parse_date,
+    read_json_file,
+)
 from trdcare.core.clock import utc_today
 from trdcare.history import service as history_service
 from trdcare.history.domain import history_to_dict, parse_history
@@ -19,15 +28,6 @@ course_app = typer.Typer(help="Treatment courses (TMS, esketamine...).", no_args
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 PatientArg = Annotated[str, typer.Argument(help="Patient ref (P-...) or MRN.")]
-
-
-def _date(value: str | None, name: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(name, f"not a date YYYY-MM-DD (given: {value!r})")
 
 
 def render_staging(doc: dict[str, Any]) -> None:
@@ -81,7 +81,7 @@ def stage(
         with cli.session() as session:
             row = patient_service.find_patient(session, cli.actor, patient or "", purpose="stage")
             report = history_service.stage_patient(
-                session, cli.actor, row, as_of=_date(as_of, "as_of"), criteria=criteria
+                session, cli.actor, row, as_of=parse_date(as_of, "as_of"), criteria=criteria
             )
             doc = {"patient": row.ref, **report.to_dict()}
     if json_out:
@@ -172,7 +172,7 @@ def course_add(
     json_out: JsonOpt = False,
 ) -> None:
     """Open a treatment course for a patient."""
-    start_date = _date(start, "start")
+    start_date = parse_date(start, "start")
     assert start_date is not None
     cli = get_context(ctx)
     with cli.session() as session:
@@ -211,23 +211,6 @@ def course_list(ctx: typer.Context, patient: PatientArg, json_out: JsonOpt = Fal
         return
     for d in docs:
         typer.echo(f"{d['ref']}  {d['modality']}  from {d['start_date']}  {d['status']}")
-
-
-ReasonOpt = Annotated[
-    str, typer.Option("--reason", help="why (kept with the old version; 3-400 characters)")
-]
-VersionOpt = Annotated[
-    int | None,
-    typer.Option("--version", help="the version you looked at; refused if it changed since"),
-]
-
-
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
-
-
-def _changed(changed: dict[str, tuple[Any, Any]]) -> dict[str, list[Any]]:
-    return {k: [_plain(old), _plain(new)] for k, (old, new) in changed.items()}
 
 
 def _print_changed(what: str, version: int, changed: dict[str, list[Any]]) -> None:
@@ -290,8 +273,8 @@ def trial_correct(
         for k, v in {
             "agent": agent,
             "max_daily_dose_mg": dose,
-            "start_date": _date(start, "start"),
-            "end_date": _date(end, "end"),
+            "start_date": parse_date(start, "start"),
+            "end_date": parse_date(end, "end"),
             "adherence": adherence,
             "outcome": outcome,
             "sessions": sessions,
@@ -305,7 +288,7 @@ def trial_correct(
             session, cli.actor, row, trial_id, changes, reason=reason, expected_version=version
         )
         doc: dict[str, Any] = {"patient": row.ref, "id": trial.id, "version": trial.version}
-        plain = _changed(changed)
+        plain = changed_fields(changed)
     if json_out:
         emit_json({**doc, "changed": plain})
     else:
@@ -354,8 +337,8 @@ def course_correct(
     changes = {
         k: v
         for k, v in {
-            "start_date": _date(start, "start"),
-            "end_date": _date(end, "end"),
+            "start_date": parse_date(start, "start"),
+            "end_date": parse_date(end, "end"),
             "primary_scale": primary_scale,
             "planned_sessions": planned_sessions,
         }.items()
@@ -368,7 +351,7 @@ def course_correct(
             session, cli.actor, row, course_ref, changes, reason=reason, expected_version=version
         )
         doc: dict[str, Any] = {"patient": row.ref, "ref": course.ref, "version": course.version}
-        plain = _changed(changed)
+        plain = changed_fields(changed)
     if json_out:
         emit_json({**doc, "changed": plain})
     else:

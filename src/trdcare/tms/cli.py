@@ -6,12 +6,24 @@ with one line naming the field; nothing is written on error (one commit per comm
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Annotated, Any
 
 import typer
 
-from trdcare.cli_support import emit_json, fail, get_context, handle_errors, read_json_file
+from trdcare.cli_support import (
+    ReasonOpt,
+    VersionOpt,
+    changed_fields,
+    emit_json,
+    fail,
+    get_context,
+    handle_errors,
+    parse_date,
+    parse_dates,
+    parse_time,
+    read_json_file,
+)
 from trdcare.core.checks import check_interval
 from trdcare.patients import service as patient_service
 from trdcare.tms import schemas
@@ -34,31 +46,6 @@ app = typer.Typer(help="The TMS pathway: screen, plan, deliver, review.", no_arg
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 PatientArg = Annotated[str, typer.Argument(help="Patient ref (P-...) or MRN.")]
-
-
-def _date(value: str | None, name: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(name, f"not a date YYYY-MM-DD (given: {value!r})")
-
-
-def _dates(values: list[str] | None, name: str) -> list[date]:
-    out = []
-    for v in values or []:
-        d = _date(v, name)
-        assert d is not None
-        out.append(d)
-    return out
-
-
-def _time(value: str, name: str) -> time:
-    try:
-        return time.fromisoformat(value)
-    except ValueError:
-        fail(name, f"not a time HH:MM (given: {value!r})")
 
 
 def _override(by: str | None, reason: str | None) -> PhysicianOverride | None:
@@ -269,7 +256,7 @@ def screen(
             answers=given,
             findings=findings,
             extra_medications=medication or [],
-            screened_on=_date(on, "on"),
+            screened_on=parse_date(on, "on"),
             acknowledged_by=acknowledged_by,
             acknowledgement_note=note,
         )
@@ -331,7 +318,7 @@ def plan(
     json_out: JsonOpt = False,
 ) -> None:
     """Plan and start a course: calendar, taper, intensity and target."""
-    start_date = _date(start, "start")
+    start_date = parse_date(start, "start")
     assert start_date is not None
     depth = None
     if (m1_depth_mm is None) != (target_depth_mm is None):
@@ -360,9 +347,9 @@ def plan(
             start=start_date,
             acute_sessions=acute_sessions,
             include_taper=not no_taper,
-            closures=_dates(closure, "closure"),
-            skipped_days=_dates(skip, "skip"),
-            first_session_at=_time(at, "time"),
+            closures=parse_dates(closure, "closure"),
+            skipped_days=parse_dates(skip, "skip"),
+            first_session_at=parse_time(at, "time"),
             time_zone=tz,
             mt_pct_mso=mt,
             depth=depth,
@@ -527,7 +514,7 @@ def review(
                 physician=by,
                 decision="resume" if resume else "stop",
                 note=note,
-                resume_on=_date(resume_on, "resume_on"),
+                resume_on=parse_date(resume_on, "resume_on"),
             )
             doc = {
                 "patient": row.ref,
@@ -584,7 +571,7 @@ def decide(
             by=by,
             note=note,
             action=action,
-            resume_on=_date(resume_on, "resume_on"),
+            resume_on=parse_date(resume_on, "resume_on"),
         )
         doc = {
             "patient": row.ref,
@@ -659,7 +646,7 @@ def adverse_event_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """Report adverse events outside a session (a serious one pauses the course)."""
-    data = {"occurred_on": _date(occurred_on, "on"), "adverse_events": _adverse(adverse_event)}
+    data = {"occurred_on": parse_date(occurred_on, "on"), "adverse_events": _adverse(adverse_event)}
     cli = get_context(ctx)
     with cli.session() as session:
         row = patient_service.find_patient(session, cli.actor, patient, purpose="tms_adverse_event")
@@ -678,13 +665,6 @@ def adverse_event_cmd(
 
 
 # -- cancel, stop, corrections and entered-in-error -----------------------------------------
-ReasonOpt = Annotated[
-    str, typer.Option("--reason", help="why (kept with the old version; 3-400 characters)")
-]
-VersionOpt = Annotated[
-    int | None,
-    typer.Option("--version", help="the version you looked at; refused if it changed since"),
-]
 PhysicianOpt = Annotated[
     str | None,
     typer.Option("--physician", help="the deciding physician (a serious adverse event)"),
@@ -709,14 +689,6 @@ def _state_doc(row: Any) -> dict[str, Any]:
         "retired_by": row.retired_by,
         "retired_reason": row.retired_reason,
     }
-
-
-def _changed_doc(changed: dict[str, tuple[Any, Any]]) -> dict[str, list[Any]]:
-    return {k: [_plain(old), _plain(new)] for k, (old, new) in changed.items()}
-
-
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date | datetime) else value
 
 
 @app.command("cancel")
@@ -816,7 +788,7 @@ def session_correct_cmd(
         entry, changed = tms_service.correct_session(
             session, cli.actor, row, number, changes, reason=reason, expected_version=version
         )
-        plain = _changed_doc(changed)
+        plain = changed_fields(changed)
         doc = {"patient": row.ref, "record": _state_doc(entry), "changed": plain}
     if json_out:
         emit_json(doc)
@@ -878,7 +850,7 @@ def event_correct_cmd(
             "severity": severity,
             "serious": serious,
             "description": description,
-            "occurred_on": _date(occurred_on, "on"),
+            "occurred_on": parse_date(occurred_on, "on"),
         }.items()
         if value is not None
     }
@@ -895,7 +867,7 @@ def event_correct_cmd(
             expected_version=version,
             physician=physician,
         )
-        plain = _changed_doc(changed)
+        plain = changed_fields(changed)
         doc = {
             "patient": row.ref,
             "record": _state_doc(event),
@@ -970,7 +942,7 @@ def versions_cmd(
                 "changed_by": e.changed_by,
                 "changed_at": e.changed_at.isoformat(),
                 "reason": e.reason,
-                "changes": _changed_doc(dict(e.changes)),
+                "changes": changed_fields(dict(e.changes)),
             }
             for e in entries
         ]
