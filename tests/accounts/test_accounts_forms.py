@@ -58,7 +58,7 @@ def test_password_change_says_which_field_is_wrong(client: WebClient) -> None:
     )
     assert response.status_code == 422
     assert field_errors(response.text)["confirm_password"] == (
-        "Repeat the new password: does not match the new password."
+        "Repeated new password: does not match the new password."
     )
     assert "a new long passphrase" not in response.text
     token = client.form("/account/tokens", {"name": "n" * 500, "expires_in_days": "400"})
@@ -78,4 +78,24 @@ def test_sign_in_without_a_username_says_so(client: WebClient) -> None:
     )
     assert response.status_code == 422
     assert "Username is required." in response.text
+    assert_plain(response.text)
+
+
+def test_a_short_new_password_is_said_in_the_first_round_with_the_other_problems(
+    client: WebClient,
+) -> None:
+    """Before, the form first said only 'does not match'; the policy's 'too short' came only
+    after that was corrected (a second round)."""
+    client.as_role("clinician", via="session")
+    response = client.form(
+        "/account/password",
+        {"current_password": "", "new_password": "x", "confirm_password": "x"},
+    )
+    assert response.status_code == 422
+    errors = field_errors(response.text)
+    assert errors["current_password"] == "Current password is required."
+    assert errors["new_password"] == (
+        "New password: is too short (allowed: 15 to 128 characters; given: 1 character)."
+    )
+    assert "confirm_password" not in errors  # the refused password is said once
     assert_plain(response.text)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from trdcare.accounts.domain.passwords import check_password
 from trdcare.core.inputs import CODE_MAX_CHARS, InputModel, PersonName, Reason
 
 StaffRole = Literal["admin", "physician", "clinician", "technician", "front_desk"]
@@ -15,6 +16,28 @@ USERNAME_PATTERN = r"^[a-z][a-z0-9._-]{1,63}$"
 
 
 PASSWORD_MAX_CHARS = 1024  # far above any passphrase; the policy checks the rest
+
+
+def _meets_policy(password: str) -> str:
+    """The password policy's rules that need no username, checked with the other fields, so a
+    form says every problem in one round (the service checks the username rule too)."""
+    issues = check_password(password)
+    if issues:
+        first = issues[0]
+        detail = "; ".join(
+            part
+            for part in (
+                f"allowed: {first.allowed}" if first.allowed else "",
+                f"given: {first.given}" if first.given else "",
+            )
+            if part
+        )
+        raise ValueError(f"{first.message} ({detail})" if detail else first.message)
+    return password
+
+
+#: A new password: checked against the policy (length, variety, common passwords).
+NewPassword = Annotated[str, AfterValidator(_meets_policy)]
 
 
 class UserCreate(InputModel):
@@ -26,7 +49,7 @@ class UserCreate(InputModel):
     )
     display_name: PersonName = Field(title="Display name")
     role: StaffRole = Field(title="Role")
-    password: str = Field(
+    password: NewPassword = Field(
         min_length=1,
         max_length=PASSWORD_MAX_CHARS,
         title="Password",
@@ -47,18 +70,21 @@ class PasswordChange(InputModel):
     current_password: str = Field(
         min_length=1, max_length=PASSWORD_MAX_CHARS, title="Current password"
     )
-    new_password: str = Field(min_length=1, max_length=PASSWORD_MAX_CHARS, title="New password")
+    new_password: NewPassword = Field(
+        min_length=1, max_length=PASSWORD_MAX_CHARS, title="New password"
+    )
 
 
 class PasswordChangeForm(PasswordChange):
     """The account page's form: the new password typed twice."""
 
-    confirm_password: str = Field(max_length=PASSWORD_MAX_CHARS, title="Repeat the new password")
+    confirm_password: str = Field(max_length=PASSWORD_MAX_CHARS, title="Repeated new password")
 
     @field_validator("confirm_password")
     @classmethod
     def _same_as_new(cls, value: str, info: ValidationInfo) -> str:
-        if value != info.data.get("new_password"):
+        # A refused new password is said once, by its own field.
+        if "new_password" in info.data and value != info.data["new_password"]:
             raise ValueError("does not match the new password")
         return value
 
@@ -68,7 +94,7 @@ class PasswordReset(InputModel):
 
     model_config = ConfigDict(str_strip_whitespace=False)
 
-    password: str = Field(min_length=1, max_length=PASSWORD_MAX_CHARS, title="New password")
+    password: NewPassword = Field(min_length=1, max_length=PASSWORD_MAX_CHARS, title="New password")
 
 
 class LoginForm(InputModel):

@@ -68,10 +68,11 @@ def check_password(
     """
     issues: list[Issue] = []
     allowed_len = f"{policy.min_length} to {policy.max_length} characters"
+    size = f"{len(password)} character{'' if len(password) == 1 else 's'}"
     if len(password) < policy.min_length:
-        issues.append(Issue("password", "is too short", allowed_len, f"{len(password)} characters"))
+        issues.append(Issue("password", "is too short", allowed_len, size))
     if len(password) > policy.max_length:
-        issues.append(Issue("password", "is too long", allowed_len, f"{len(password)} characters"))
+        issues.append(Issue("password", "is too long", allowed_len, size))
     if len(set(password)) < policy.min_distinct_characters:
         issues.append(
             Issue(
