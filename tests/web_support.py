@@ -8,6 +8,7 @@ session cookie plus its CSRF token (pages).
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -142,3 +143,43 @@ def csrf_from(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "no CSRF token in the page"
     return match.group(1)
+
+
+# What a page must never show a clinician: a library's own wording (pydantic, a regex).
+LIBRARY_WORDING = (
+    "String should",
+    "Input should",
+    "Field required",
+    "Value error",
+    "valid date",
+    "valid number",
+    "^[a-z]",
+)
+
+
+def field_errors(page: str) -> dict[str, str]:
+    """The error shown beside each field of a form page: field id -> text."""
+    found = re.findall(r'<p class="field-error" id="err-([^"]+)">(.*?)</p>', page, re.S)
+    return {name: html.unescape(text.strip()) for name, text in found}
+
+
+def assert_plain(page: str) -> None:
+    """The page says its problems in plain words, not in a library's."""
+    text = html.unescape(page)
+    for phrase in LIBRARY_WORDING:
+        assert phrase not in text, phrase
+
+
+_MACHINE_WORD = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
+
+
+def machine_words(page: str) -> set[str]:
+    """Identifiers (``not_resistant``, ``qids_sr16``) in a page's visible text.
+
+    Markup, scripts, styles, ``<code>`` (where an id is shown on purpose, as the API's
+    permission names) and ``<cite>`` (a source's citation key, listed with its citation) are
+    left out.
+    """
+    body = re.sub(r"<(script|style|code|cite|textarea)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    visible = html.unescape(re.sub(r"<[^>]+>", " ", body))
+    return set(_MACHINE_WORD.findall(visible))

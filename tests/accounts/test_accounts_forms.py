@@ -3,24 +3,10 @@ once beside its field, in plain words, the values kept (never a password)."""
 
 from __future__ import annotations
 
-import html
-import re
-
 from trdcare.core.inputs import NAME_MAX_CHARS
-from web_support import PASSWORD, WebClient, client, csrf_from, web_app
+from web_support import PASSWORD, WebClient, assert_plain, client, csrf_from, field_errors, web_app
 
 FIXTURES = (client, web_app)
-LIBRARY_WORDING = ("String should", "Input should", "Field required", "Value error", "^[a-z]")
-
-
-def field_errors(page: str) -> dict[str, str]:
-    found = re.findall(r'<p class="field-error" id="err-([^"]+)">(.*?)</p>', page, re.S)
-    return {name: html.unescape(text.strip()) for name, text in found}
-
-
-def assert_plain(page: str) -> None:
-    for phrase in LIBRARY_WORDING:
-        assert phrase not in html.unescape(page), phrase
 
 
 def test_add_user_form_shows_every_problem_and_keeps_the_values(client: WebClient) -> None:

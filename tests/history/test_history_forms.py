@@ -4,19 +4,10 @@ limit; the values typed are kept."""
 
 from __future__ import annotations
 
-import html
-import re
-
 from trdcare.core.inputs import LABEL_MAX_CHARS
-from web_support import WebClient, add_patient, client, web_app
+from web_support import LIBRARY_WORDING, WebClient, add_patient, client, field_errors, web_app
 
 FIXTURES = (client, web_app)
-LIBRARY_WORDING = ("String should", "Input should", "Field required", "valid number")
-
-
-def field_errors(page: str) -> dict[str, str]:
-    found = re.findall(r'<p class="field-error" id="err-([^"]+)">(.*?)</p>', page, re.S)
-    return {name: html.unescape(text.strip()) for name, text in found}
 
 
 def test_every_problem_of_the_history_table_beside_its_row(client: WebClient) -> None:

@@ -10,15 +10,9 @@ import re
 from trdcare.core.clock import utc_today
 from trdcare.core.inputs import NOTE_MAX_CHARS
 from trdcare.tms.domain import library, questionnaire
-from web_support import WebClient, add_patient, client, web_app
+from web_support import WebClient, add_patient, assert_plain, client, field_errors, web_app
 
 FIXTURES = (client, web_app)
-LIBRARY_WORDING = ("String should", "Input should", "Field required", "Value error", "valid date")
-
-
-def field_errors(page: str) -> dict[str, str]:
-    found = re.findall(r'<p class="field-error" id="err-([^"]+)">(.*?)</p>', page, re.S)
-    return {name: html.unescape(text.strip()) for name, text in found}
 
 
 def prefilled(page: str) -> dict[str, str]:
@@ -52,11 +46,6 @@ def planned_course(client: WebClient, ref: str) -> None:
         },
     )
     assert planned.status_code == 303, planned.text
-
-
-def assert_plain(page: str) -> None:
-    for phrase in LIBRARY_WORDING:
-        assert phrase not in page, phrase
 
 
 class TestPlanForm:

@@ -127,7 +127,10 @@ def history_page(
             "history": history,
             "report": report,
             "status_text": STATUS_TEXT,
-            "criteria_options": [(c, c) for c in CRITERIA_PRESETS],
+            "criteria_options": [
+                (c, CRITERIA_PRESETS[c].label[:1].upper() + CRITERIA_PRESETS[c].label[1:])
+                for c in CRITERIA_PRESETS
+            ],
             "criteria": report.criteria.name if report else "",
             "courses": history_service.list_courses(db, principal.actor, patient),
             "trials": history_service.list_trials(db, principal.actor, patient),

@@ -7,22 +7,9 @@ import html
 import re
 
 from trdcare.core.inputs import NAME_MAX_CHARS
-from web_support import WebClient, add_patient, client, web_app
+from web_support import WebClient, add_patient, assert_plain, client, field_errors, web_app
 
 FIXTURES = (client, web_app)
-
-LIBRARY_WORDING = ("String should", "Input should", "Field required", "Value error", "valid date")
-
-
-def field_errors(page: str) -> dict[str, str]:
-    """The error shown beside each field: field id -> text."""
-    found = re.findall(r'<p class="field-error" id="err-([^"]+)">(.*?)</p>', page, re.S)
-    return {name: html.unescape(text.strip()) for name, text in found}
-
-
-def assert_plain(page: str) -> None:
-    for phrase in LIBRARY_WORDING:
-        assert phrase not in page, phrase
 
 
 class TestPatientForms:

@@ -75,13 +75,14 @@ def trajectory_svg(
     for i, band in enumerate(bands):
         y_hi, y_lo = y_of(band.high + 0.5), y_of(band.low - 0.5)
         fill = BAND_FILLS[min(i, len(BAND_FILLS) - 1)]
+        band_name = band.label.replace("_", " ")
         out.append(
             f'<rect x="{left}" y="{_fmt(y_hi)}" width="{plot_w}" height="{_fmt(y_lo - y_hi)}" '
-            f'fill="{fill}"><title>{escape(band.label)} {band.low}-{band.high}</title></rect>'
+            f'fill="{fill}"><title>{escape(band_name)} {band.low}-{band.high}</title></rect>'
         )
         out.append(
             f'<text x="{left + plot_w - 4}" y="{_fmt(y_hi + 12)}" text-anchor="end">'
-            f"{escape(band.label.replace('_', ' '))}</text>"
+            f"{escape(band_name)}</text>"
         )
     # Axes and grid labels.
     out.append(

@@ -71,6 +71,7 @@ def environment() -> Environment:
     env.filters["d"] = _format_date
     env.filters["pct"] = _format_percent
     env.filters["label"] = _label
+    env.filters["answer"] = _answer
     env.filters["field_label"] = _field_label
     env.filters["scale_name"] = _scale_name
     env.filters["provenance"] = provenance_label
@@ -104,6 +105,15 @@ def _label(value: object) -> str:
     if value is None:
         return "-"
     return str(value).replace("_", " ")
+
+
+def _answer(value: object) -> str:
+    """A recorded value in a table cell: yes / no for a flag, ``-`` when absent."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return _label(value)
 
 
 def _scale_name(scale_id: str | None) -> str:

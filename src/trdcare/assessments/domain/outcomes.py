@@ -936,7 +936,8 @@ def course_outcome(
         explanation.append(reliable.explanation)
     else:
         explanation.append(
-            "reliable change not computed: give reliability and baseline_sd (no sourced defaults)"
+            "reliable change not computed: give the scale's reliability and baseline SD "
+            "(no sourced defaults)"
         )
 
     sustained_response = _sustained(rows, lambda row: row.response, c.sustained_response_min_days)
@@ -959,7 +960,7 @@ def course_outcome(
         explanation.append(f"relapse not evaluated: no relapse threshold for {scale.id}")
     for event in events:
         explanation.append(f"{event.kind} on {event.on.isoformat()}: {event.rule}")
-    explanation.append(f"course state after the last score: {state}")
+    explanation.append(f"course state after the last score: {state.replace('_', ' ')}")
 
     return CourseOutcome(
         scale_id=scale.id,

@@ -66,6 +66,15 @@ CRITERIA_CONSTRAINTS: Final[dict[str, Interval]] = {
 }
 
 
+def _said(value: str) -> str:
+    """A recorded option as a clinician reads it (``no_response`` -> ``no response``)."""
+    return value.replace("_", " ")
+
+
+def _said_all(values: frozenset[str]) -> str:
+    return ", ".join(_said(v) for v in sorted(values))
+
+
 @dataclass(frozen=True, slots=True)
 class AdequacyCriteria:
     """A named set of rules for judging a trial adequate and failed.
@@ -74,6 +83,9 @@ class AdequacyCriteria:
     ----------
     name : str
         Stable name shown in every result, e.g. ``"eu_pearl_2022"``.
+    title : str
+        The name as a clinician says it, e.g. "the EU-PEARL 2022 consensus" (the name when
+        none is given).
     min_duration_weeks : float
         Minimum trial duration in weeks (> 0); compared in days (``ceil(weeks * 7)``).
     require_min_dose : bool
@@ -105,6 +117,12 @@ class AdequacyCriteria:
     source: str = ""
     status: str = "DERIVED"
     facts: tuple[Fact, ...] = field(default=())
+    title: str = ""
+
+    @property
+    def label(self) -> str:
+        """How results name the set: its title, else its stable name."""
+        return self.title or self.name
 
     def __post_init__(self) -> None:
         check_constraints({"min_duration_weeks": self.min_duration_weeks}, CRITERIA_CONSTRAINTS)
@@ -138,6 +156,7 @@ class AdequacyCriteria:
     def to_dict(self) -> dict[str, object]:
         return {
             "name": self.name,
+            "title": self.label,
             "description": self.description,
             "min_duration_weeks": self.min_duration_weeks,
             "min_duration_days": self.min_duration_days,
@@ -176,7 +195,7 @@ _DURATION_ASSUMPTION = Fact(
 )
 _PARTIAL_FACT = Fact(
     "outcome.partial_response",
-    "'partial_response' is read as 25-49% improvement (EU-PEARL's partially responsive "
+    "'partial response' is read as 25-49% improvement (EU-PEARL's partially responsive "
     "depression); the exact PRD wording was not seen",
     "UNVERIFIED",
     "sforzini2022",
@@ -195,8 +214,9 @@ CRITERIA_PRESETS: Final[dict[str, AdequacyCriteria]] = {
     for c in (
         AdequacyCriteria(
             name="eu_pearl_2022",
+            title="the EU-PEARL 2022 consensus",
             description=(
-                "EU-PEARL Delphi consensus: failure = <25% improvement ('no_response') after "
+                "EU-PEARL Delphi consensus: failure = <25% improvement ('no response') after "
                 ">=4 weeks at the minimum licensed dose; stopping before week 4 without clear "
                 "lack of response is not a failure."
             ),
@@ -237,9 +257,10 @@ CRITERIA_PRESETS: Final[dict[str, AdequacyCriteria]] = {
         ),
         AdequacyCriteria(
             name="canadian_2021",
+            title="the Canadian 2021 consensus",
             description=(
-                "Canadian expert consensus: failure = <50% improvement ('no_response' or "
-                "'partial_response') to an adequately dosed trial; minimal trial length "
+                "Canadian expert consensus: failure = <50% improvement ('no response' or "
+                "'partial response') to an adequately dosed trial; minimal trial length "
                 "4-6 weeks (the lower end, 4 weeks, is used)."
             ),
             min_duration_weeks=4,
@@ -272,9 +293,10 @@ CRITERIA_PRESETS: Final[dict[str, AdequacyCriteria]] = {
         ),
         AdequacyCriteria(
             name="mgh_register_2020",
+            title="the MGH-S / ATRQ register 2020 rules",
             description=(
                 "MGH-S / ATRQ register adaptation: adequate trial >=6 weeks at an adequate "
-                "dose; non-response ('no_response', ATRQ <=25% improvement). Prefers the "
+                "dose; non-response ('no response', ATRQ <=25% improvement). Prefers the "
                 "ATRQ worked-example dose bound where one exists (venlafaxine > 75 mg/day)."
             ),
             min_duration_weeks=6,
@@ -447,7 +469,7 @@ def assess_trial(
     drug = catalogue.get(trial.drug, path="drug")
     reasons: list[Reason] = []
     facts: list[Fact] = list(criteria.facts)
-    crit = criteria.name
+    crit = criteria.label
 
     # -- period and episode ----------------------------------------------------------------
     in_episode = onset is None or trial.end is None or trial.end >= onset
@@ -592,8 +614,8 @@ def assess_trial(
     reasons.append(
         Reason(
             code,
-            f"Adherence '{trial.adherence}' {text} by {crit} "
-            f"(accepted: {', '.join(sorted(criteria.adherence_accepted)) or 'none'}).",
+            f"Adherence '{_said(trial.adherence)}' {text} by {crit} "
+            f"(accepted: {_said_all(criteria.adherence_accepted) or 'none'}).",
             _ADHERENCE_FACT.source,
             _ADHERENCE_FACT.status,
         )
@@ -640,8 +662,8 @@ def assess_trial(
         reasons.append(
             Reason(
                 "outcome_failure" if failed else "outcome_not_failure",
-                f"Outcome '{trial.outcome}' {'is' if failed else 'is not'} a failure under "
-                f"{crit} (failure outcomes: {', '.join(sorted(criteria.failure_outcomes))}).",
+                f"Outcome '{_said(trial.outcome)}' {'is' if failed else 'is not'} a failure under "
+                f"{crit} (failure outcomes: {_said_all(criteria.failure_outcomes)}).",
                 criteria.source,
                 criteria.status,
             )

@@ -107,7 +107,7 @@ _MSM_FACTS: Final[tuple[Fact, ...]] = (
     ),
     Fact(
         "msm.duration_days",
-        "Episode duration computed in days from onset to as_of: <=365 -> 1, 366-730 -> 2, "
+        "Episode duration computed in days from onset to the as-of date: <=365 -> 1, 366-730 -> 2, "
         ">730 -> 3 (reading of <=12 / 13-24 / >24 months; 12 calendar months spanning "
         "29 February are 366 days and score 2)",
         "DERIVED",
@@ -227,7 +227,7 @@ def _maudsley(history: TreatmentHistory, assessments: tuple[TrialAdequacy, ...])
             "duration",
             d_points,
             days,
-            f"Days from onset to as_of: {d_label}; <=365 -> 1, 366-730 -> 2, >730 -> 3",
+            f"Days from onset to the as-of date: {d_label}; <=365 -> 1, 366-730 -> 2, >730 -> 3",
             "fekadu2018,trdcare_derived",
             "VERIFIED (categories); DERIVED (days boundaries)",
         ),
@@ -296,7 +296,11 @@ def _maudsley(history: TreatmentHistory, assessments: tuple[TrialAdequacy, ...])
         Reason(
             "msm_total",
             f"Total {total} = "
-            + " + ".join(f"{c.name} {c.points:g}" for c in components if c.points is not None)
+            + " + ".join(
+                f"{c.name.replace('_', ' ')} {c.points:g}"
+                for c in components
+                if c.points is not None
+            )
             + f"; band {band} (mild 3-6, moderate 7-10, severe 11-15).",
             "fekadu2018,plosone2020",
             "VERIFIED",

@@ -228,8 +228,9 @@ def trd_status_from(
     distinct = " of different drugs" if criteria.distinct_drugs else ""
     rule = (
         f"Resistant when >= {failures_required} failed adequate antidepressant trials{distinct} "
-        f"in the current episode under {criteria.name}; insufficient_information when trials "
-        "whose adequacy cannot be judged could reach that number; otherwise not_resistant."
+        f"in the current episode under {criteria.label}; insufficient information when "
+        "trials whose adequacy cannot be judged could reach that number; otherwise not "
+        "resistant."
     )
     reasons = [
         Reason(
