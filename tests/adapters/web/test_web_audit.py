@@ -132,3 +132,15 @@ def test_a_deleted_entry_is_found(client: WebClient) -> None:
     broken = client.get("/api/v1/audit/verify").json()
     assert broken["intact"] is False and broken["first_broken_entry"] == ids[2]
     assert "removed" in broken["reason"]
+
+
+def test_the_audit_page_leaves_out_details_that_were_not_given(client: WebClient) -> None:
+    """Before, a list read for every scale showed 'scale=None' to the administrator."""
+    ref = add_patient(client.engine, "AUDIT-NONE")
+    client.as_role("physician", via="session")
+    assert client.get(f"/patients/{ref}/assessments").status_code == 200
+    client.as_role("admin", via="session")
+    page = client.get("/admin/audit")
+    assert page.status_code == 200
+    assert "assessment_list" in page.text
+    assert "=None" not in page.text
