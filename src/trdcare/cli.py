@@ -21,6 +21,7 @@ from trdcare.esketamine import cli as esketamine_cli
 from trdcare.history import cli as history_cli
 from trdcare.patients import cli as patients_cli
 from trdcare.tms import cli as tms_cli
+from trdcare.vns import cli as vns_cli
 
 app = typer.Typer(
     name="trdcare",
@@ -80,6 +81,7 @@ app.command("stage")(history_cli.stage)
 app.add_typer(tms_cli.app, name="tms")
 app.add_typer(dbs_cli.app, name="dbs")
 app.add_typer(esketamine_cli.app, name="esketamine")
+app.add_typer(vns_cli.app, name="vns")
 app.add_typer(accounts_cli.app, name="user")
 app.command("serve")(web_serve.serve)
 

@@ -145,6 +145,30 @@ _TABLE: tuple[Permission, ...] = (
         "Use the calculators and the protocol library (no patient data)",
         *sorted(_STAFF),
     ),
+    _p(
+        "vns.read",
+        "See VNS candidacy assessments, the implant, the titration log and the response timeline",
+        *sorted(_CLINICAL),
+    ),
+    _p("vns.candidacy", "Record a VNS candidacy assessment", "physician", "clinician"),
+    _p(
+        "vns.implant",
+        "Record a VNS implant (opens the VNS course) and end the course",
+        "physician",
+    ),
+    _p(
+        "vns.titrate",
+        "Record VNS titration visits (settings and side effects)",
+        "physician",
+        "clinician",
+    ),
+    _p(
+        "vns.correct",
+        "Correct VNS titration visits or mark them entered in error, with a reason (a "
+        "clinician only what they recorded)",
+        "physician",
+        "clinician",
+    ),
     _p("account.self", "Change one's own password and manage one's own API tokens", *_STAFF),
     _p("users.manage", "Add, change and deactivate user accounts; revoke any token", "admin"),
     _p("audit.read", "Read the audit log and verify its hash chain", "admin"),
@@ -157,6 +181,7 @@ _TABLE: tuple[Permission, ...] = (
 OWN_RECORDS_ONLY: Mapping[str, frozenset[str]] = {
     "tms.correct": frozenset({"clinician", "technician"}),
     "assessments.correct": frozenset({"clinician", "technician"}),
+    "vns.correct": frozenset({"clinician"}),
 }
 
 #: Who may mark a serious adverse event entered in error or make it not serious: a safety

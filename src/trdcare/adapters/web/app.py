@@ -51,8 +51,16 @@ def _api_routers() -> list[APIRouter]:
     from trdcare.history import endpoints as history
     from trdcare.patients import endpoints as patients
     from trdcare.tms import endpoints as tms
+    from trdcare.vns import endpoints as vns
 
-    return [accounts.router, patients.router, history.router, assessments.router, tms.router]
+    return [
+        accounts.router,
+        patients.router,
+        history.router,
+        assessments.router,
+        tms.router,
+        vns.router,
+    ]
 
 
 def _page_routers() -> list[APIRouter]:

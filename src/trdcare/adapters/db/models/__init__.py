@@ -28,6 +28,7 @@ from trdcare.adapters.db.models.tms import (
     TmsSessionLog,
 )
 from trdcare.adapters.db.models.versions import RecordVersion
+from trdcare.adapters.db.models.vns import VnsCandidacy, VnsImplant, VnsTitration
 
 __all__ = [
     "ApiToken",
@@ -53,5 +54,8 @@ __all__ = [
     "TreatmentCourse",
     "TreatmentTrial",
     "User",
+    "VnsCandidacy",
+    "VnsImplant",
+    "VnsTitration",
     "WebSession",
 ]

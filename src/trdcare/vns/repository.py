@@ -1,0 +1,74 @@
+"""Every query of the VNS room."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trdcare.adapters.db.models import TreatmentCourse
+from trdcare.adapters.db.models.vns import VnsCandidacy, VnsImplant, VnsTitration
+
+
+class VnsRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, *rows: VnsCandidacy | VnsImplant | VnsTitration) -> None:
+        self.session.add_all(rows)
+        self.session.flush()
+
+    def candidacy_ref_exists(self, ref: str) -> bool:
+        return (
+            self.session.scalar(select(VnsCandidacy.id).where(VnsCandidacy.ref == ref)) is not None
+        )
+
+    def latest_candidacy(self, patient_id: int) -> VnsCandidacy | None:
+        return self.session.scalar(
+            select(VnsCandidacy)
+            .where(VnsCandidacy.patient_id == patient_id, VnsCandidacy.retired_at.is_(None))
+            .order_by(VnsCandidacy.assessed_for.desc(), VnsCandidacy.id.desc())
+            .limit(1)
+        )
+
+    def implants(self, patient_id: int) -> list[tuple[VnsImplant, TreatmentCourse]]:
+        """The patient's implants (not entered in error) with their courses, newest first."""
+        rows = self.session.execute(
+            select(VnsImplant, TreatmentCourse)
+            .join(TreatmentCourse, TreatmentCourse.id == VnsImplant.treatment_course_id)
+            .where(VnsImplant.patient_id == patient_id, VnsImplant.retired_at.is_(None))
+            .order_by(VnsImplant.implanted_on.desc(), VnsImplant.id.desc())
+        )
+        return [(i, c) for i, c in rows.tuples()]
+
+    def titrations(self, implant_id: int, *, retired: bool = False) -> list[VnsTitration]:
+        """The implant's titration visits, oldest first (``retired``: those entered in error)."""
+        condition = (
+            VnsTitration.retired_at.is_not(None) if retired else VnsTitration.retired_at.is_(None)
+        )
+        return list(
+            self.session.scalars(
+                select(VnsTitration)
+                .where(VnsTitration.implant_id == implant_id, condition)
+                .order_by(VnsTitration.visit_on, VnsTitration.id)
+            )
+        )
+
+    def titration(self, patient_id: int, titration_id: int) -> VnsTitration | None:
+        return self.session.scalar(
+            select(VnsTitration).where(
+                VnsTitration.patient_id == patient_id, VnsTitration.id == titration_id
+            )
+        )
+
+    def titration_patients(self) -> list[tuple[int, VnsImplant, TreatmentCourse]]:
+        """Every active VNS course of an active patient (the dashboard)."""
+        rows = self.session.execute(
+            select(VnsImplant.patient_id, VnsImplant, TreatmentCourse)
+            .join(TreatmentCourse, TreatmentCourse.id == VnsImplant.treatment_course_id)
+            .where(
+                VnsImplant.retired_at.is_(None),
+                TreatmentCourse.retired_at.is_(None),
+                TreatmentCourse.status == "active",
+            )
+        )
+        return [(p, i, c) for p, i, c in rows.tuples()]
