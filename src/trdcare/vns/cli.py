@@ -11,7 +11,14 @@ from typing import Annotated, Any
 
 import typer
 
-from trdcare.cli_support import emit_json, fail, get_context, handle_errors
+from trdcare.cli_support import (
+    ReasonOpt,
+    VersionOpt,
+    emit_json,
+    fail,
+    get_context,
+    handle_errors,
+)
 from trdcare.patients import service as patient_service
 from trdcare.vns import schemas
 from trdcare.vns import service as vns_service
@@ -23,13 +30,6 @@ app = typer.Typer(
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 PatientArg = Annotated[str, typer.Argument(help="Patient ref (P-...) or MRN.")]
-ReasonOpt = Annotated[
-    str, typer.Option("--reason", help="why (kept with the old version; 3-400 characters)")
-]
-VersionOpt = Annotated[
-    int | None,
-    typer.Option("--version", help="the version you looked at; refused if it changed since"),
-]
 
 
 def _given(values: dict[str, Any]) -> dict[str, Any]:
