@@ -143,7 +143,10 @@ def implant_cmd(
     with cli.session() as session:
         row = patient_service.find_patient(session, cli.actor, patient, purpose="vns_implant")
         implant, course = vns_service.record_implant(session, cli.actor, row, **body.model_dump())
-        doc = {"patient": row.ref, "implant": vns_service.implant_to_dict(implant, course)}
+        doc: dict[str, Any] = {
+            "patient": row.ref,
+            "implant": vns_service.implant_to_dict(implant, course),
+        }
     if json_out:
         emit_json(doc)
         return
@@ -187,7 +190,10 @@ def titrate_cmd(
     with cli.session() as session:
         row = patient_service.find_patient(session, cli.actor, patient, purpose="vns_titration")
         entry = vns_service.log_titration(session, cli.actor, row, body.model_dump())
-        doc = {"patient": row.ref, "titration": vns_service.titration_to_dict(entry)}
+        doc: dict[str, Any] = {
+            "patient": row.ref,
+            "titration": vns_service.titration_to_dict(entry),
+        }
     if json_out:
         emit_json(doc)
         return
@@ -272,7 +278,10 @@ def titration_correct_cmd(
             reason=body.reason,
             expected_version=body.version,
         )
-        doc = {"patient": row.ref, "titration": vns_service.titration_to_dict(entry)}
+        doc: dict[str, Any] = {
+            "patient": row.ref,
+            "titration": vns_service.titration_to_dict(entry),
+        }
     if json_out:
         emit_json(doc)
         return
@@ -297,7 +306,10 @@ def titration_retire_cmd(
         entry = vns_service.retire_titration(
             session, cli.actor, row, titration_id, reason=reason, expected_version=version
         )
-        doc = {"patient": row.ref, "titration": vns_service.titration_to_dict(entry)}
+        doc: dict[str, Any] = {
+            "patient": row.ref,
+            "titration": vns_service.titration_to_dict(entry),
+        }
     if json_out:
         emit_json(doc)
         return
