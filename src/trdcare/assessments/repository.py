@@ -129,8 +129,8 @@ def _scale_scheduled() -> Any:
     """Whether the scale (bound ``scale_id``) is on the patient's measurement schedule and
     has been for longer than the overdue interval (bound ``overdue_before``).
 
-    On the schedule: an active, current treatment course that measures it, which is the
-    weekly scale of its modality (:data:`WEEKLY_SCALE_OF_MODALITY`) or, for any other
+    On the schedule: an ongoing (active or paused), current treatment course that measures
+    it, which is the weekly scale of its modality (:data:`WEEKLY_SCALE_OF_MODALITY`) or, for any other
     modality, the course's primary scale (the one its outcome is judged on). A scale no
     course schedules is never overdue; a course begun within the interval is not overdue yet.
     """
@@ -149,7 +149,9 @@ def _scale_scheduled() -> Any:
     return exists().where(
         course.patient_id == Patient.id,
         course.retired_at.is_(None),
-        course.status == "active",
+        # A course paused after a serious adverse event is still measured: the patient is
+        # followed more closely then, not less.
+        course.status.in_(("active", "paused")),
         course.start_date < bindparam("overdue_before"),
         measures,
     )

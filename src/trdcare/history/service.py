@@ -314,19 +314,23 @@ def add_course(
     return course
 
 
-COURSE_STATUSES = ("active", "completed", "stopped")
+#: ``paused``: ongoing, stopped by a serious adverse event until a physician's review (the
+#: courses room, :mod:`trdcare.courses.service`; a paused TMS course stays ``active`` here).
+COURSE_STATUSES = ("active", "paused", "completed", "stopped")
+ONGOING_COURSE_STATUSES = ("active", "paused")
 
 
 def set_course_status(
     session: Session, actor: Actor, course: TreatmentCourse, status: str, *, on: date, reason: str
 ) -> None:
-    """Mark a course active, completed or stopped (the old version is kept with the reason)."""
+    """Mark a course active, paused, completed or stopped (the old version is kept with the
+    reason); an ongoing course (active or paused) has no end date."""
     check_option("status", status, COURSE_STATUSES)
     if course.status == status:
         return
     snapshot(session, course, actor, reason)
     course.status = status
-    course.end_date = None if status == "active" else on
+    course.end_date = None if status in ONGOING_COURSE_STATUSES else on
     session.flush()
     audit.record(session, actor, "update", "course", entity_id=course.id, detail={"status": status})
 

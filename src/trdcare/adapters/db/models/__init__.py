@@ -15,6 +15,7 @@ from trdcare.adapters.db.models.assessments import (
     ReadModel,
 )
 from trdcare.adapters.db.models.audit import AuditEvent
+from trdcare.adapters.db.models.courses import CourseAdverseEvent, CoursePause
 from trdcare.adapters.db.models.history import TreatmentCourse, TreatmentTrial
 from trdcare.adapters.db.models.patients import Episode, Patient
 from trdcare.adapters.db.models.tms import (
@@ -37,6 +38,8 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CaseloadScore",
+    "CourseAdverseEvent",
+    "CoursePause",
     "Episode",
     "LoginThrottle",
     "Patient",
