@@ -26,7 +26,10 @@ IN_CI = bool(os.environ.get("CI"))
 POSTGRES_URL = os.environ.get(
     "TRDCARE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
+# ../shared beside the project; a worktree elsewhere names it with TRDCARE_SHARED_DIR.
+SHARED_DIR = Path(
+    os.environ.get("TRDCARE_SHARED_DIR") or Path(__file__).resolve().parents[1].parent / "shared"
+)
 BACKENDS = ("sqlite", "postgresql")
 
 # One audit key for the whole run: engines the tests make seal with it (set_default_key), and

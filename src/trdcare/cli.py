@@ -19,6 +19,7 @@ from trdcare.dbs import cli as dbs_cli
 from trdcare.demo import cli as demo_cli
 from trdcare.esketamine import cli as esketamine_cli
 from trdcare.history import cli as history_cli
+from trdcare.neurofeedback import cli as neurofeedback_cli
 from trdcare.patients import cli as patients_cli
 from trdcare.tms import cli as tms_cli
 from trdcare.vns import cli as vns_cli
@@ -79,6 +80,7 @@ app.command("assess-retire")(assessments_cli.assess_retire)
 app.command("assess-versions")(assessments_cli.assess_versions)
 app.command("stage")(history_cli.stage)
 app.add_typer(tms_cli.app, name="tms")
+app.add_typer(neurofeedback_cli.app, name="nf")
 app.add_typer(dbs_cli.app, name="dbs")
 app.add_typer(esketamine_cli.app, name="esketamine")
 app.add_typer(vns_cli.app, name="vns")

@@ -1,0 +1,1 @@
+"""Neurofeedback: real-time EEG feedback, recording and course outcomes (issue 11)."""

@@ -1,0 +1,222 @@
+"""`trdcare nf ...`: neurofeedback from the command line (thin adapter).
+
+``nf analyze FILE`` re-computes a recording offline with the live pipeline; ``nf run``
+runs a live session from a source (headless, or with the pages of ``trdcare serve``).
+``--json`` prints one JSON document. Bad input exits 2 with one line naming the field,
+what is allowed and what was given.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from pydantic import ValidationError
+
+from trdcare.cli_support import emit_json, fail, handle_errors
+from trdcare.core.input_errors import plain_issues
+from trdcare.neurofeedback.schemas import PIPELINE_LABELS, PipelineInput
+
+if TYPE_CHECKING:
+    from trdcare.neurofeedback.domain import analysis
+
+# numpy, scipy and MNE are imported by the commands that use them, so that every other
+# `trdcare` command starts without them.
+
+app = typer.Typer(
+    help="EEG neurofeedback (investigational for depression): analyse recordings, run sessions.",
+    no_args_is_help=True,
+)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+
+
+def _opt(flag: str, text: str) -> Any:
+    return typer.Option(flag, help=text)
+
+
+def parse_pipeline(values: dict[str, str | None]) -> PipelineInput:
+    try:
+        return PipelineInput.model_validate({k: v for k, v in values.items() if v is not None})
+    except ValidationError as exc:
+        first = plain_issues(exc.errors(), PIPELINE_LABELS)[0]
+        fail("", first.render())
+
+
+def split_channels(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    names = [c.strip() for c in text.split(",") if c.strip()]
+    if not names:
+        fail("channels", "is empty (allowed: channel names separated by commas, e.g. F3,F4)")
+    return names
+
+
+# Options shared by analyze and run; typer reads them as text so that a bad number is
+# refused in the room's words.
+ProtocolOpt = Annotated[str, typer.Option("--protocol", help="faa, alpha_theta or ratio")]
+ChannelsOpt = Annotated[str | None, typer.Option("--channels", help="e.g. F3,F4 (FAA: left,right)")]
+ReferenceOpt = Annotated[
+    str | None,
+    typer.Option("--reference", help="as_recorded (default), average, linked_ears or cz"),
+]
+BandOpt = Annotated[
+    str | None, typer.Option("--band", help="FAA band, Hz: LOW-HIGH (default 8-13)")
+]
+NumOpt = Annotated[str | None, typer.Option("--numerator", help="ratio: numerator band LOW-HIGH")]
+DenOpt = Annotated[str | None, typer.Option("--denominator", help="ratio: denominator band")]
+DirOpt = Annotated[
+    str | None, typer.Option("--direction", help="reward a rise (up) or a fall (down)")
+]
+Num = Annotated[str | None, typer.Option()]
+
+
+def build(
+    protocol: str,
+    channels: str | None,
+    reference: str | None,
+    band: str | None,
+    numerator: str | None,
+    denominator: str | None,
+    direction: str | None,
+    numbers: dict[str, str | None],
+) -> tuple[Any, Any, list[str]]:
+    from trdcare.neurofeedback.domain import config
+
+    given = parse_pipeline(numbers)
+    settings, used = config.pipeline_settings(given.model_dump(), reference)
+    proto = config.protocol_from(
+        protocol, split_channels(channels), band, numerator, denominator, direction
+    )
+    return proto, settings, used
+
+
+@app.command("analyze")
+@handle_errors
+def analyze(
+    file: Annotated[Path, typer.Argument(help="EDF, EDF+ or BDF recording")],
+    protocol: ProtocolOpt = "faa",
+    channels: ChannelsOpt = None,
+    reference: ReferenceOpt = None,
+    band: BandOpt = None,
+    numerator: NumOpt = None,
+    denominator: DenOpt = None,
+    direction: DirOpt = None,
+    window_s: Annotated[
+        str | None, typer.Option("--window-s", help="window length, s (default 1)")
+    ] = None,
+    hop_s: Annotated[
+        str | None, typer.Option("--hop-s", help="update every, s (default 0.1)")
+    ] = None,
+    segment_s: Annotated[
+        str | None, typer.Option("--segment-s", help="Welch segment, s (default 0.5)")
+    ] = None,
+    highpass_hz: Annotated[
+        str | None, typer.Option("--highpass-hz", help="causal high-pass, Hz (default 1; 0 = off)")
+    ] = None,
+    lowpass_hz: Annotated[
+        str | None, typer.Option("--lowpass-hz", help="causal low-pass, Hz (default none)")
+    ] = None,
+    notch_hz: Annotated[
+        str | None, typer.Option("--notch-hz", help="line-noise notch, Hz: 50 or 60 (default none)")
+    ] = None,
+    amplitude_uv: Annotated[str | None, typer.Option("--amplitude-uv")] = None,
+    flat_uv: Annotated[str | None, typer.Option("--flat-uv")] = None,
+    blink_uv: Annotated[str | None, typer.Option("--blink-uv")] = None,
+    muscle_sd: Annotated[str | None, typer.Option("--muscle-sd")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Feature value of every window of a recording, and a summary (windows, rejected
+    windows, mean feature over the accepted ones), with the settings and defaults used."""
+    proto, settings, used = build(
+        protocol,
+        channels,
+        reference,
+        band,
+        numerator,
+        denominator,
+        direction,
+        {
+            "window_s": window_s,
+            "hop_s": hop_s,
+            "segment_s": segment_s,
+            "highpass_hz": highpass_hz,
+            "lowpass_hz": lowpass_hz,
+            "notch_hz": notch_hz,
+            "amplitude_uv": amplitude_uv,
+            "flat_uv": flat_uv,
+            "blink_uv": blink_uv,
+            "muscle_sd": muscle_sd,
+        },
+    )
+    from trdcare.neurofeedback.domain import analysis
+    from trdcare.neurofeedback.sources.files import read_recording
+
+    rec = read_recording(file)
+    result = analysis.analyze(rec.data, rec.labels, rec.sfreq_hz, proto, settings)
+    doc = analysis_document(file.name, rec.sfreq_hz, result, used)
+    if json_out:
+        emit_json(doc)
+        return
+    _print(doc)
+
+
+def analysis_document(
+    name: str, sfreq_hz: float, result: analysis.Analysis, used: list[str]
+) -> dict[str, Any]:
+    from trdcare.neurofeedback.domain import config
+
+    pipe = result.pipeline
+    summary = result.summary()
+    limit = result.muscle_limit
+    defaults = config.defaults_block(used, pipe.protocol)
+    unverified = sorted(
+        k for k, v in defaults.items() if isinstance(v, dict) and v.get("status") == "UNVERIFIED"
+    )
+    return {
+        "file": name,
+        "sampling_rate_hz": sfreq_hz,
+        "channels": list(pipe.names),
+        "protocol": pipe.protocol.describe(),
+        "settings": {**pipe.settings.describe(), **pipe.plan.describe()},
+        "defaults": defaults,
+        "unverified_defaults": unverified,
+        "muscle_limit": None
+        if limit is None
+        else {
+            "from": "this recording: windows the other rules accept",
+            "log10_v2": list(limit.log10_limit),
+            "windows": limit.n_windows,
+        },
+        **{k: summary[k] for k in ("windows", "rejected_windows", "mean_feature")},
+        "summary": summary,
+        "per_window": [
+            {
+                "t_s": round(w.time_s, 6),
+                "feature": w.feature,
+                "accepted": not r and w.feature is not None,
+                "reasons": list(r),
+            }
+            for w, r in zip(result.windows, result.reasons, strict=True)
+        ],
+    }
+
+
+def _print(doc: dict[str, Any]) -> None:
+    s = doc["summary"]
+    mean = "none (no accepted window)" if s["mean_feature"] is None else f"{s['mean_feature']:.4f}"
+    typer.echo(f"{doc['file']}: {doc['protocol']['formula']}")
+    typer.echo(
+        f"  windows {s['windows']}, rejected {s['rejected_windows']} ({s['pct_artifact']}%), "
+        f"mean feature {mean}"
+    )
+    if s["rejected_by"]:
+        typer.echo("  rejected by: " + ", ".join(f"{k} {v}" for k, v in s["rejected_by"].items()))
+    st = doc["settings"]
+    typer.echo(
+        f"  window {st['window_s']:g} s every {st['hop_s']:g} s, Welch segment {st['segment_s']:g} s, "
+        f"reference {st['reference']}, high-pass {st['highpass_hz']} Hz"
+    )
+    for name, d in doc["defaults"].items():
+        typer.echo(f"  default {name}: {d['value']} {d.get('unit', '')} [{d['status']}]")

@@ -1,0 +1,57 @@
+"""The neurofeedback room's input models (CLI options now; the API and pages share them).
+
+Numbers are parsed here (a non-number is refused in plain words naming the field); ranges
+and channel/band rules are the domain's, so every edge refuses the same input the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from trdcare.core.inputs import InputModel
+
+FiniteNumber = Annotated[float, Field(allow_inf_nan=False)]
+Positive = Annotated[float, Field(allow_inf_nan=False, gt=0)]
+
+PIPELINE_LABELS = {
+    "window_s": "Window (s)",
+    "hop_s": "Update every (s)",
+    "segment_s": "Welch segment (s)",
+    "highpass_hz": "High-pass (Hz)",
+    "lowpass_hz": "Low-pass (Hz)",
+    "notch_hz": "Notch (Hz)",
+    "amplitude_uv": "Amplitude limit (µV)",
+    "flat_uv": "Flat-line limit (µV)",
+    "blink_uv": "Blink limit (µV)",
+    "muscle_sd": "Muscle limit (SD)",
+    "baseline_s": "Baseline (s)",
+    "block_s": "Block (s)",
+    "target_reward_pct": "Target reward rate (%)",
+    "threshold": "Threshold",
+    "duration_s": "Duration (s)",
+}
+
+
+class PipelineInput(InputModel):
+    """Optional overrides of the packaged defaults (``None``: use the default)."""
+
+    window_s: Positive | None = None
+    hop_s: Positive | None = None
+    segment_s: Positive | None = None
+    highpass_hz: Annotated[float, Field(allow_inf_nan=False, ge=0)] | None = None
+    lowpass_hz: Positive | None = None
+    notch_hz: Positive | None = None
+    amplitude_uv: Positive | None = None
+    flat_uv: Annotated[float, Field(allow_inf_nan=False, ge=0)] | None = None
+    blink_uv: Positive | None = None
+    muscle_sd: Positive | None = None
+
+
+class SessionInput(InputModel):
+    baseline_s: Annotated[float, Field(allow_inf_nan=False, ge=0, le=3600)] | None = None
+    block_s: Annotated[float, Field(allow_inf_nan=False, gt=0, le=3600)] | None = None
+    target_reward_pct: Annotated[float, Field(allow_inf_nan=False, gt=0, lt=100)] | None = None
+    threshold: FiniteNumber | None = None
+    duration_s: Annotated[float, Field(allow_inf_nan=False, gt=0, le=4 * 3600)] | None = None
