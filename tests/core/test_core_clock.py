@@ -58,3 +58,16 @@ def test_a_future_moment_is_said_in_minutes_not_as_an_iso_timestamp() -> None:
     (issue,) = exc.value.issues
     assert issue.allowed == "on or before 2026-12-02 12:05 UTC"
     assert issue.given == "'2099-01-01 09:00 UTC'"
+
+
+def test_a_plan_beyond_about_three_years_is_refused_at_its_boundary() -> None:
+    from trdcare.core.clock import PLANNING_HORIZON_DAYS, within_planning_horizon
+
+    today = NOW.date()
+    last = today + timedelta(days=PLANNING_HORIZON_DAYS)
+    assert within_planning_horizon(last, field="start_date", today=today) == last
+    with pytest.raises(InvalidInput) as exc:
+        within_planning_horizon(last + timedelta(days=1), field="start_date", today=today)
+    (issue,) = exc.value.issues
+    assert issue.path == "start_date" and "too far in the future" in issue.message
+    assert last.isoformat() in (issue.allowed or "")

@@ -199,3 +199,17 @@ def test_the_pages(client: WebClient) -> None:
     assert gone.status_code == 303
     assert "Marked entered in error" in client.get(gone.headers["location"]).text
     assert "entered in error: other patient" in client.get(url).text
+
+
+def test_a_course_started_in_2099_is_refused(session: Session) -> None:
+    """Before, `trdcare course add --start 2099-01-01` opened an active course silently."""
+    p = _patient(session, "MRN-2099")
+    with pytest.raises(InvalidInput, match="too far in the future"):
+        service.add_course(session, ACTOR, p, modality="tms", start_date=date(2099, 1, 1))
+    course = service.add_course(
+        session, ACTOR, p, modality="esketamine", start_date=date(2024, 4, 1)
+    )
+    with pytest.raises(InvalidInput, match="too far in the future"):
+        service.correct_course(
+            session, ACTOR, p, course.ref, {"start_date": date(2099, 1, 1)}, reason="typo"
+        )

@@ -81,3 +81,21 @@ def not_before_birth(
     if issues is None:
         raise InvalidInput.single(field, message, allowed=allowed, given=day.isoformat())
     issues.add(field, message, allowed=allowed, given=day.isoformat())
+
+
+PLANNING_HORIZON_DAYS = 3 * 366
+"""How far ahead care may be planned: a date beyond about three years from today is a typing
+error (2099 for 2029), not a plan (DESIGN guard; no clinical source sets it)."""
+
+
+def within_planning_horizon(day: date, *, field: str, today: date) -> date:
+    """Refuse a planned day more than :data:`PLANNING_HORIZON_DAYS` after ``today``."""
+    last = today + timedelta(days=PLANNING_HORIZON_DAYS)
+    if day > last:
+        raise InvalidInput.single(
+            field,
+            "is too far in the future to plan",
+            allowed=f"on or before {last.isoformat()} (about three years ahead)",
+            given=day.isoformat(),
+        )
+    return day

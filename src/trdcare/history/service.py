@@ -27,7 +27,7 @@ from trdcare.assessments.domain import get_scale
 from trdcare.audit import service as audit
 from trdcare.core.actor import Actor
 from trdcare.core.checks import check_option
-from trdcare.core.clock import not_before_birth, utc_today
+from trdcare.core.clock import not_before_birth, utc_today, within_planning_horizon
 from trdcare.core.corrections import correction_reason
 from trdcare.core.errors import Conflict, InvalidInput, IssueCollector, NotFound
 from trdcare.core.ids import new_ref
@@ -283,6 +283,7 @@ def add_course(
     check_option("modality", modality, MODALITIES)
     get_scale(primary_scale)
     not_before_birth(start_date, field="start_date", born_on=patient.birth_date)
+    within_planning_horizon(start_date, field="start_date", today=utc_today())
     if planned_sessions is not None and planned_sessions < 1:
         raise InvalidInput.single(
             "planned_sessions", "out of range", allowed=">= 1", given=planned_sessions
@@ -566,6 +567,7 @@ def correct_course(
     values = {c: getattr(course, c) for c in COURSE_CORRECTABLE} | dict(changes)
     get_scale(str(values["primary_scale"]))
     not_before_birth(values["start_date"], field="start_date", born_on=patient.birth_date)
+    within_planning_horizon(values["start_date"], field="start_date", today=utc_today())
     end = values["end_date"]
     if end is not None and end < values["start_date"]:
         raise InvalidInput.single(

@@ -32,6 +32,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Literal
 
 from trdcare.core.checks import Interval
+from trdcare.core.clock import PLANNING_HORIZON_DAYS
 from trdcare.core.errors import InvalidInput, IssueCollector
 from trdcare.core.provenance import JSONDict, Reason, Status, reasons_status
 from trdcare.tms.domain.catalogue import source
@@ -48,8 +49,7 @@ WEEKLY_OFFSETS: Mapping[int, tuple[int, ...]] = {
 }
 """Weekday offsets (0 = Monday) for k sessions a week (DESIGN)."""
 
-PLANNING_HORIZON_DAYS = 3 * 366
-"""A plan that cannot be placed within about three years is refused (DESIGN guard)."""
+# A plan that cannot be placed within about three years is refused (the core's DESIGN guard).
 
 
 @dataclass(frozen=True, slots=True)
