@@ -101,3 +101,44 @@ def test_rereferencing_schemes() -> None:
     np.testing.assert_allclose(avg[:, 5], x[:, 5])  # EOG keeps its own reference
     with pytest.raises(InvalidInput, match="reference"):
         reference.matrix(names, "mastoid")
+
+
+@pytest.mark.parametrize(("sfreq", "hop_s"), [(250.0, 0.1), (256.0, 0.1), (160.0, 0.25)])
+def test_quality_from_blocks_equals_the_direct_figures(sfreq: float, hop_s: float) -> None:
+    from trdcare.neurofeedback.domain import artifacts
+    from trdcare.neurofeedback.domain.filters import CausalFilter, FilterSpec
+
+    spec = spec_with(sfreq_hz=sfreq, artifacts=(Artifact("blink", 3.0, 0.4),))
+    x = SyntheticEEG(spec).generate(0, int(sfreq * 6))
+    settings = PipelineSettings.defaults(hop_s=hop_s)
+    pipe = Pipeline(spec.channels, sfreq, make_protocol("faa"), settings)
+    windows = pipe.push(x)
+    filtered = CausalFilter(FilterSpec(sfreq, settings.highpass_hz), x.shape[1]).apply(x)
+    n = pipe.plan.window_n
+    for w in windows:
+        direct = artifacts.quality(
+            filtered[w.end_sample - n : w.end_sample], x[w.end_sample - n : w.end_sample]
+        )
+        for a, b in zip(
+            (w.quality.deviation_uv, w.quality.raw_deviation_uv, w.quality.ptp_raw_uv),
+            (direct.deviation_uv, direct.raw_deviation_uv, direct.ptp_raw_uv),
+            strict=True,
+        ):
+            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
+
+
+def test_a_second_protocol_on_the_same_windows() -> None:
+    spec = spec_with(sfreq_hz=250.0)
+    x = SyntheticEEG(spec).generate(0, 250 * 5)
+    both = Pipeline(
+        spec.channels,
+        250.0,
+        make_protocol("faa"),
+        PipelineSettings.defaults(),
+        also=(make_protocol("alpha_theta"),),
+    )
+    alone = Pipeline(
+        spec.channels, 250.0, make_protocol("alpha_theta"), PipelineSettings.defaults()
+    )
+    for a, b in zip(both.push(x), alone.push(x), strict=True):
+        assert a.also == (pytest.approx(b.feature, rel=1e-12),)

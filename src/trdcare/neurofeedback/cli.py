@@ -220,3 +220,167 @@ def _print(doc: dict[str, Any]) -> None:
     )
     for name, d in doc["defaults"].items():
         typer.echo(f"  default {name}: {d['value']} {d.get('unit', '')} [{d['status']}]")
+
+
+@app.command("run")
+@handle_errors
+def run(
+    ctx: typer.Context,
+    source: Annotated[
+        str, typer.Option("--source", help="synthetic, lsl:NAME, brainflow:BOARD or file:PATH")
+    ] = "synthetic",
+    protocol: ProtocolOpt = "faa",
+    channels: ChannelsOpt = None,
+    reference: ReferenceOpt = None,
+    band: BandOpt = None,
+    numerator: NumOpt = None,
+    denominator: DenOpt = None,
+    direction: DirOpt = None,
+    duration_s: Annotated[
+        str | None,
+        typer.Option(
+            "--duration-s",
+            help="stop after this much signal (default: until the source ends or Ctrl-C)",
+        ),
+    ] = None,
+    baseline_s: Annotated[
+        str | None, typer.Option("--baseline-s", help="baseline, s (default 120, UNVERIFIED)")
+    ] = None,
+    block_s: Annotated[
+        str | None, typer.Option("--block-s", help="feedback block, s (default 180, UNVERIFIED)")
+    ] = None,
+    target_reward_pct: Annotated[
+        str | None,
+        typer.Option("--target-reward-pct", help="target reward rate, % (default 70, UNVERIFIED)"),
+    ] = None,
+    threshold: Annotated[
+        str | None, typer.Option("--threshold", help="a fixed threshold instead of a baseline's")
+    ] = None,
+    highpass_hz: Annotated[str | None, typer.Option("--highpass-hz")] = None,
+    notch_hz: Annotated[str | None, typer.Option("--notch-hz", help="50 or 60")] = None,
+    record: Annotated[
+        Path | None,
+        typer.Option("--record", help="EDF+ file to write (default: in the data folder)"),
+    ] = None,
+    fast: Annotated[
+        bool,
+        typer.Option("--fast", help="replay a file or the synthetic signal as fast as possible"),
+    ] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """A live session, headless: baseline, then feedback blocks; recorded to EDF+."""
+    import signal
+    import threading
+    from datetime import UTC, datetime
+
+    from trdcare.neurofeedback import runtime
+    from trdcare.neurofeedback.domain import catalogue
+    from trdcare.neurofeedback.domain.engine import Pipeline
+    from trdcare.neurofeedback.domain.session import FeedbackSession
+    from trdcare.neurofeedback.recording import Recorder
+    from trdcare.neurofeedback.schemas import SessionInput
+    from trdcare.neurofeedback.sources.open import open_source
+
+    proto, settings, used = build(
+        protocol,
+        channels,
+        reference,
+        band,
+        numerator,
+        denominator,
+        direction,
+        {"highpass_hz": highpass_hz, "notch_hz": notch_hz},
+    )
+    try:
+        given = SessionInput.model_validate(
+            {
+                k: v
+                for k, v in {
+                    "duration_s": duration_s,
+                    "baseline_s": baseline_s,
+                    "block_s": block_s,
+                    "target_reward_pct": target_reward_pct,
+                    "threshold": threshold,
+                }.items()
+                if v is not None
+            }
+        )
+    except ValidationError as exc:
+        fail("", plain_issues(exc.errors(), PIPELINE_LABELS)[0].render())
+    values: dict[str, float] = {}
+    for name in ("baseline_s", "block_s", "target_reward_pct"):
+        v = getattr(given, name)
+        if v is None and not (name == "baseline_s" and given.threshold is not None):
+            used.append(name)
+            v = catalogue.default(name)
+        values[name] = 0.0 if v is None else float(v)
+    src = open_source(source, realtime=not fast, duration_s=given.duration_s if fast else None)
+    try:
+        pipeline = Pipeline(src.info.labels, src.info.sfreq_hz, proto, settings)
+        session = FeedbackSession(pipeline, threshold=given.threshold, **values)
+    except Exception:
+        src.close()
+        raise
+    from trdcare.neurofeedback.domain import config
+
+    header = {
+        "source": f"{src.info.kind}:{src.info.name}",
+        "protocol": proto.describe(),
+        "settings": {**settings.describe(), **pipeline.plan.describe()},
+        "session": values | {"threshold": given.threshold},
+        "defaults_used": sorted(config.defaults_block(used, proto)),
+    }
+    if getattr(src, "assumed_units", False):
+        header["units"] = "not stated by the stream; taken as microvolts"
+    if record is None:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        record = ctx.obj.settings.data_dir / "neurofeedback" / f"session-{stamp}.edf"
+    recorder = Recorder(src.info.labels, src.info.sfreq_hz, pipeline.plan.hop_n, header)
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
+    shown = [-1.0]
+
+    def show(f: Any) -> None:
+        if json_out or f.window.time_s - shown[0] < 1.0:
+            return
+        shown[0] = f.window.time_s
+        w = f.window
+        value = "—" if w.feature is None else f"{w.feature:+.3f}"
+        state = (
+            "withheld (" + ", ".join(w.reasons) + ")"
+            if not w.accepted
+            else ("reward" if f.rewarded else ("baseline" if f.phase == "baseline" else ""))
+        )
+        typer.echo(f"{w.time_s:8.1f} s  {value}  {state}")
+
+    try:
+        result = runtime.run(
+            src,
+            pipeline,
+            session,
+            recorder,
+            duration_s=given.duration_s,
+            recording_path=record,
+            listeners=(show,),
+            stop=stop,
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    doc = {
+        "ended": result.ended,
+        "message": result.message,
+        "recording": str(result.recording),
+        **header,
+        "summary": result.summary,
+    }
+    if json_out:
+        emit_json(doc)
+        return
+    s = result.summary
+    typer.echo(f"Session ended ({result.ended}{': ' + result.message if result.message else ''}).")
+    typer.echo(
+        f"Duration {s['duration_s']} s; feedback {s['feedback_s']} s; rewarded "
+        f"{s['pct_time_rewarded']}% of the time; artifact {s['pct_artifact']}%; "
+        f"mean feature {s['mean_feature']}; threshold {s['threshold']}"
+    )
+    typer.echo(f"Recorded to {result.recording}")

@@ -88,6 +88,7 @@ class WindowResult:
     band_power_v2: FloatArray  # protocol bands x training channels
     muscle_log10: FloatArray  # training channels
     quality: WindowQuality = field(repr=False)
+    also: tuple[float | None, ...] = ()  # the features of ``Pipeline(also=...)``, in order
 
     @property
     def accepted(self) -> bool:
@@ -115,6 +116,8 @@ class Pipeline:
         sfreq_hz: float,
         protocol: Protocol,
         settings: PipelineSettings,
+        *,
+        also: Sequence[Protocol] = (),
     ) -> None:
         if not (np.isfinite(sfreq_hz) and sfreq_hz > 0):
             raise InvalidInput.single(
@@ -125,13 +128,19 @@ class Pipeline:
         self.protocol = protocol
         self.settings = settings
         self.training = pick(self.names, protocol.channels)
+        # further protocols computed on the same windows (a display of a second value);
+        # their channels are gated too
+        self.also = tuple(also)
+        self._also_channels = [pick(self.names, p.channels) for p in self.also]
+        self.gated = sorted(set(self.training).union(*self._also_channels))
         self.blink_channels = [i for i, n in enumerate(self.names) if n in BLINK_SITES or is_eog(n)]
         self._ref = reference.matrix(self.names, settings.reference)
         self.plan = spectrum.plan(sfreq_hz, settings.window_s, settings.hop_s, settings.segment_s)
         resolution = sfreq_hz / self.plan.segment_n
-        spectrum.check_bands(protocol.bands, sfreq_hz, resolution)
+        all_bands = [b for p in (protocol, *self.also) for b in p.bands]
+        spectrum.check_bands(all_bands, sfreq_hz, resolution)
         if settings.lowpass_hz is not None and any(
-            b.high_hz > settings.lowpass_hz for b in protocol.bands
+            b.high_hz > settings.lowpass_hz for b in all_bands
         ):
             raise InvalidInput.single(
                 "lowpass_hz", "cuts into a protocol band", given=settings.lowpass_hz
@@ -140,7 +149,7 @@ class Pipeline:
         self.muscle_enabled = settings.muscle_band.high_hz < sfreq_hz / 2 and (
             settings.lowpass_hz is None or settings.lowpass_hz >= settings.muscle_band.high_hz
         )
-        bands = list(dict.fromkeys([*protocol.bands, settings.muscle_band]))
+        bands = list(dict.fromkeys([*all_bands, settings.muscle_band]))
         if not self.muscle_enabled:
             bands.remove(settings.muscle_band)
         self.bands = tuple(bands)
@@ -160,6 +169,10 @@ class Pipeline:
         self.missing_samples = 0
         self.muscle_limit: MuscleLimit | None = None
         self._count = 0
+        # Signal-quality figures from per-hop block stats when windows are whole blocks
+        hop = self.plan.hop_n
+        self._blocks_per_window = self.plan.window_n // hop if self.plan.window_n % hop == 0 else 0
+        self._blocks: dict[int, FloatArray] = {}
 
     @property
     def samples_seen(self) -> int:
@@ -207,20 +220,37 @@ class Pipeline:
             self._next_end += self.plan.hop_n
         return out
 
+    def _quality(self, start: int, end: int) -> WindowQuality:
+        hop, count = self.plan.hop_n, self._blocks_per_window
+        if not count:
+            return artifacts.quality(self._filtered.span(start, end), self._raw.span(start, end))
+        first = start // hop
+        for b in range(first, first + count):
+            if b not in self._blocks:
+                a = b * hop
+                self._blocks[b] = artifacts.block_stats(
+                    self._filtered.span(a, a + hop), self._raw.span(a, a + hop)
+                )
+        for old in [b for b in self._blocks if b < first]:
+            del self._blocks[old]
+        return artifacts.quality_from_blocks(
+            [self._blocks[b] for b in range(first, first + count)], self.plan.window_n
+        )
+
     def _window(self, end: int) -> WindowResult:
         seg = self.plan.segment_n
         for seg_end in self.welch.missing(end):
             self.welch.add_segment(seg_end, self._filtered.span(seg_end - seg, seg_end))
         powers = self.welch.window(end)
         start = end - self.plan.window_n
-        q = artifacts.quality(self._filtered.span(start, end), self._raw.span(start, end))
-        training = self.training
+        q = self._quality(start, end)
+        training = self.gated
         if self.muscle_enabled:
             mus = powers[self._band_index[self.settings.muscle_band], training]
             muscle_log10 = np.log10(np.maximum(mus, np.finfo(np.float64).tiny))
         else:
             muscle_log10 = np.full(len(training), np.nan)
-        feature = self.protocol.feature(powers, self._band_index, training)
+        feature = self.protocol.feature(powers, self._band_index, self.training)
         found = artifacts.reasons(
             q,
             training,
@@ -238,9 +268,13 @@ class Pipeline:
             time_s=end / self.sfreq_hz,
             feature=feature,
             reasons=found,
-            band_power_v2=powers[np.ix_(self._protocol_rows, training)],
+            band_power_v2=powers[np.ix_(self._protocol_rows, self.training)],
             muscle_log10=muscle_log10,
             quality=q,
+            also=tuple(
+                p.feature(powers, self._band_index, ch)
+                for p, ch in zip(self.also, self._also_channels, strict=True)
+            ),
         )
         self._count += 1
         return result

@@ -27,7 +27,7 @@ class Recording:
     labels: tuple[str, ...]  # as written in the file
     sfreq_hz: float
     annotations: tuple[tuple[float, float, str], ...]  # onset_s, duration_s, text
-    extra: dict[str, FloatArray]  # the room's own NF channels, by label, at sfreq_hz
+    extra: dict[str, FloatArray]  # the room's own NF channels, by label, one sample per hop
 
 
 def _is_bipolar(label: str) -> bool:
@@ -79,11 +79,17 @@ def read_recording(path: Path) -> Recording:
             "file", "holds no EEG channels", allowed="a recording with EEG", given=path.name
         )
     data = np.ascontiguousarray(raw.get_data(picks=labels).T, dtype=np.float64)
-    extra = {
-        c: np.asarray(raw.get_data(picks=[c])[0], dtype=np.float64)
-        for c in raw.ch_names
-        if c.startswith("NF ")
-    }
+    extra: dict[str, FloatArray] = {}
+    if kind == "edf" and any(c.startswith("NF ") for c in raw.ch_names):
+        # this room's feedback channels run at one sample per hop; MNE would resample them
+        import edfio
+
+        edf = edfio.read_edf(path)
+        extra = {
+            s.label: np.asarray(s.data, dtype=np.float64)
+            for s in edf.signals
+            if s.label.startswith("NF ")
+        }
     notes = tuple(
         (float(a["onset"]), float(a["duration"]), str(a["description"])) for a in raw.annotations
     )
