@@ -19,6 +19,7 @@ from trdcare.dbs import cli as dbs_cli
 from trdcare.demo import cli as demo_cli
 from trdcare.esketamine import cli as esketamine_cli
 from trdcare.history import cli as history_cli
+from trdcare.ketamine import cli as ketamine_cli
 from trdcare.neurofeedback import cli as neurofeedback_cli
 from trdcare.patients import cli as patients_cli
 from trdcare.tms import cli as tms_cli
@@ -84,6 +85,7 @@ app.add_typer(neurofeedback_cli.app, name="nf")
 app.add_typer(dbs_cli.app, name="dbs")
 app.add_typer(esketamine_cli.app, name="esketamine")
 app.add_typer(vns_cli.app, name="vns")
+app.add_typer(ketamine_cli.app, name="ketamine")
 app.add_typer(accounts_cli.app, name="user")
 app.command("serve")(web_serve.serve)
 

@@ -169,6 +169,42 @@ _TABLE: tuple[Permission, ...] = (
         "physician",
         "clinician",
     ),
+    _p(
+        "ketamine.read",
+        "See IV ketamine (off-label) series, infusions, observations and discharges",
+        *sorted(_CLINICAL),
+    ),
+    _p(
+        "ketamine.plan",
+        "Plan an IV ketamine (off-label) infusion series (weight-based dose, infusions) or "
+        "stop one; sign off an elevated pre-infusion blood pressure",
+        "physician",
+    ),
+    _p(
+        "ketamine.administer",
+        "Start and end an IV ketamine infusion (baseline readings, the dose at the day's weight)",
+        "physician",
+        "clinician",
+    ),
+    _p(
+        "ketamine.observe",
+        "Record vital signs, sedation, dissociation and respiratory depression during and "
+        "after an IV ketamine infusion",
+        *sorted(_CLINICAL),
+    ),
+    _p(
+        "ketamine.discharge",
+        "Sign the discharge after an IV ketamine infusion (minimum observation passed, "
+        "sedation, dissociation and respiratory depression resolved)",
+        "physician",
+        "clinician",
+    ),
+    _p(
+        "ketamine.correct",
+        "Correct an IV ketamine infusion record or mark it entered in error, with a reason "
+        "(a clinician or technician only what they recorded)",
+        *sorted(_CLINICAL),
+    ),
     _p("account.self", "Change one's own password and manage one's own API tokens", *_STAFF),
     _p("users.manage", "Add, change and deactivate user accounts; revoke any token", "admin"),
     _p("audit.read", "Read the audit log and verify its hash chain", "admin"),
@@ -181,6 +217,7 @@ _TABLE: tuple[Permission, ...] = (
 OWN_RECORDS_ONLY: Mapping[str, frozenset[str]] = {
     "tms.correct": frozenset({"clinician", "technician"}),
     "assessments.correct": frozenset({"clinician", "technician"}),
+    "ketamine.correct": frozenset({"clinician", "technician"}),
     "vns.correct": frozenset({"clinician"}),
 }
 

@@ -49,6 +49,7 @@ def _api_routers() -> list[APIRouter]:
     from trdcare.accounts import endpoints as accounts
     from trdcare.assessments import endpoints as assessments
     from trdcare.history import endpoints as history
+    from trdcare.ketamine import endpoints as ketamine
     from trdcare.patients import endpoints as patients
     from trdcare.tms import endpoints as tms
     from trdcare.vns import endpoints as vns
@@ -60,6 +61,7 @@ def _api_routers() -> list[APIRouter]:
         assessments.router,
         tms.router,
         vns.router,
+        ketamine.router,
     ]
 
 

@@ -17,6 +17,7 @@ from trdcare.adapters.db.models.assessments import (
 from trdcare.adapters.db.models.audit import AuditEvent
 from trdcare.adapters.db.models.courses import CourseAdverseEvent, CoursePause
 from trdcare.adapters.db.models.history import TreatmentCourse, TreatmentTrial
+from trdcare.adapters.db.models.ketamine import KetamineInfusion, KetamineSeries
 from trdcare.adapters.db.models.patients import Episode, Patient
 from trdcare.adapters.db.models.tms import (
     TmsAdverseEvent,
@@ -41,6 +42,8 @@ __all__ = [
     "CourseAdverseEvent",
     "CoursePause",
     "Episode",
+    "KetamineInfusion",
+    "KetamineSeries",
     "LoginThrottle",
     "Patient",
     "ReadModel",
