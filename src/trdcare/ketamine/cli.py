@@ -25,7 +25,7 @@ app = typer.Typer(
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 PatientArg = Annotated[str, typer.Argument(help="Patient ref (P-...) or MRN.")]
-NumberArg = Annotated[int, typer.Argument(help="the infusion's number", min=1, max=2**31 - 1)]
+NumberArg = Annotated[int, typer.Argument(help="the infusion's number")]
 ReasonOpt = Annotated[
     str, typer.Option("--reason", help="why (kept with the old version; 3-400 characters)")
 ]

@@ -53,6 +53,7 @@ SIGNOFF_ROLES = frozenset({"physician"})
 #: the dose given and the readings are corrected as a new record, never edited in place).
 CORRECTABLE = ("started_at", "ended_at", "note")
 SIGNER_MAX_CHARS = 60
+MAX_NUMBER = 2**31 - 1
 
 
 def _series(session: Session, patient: Patient) -> KetamineSeries:
@@ -73,7 +74,13 @@ def _active_series(session: Session, patient: Patient) -> KetamineSeries:
 
 
 def _infusion(session: Session, series: KetamineSeries, number: int) -> KetamineInfusion:
-    row = KetamineRepository(session).infusion(series.id, number)
+    # A number past the stored INTEGER range cannot name a record (and PostgreSQL would
+    # refuse the query).
+    row = (
+        None
+        if not 1 <= number <= MAX_NUMBER
+        else KetamineRepository(session).infusion(series.id, number)
+    )
     if row is None:
         raise NotFound(f"infusion: no infusion {number} in this series")
     return row
