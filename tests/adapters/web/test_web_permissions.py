@@ -114,6 +114,7 @@ class Fixtures:
             # Records that need not exist: a role allowed is answered 404/409/422, never 403.
             "number": "1",
             "event_id": "1",
+            "session_id": "1",
             "trial_id": "1",
             "course_ref": "C-NONE",
         }

@@ -225,9 +225,11 @@ class TestObservationAndDischarge:
 
     def test_exactly_120_minutes_after_the_end_is_ready(self) -> None:
         end = T0 + timedelta(minutes=40)
-        ok = dict(
-            sedation_resolved=True, dissociation_resolved=True, respiratory_depression_resolved=True
-        )
+        ok = {
+            "sedation_resolved": True,
+            "dissociation_resolved": True,
+            "respiratory_depression_resolved": True,
+        }
         assert discharge_readiness(end, end + timedelta(minutes=120), **ok).ready
         early = discharge_readiness(end, end + timedelta(minutes=119, seconds=59), **ok)
         assert not early.ready

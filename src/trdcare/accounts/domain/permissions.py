@@ -205,6 +205,50 @@ _TABLE: tuple[Permission, ...] = (
         "(a clinician or technician only what they recorded)",
         *sorted(_CLINICAL),
     ),
+    _p(
+        "psilocybin.read",
+        "See psilocybin protocol enrolments (research protocol or regulated programme only): "
+        "screens, washout, sessions, dosing days",
+        *sorted(_CLINICAL),
+    ),
+    _p(
+        "psilocybin.screen",
+        "Screen a patient for a psilocybin research protocol or regulated programme and enrol "
+        "an eligible one; record preparation and integration sessions",
+        "physician",
+        "clinician",
+    ),
+    _p(
+        "psilocybin.review",
+        "Decide a psilocybin screen that needs review (unverified exclusions), complete or "
+        "stop an enrolment",
+        "physician",
+    ),
+    _p(
+        "psilocybin.dose",
+        "Record a psilocybin dosing day (dose, time, support person, baseline readings; "
+        "washout and preparation checked)",
+        "physician",
+        "clinician",
+    ),
+    _p(
+        "psilocybin.observe",
+        "Record vital signs and whether the effects persist on a psilocybin dosing day",
+        *sorted(_CLINICAL),
+    ),
+    _p(
+        "psilocybin.discharge",
+        "Sign the discharge after a psilocybin dosing day (6 hours, effects resolved, support "
+        "person present)",
+        "physician",
+        "clinician",
+    ),
+    _p(
+        "psilocybin.correct",
+        "Mark a psilocybin session or dosing day entered in error, with a reason (a clinician "
+        "or technician only what they recorded)",
+        *sorted(_CLINICAL),
+    ),
     _p("account.self", "Change one's own password and manage one's own API tokens", *_STAFF),
     _p("users.manage", "Add, change and deactivate user accounts; revoke any token", "admin"),
     _p("audit.read", "Read the audit log and verify its hash chain", "admin"),
@@ -219,6 +263,7 @@ OWN_RECORDS_ONLY: Mapping[str, frozenset[str]] = {
     "assessments.correct": frozenset({"clinician", "technician"}),
     "ketamine.correct": frozenset({"clinician", "technician"}),
     "vns.correct": frozenset({"clinician"}),
+    "psilocybin.correct": frozenset({"clinician", "technician"}),
 }
 
 #: Who may mark a serious adverse event entered in error or make it not serious: a safety

@@ -51,6 +51,7 @@ def _api_routers() -> list[APIRouter]:
     from trdcare.history import endpoints as history
     from trdcare.ketamine import endpoints as ketamine
     from trdcare.patients import endpoints as patients
+    from trdcare.psilocybin import endpoints as psilocybin
     from trdcare.tms import endpoints as tms
     from trdcare.vns import endpoints as vns
 
@@ -62,6 +63,7 @@ def _api_routers() -> list[APIRouter]:
         tms.router,
         vns.router,
         ketamine.router,
+        psilocybin.router,
     ]
 
 

@@ -19,6 +19,11 @@ from trdcare.adapters.db.models.courses import CourseAdverseEvent, CoursePause
 from trdcare.adapters.db.models.history import TreatmentCourse, TreatmentTrial
 from trdcare.adapters.db.models.ketamine import KetamineInfusion, KetamineSeries
 from trdcare.adapters.db.models.patients import Episode, Patient
+from trdcare.adapters.db.models.psilocybin import (
+    PsilocybinDosingDay,
+    PsilocybinEnrolment,
+    PsilocybinSession,
+)
 from trdcare.adapters.db.models.tms import (
     TmsAdverseEvent,
     TmsCoursePlan,
@@ -46,6 +51,9 @@ __all__ = [
     "KetamineSeries",
     "LoginThrottle",
     "Patient",
+    "PsilocybinDosingDay",
+    "PsilocybinEnrolment",
+    "PsilocybinSession",
     "ReadModel",
     "RecordVersion",
     "SelfReportLink",
