@@ -110,6 +110,28 @@ class TestSelfReportWords:
         )
         assert done.status_code == 200 and stored(client) == 1
 
+    def test_a_tampered_answer_names_its_question_not_a_list_entry(self, client: WebClient) -> None:
+        """Before, a value no radio offers (item_9=7) or a question the scale lacks (item_10)
+        was summarised as 'Items (entry 10)' / 'Items (entry 11)': the key read as a list index."""
+        ref = add_patient(client.engine)
+        link_ref, token = link_for(client, ref)
+        client.as_role(None)
+        answers = {f"item_{k}": "0" for k in range(1, 10)}
+        for extra, wanted in (
+            ({"item_9": "7"}, "Question 9: not an allowed answer"),
+            ({"item_10": "3"}, "Question 10: unknown item"),
+        ):
+            response = client.post(
+                f"/r/{token}",
+                data={"csrf_token": csrf_token(SECRET, "self_report", link_ref)} | answers | extra,
+            )
+            assert response.status_code == 422
+            text = html.unescape(response.text)
+            assert wanted in text and "entry" not in text, re.findall(
+                r"<li><a[^>]*>(.*?)</a>", text
+            )
+        assert stored(client) == 0
+
 
 class TestScaleNames:
     """Pages named a scale by its key ('Enter phq9', 'qids_sr16' in the tables, 'Enter a

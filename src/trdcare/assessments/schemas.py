@@ -22,7 +22,8 @@ MAX_ITEMS = 40  # more than any catalogued scale has (HAM-D17 form: 21 with sub-
 
 
 class _AnswersInput(InputModel):
-    item_labels: ClassVar[dict[str, str]] = {"answers": "Question {key}"}
+    # "items.<key>" is how the scale's own rules name a question (assessments.domain.scoring).
+    item_labels: ClassVar[dict[str, str]] = {"answers": "Question {key}", "items": "Question {key}"}
 
     answers: dict[str, int] = Field(
         default_factory=dict,

@@ -159,7 +159,8 @@ class ScreenIn(_In):
     )
     screened_on: date | None = Field(default=None, title="Screened on")
 
-    item_labels: ClassVar[dict[str, str]] = {"answers": "Question {key}"}
+    # "items.<key>" is how the scale's own rules name a question (assessments.domain.scoring).
+    item_labels: ClassVar[dict[str, str]] = {"answers": "Question {key}", "items": "Question {key}"}
 
     @model_validator(mode="before")
     @classmethod

@@ -326,13 +326,14 @@ def _screen_again(request: Request, problem: FormProblem) -> HTMLResponse:
     instrument = problem.value("instrument")
     instrument = instrument if instrument in known else known[0]
     # A question is named by its number on the page, never by its catalogue id.
+    # (The form's generic label says "Question <id>"; the number replaces it.)
     numbers = {f"answers.{it.id}": it.number for it in questionnaire(instrument).items}
-    errors = [
-        replace(i, message=f"Question {numbers[i.path]}: {i.message}")
-        if i.path in numbers and i.message[:1].islower()
-        else i
-        for i in problem.issues
-    ]
+    errors = []
+    for i in problem.issues:
+        said = i.message.removeprefix(f"Question {i.path.removeprefix('answers.')}: ")
+        if i.path in numbers and said[:1].islower():
+            i = replace(i, message=f"Question {numbers[i.path]}: {said}")
+        errors.append(i)
     with page_session(request) as db:
         patient = _patient(db, principal, request.path_params["ref"], "tms_screen")
         return _screen_page(request, patient, instrument, values=problem.values, errors=errors)

@@ -128,6 +128,9 @@ def labelled(issues: list[Issue], labels: Mapping[str, str]) -> list[Issue]:
     out = []
     for issue in issues:
         label = labels.get(issue.path)
+        parent, _, key = issue.path.rpartition(".")
+        if label is None and parent and f"{parent}.*" in labels:  # an entry: "Question 9"
+            label = labels[f"{parent}.*"].format(key=key)
         if label and issue.message[:1].islower():
             issue = replace(issue, message=f"{label}: {issue.message}")
         out.append(issue)
