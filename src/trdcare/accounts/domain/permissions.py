@@ -33,7 +33,8 @@ ROLE_DESCRIPTIONS: Mapping[str, str] = {
     "admin": "Clinic administrator: user accounts, API tokens, the audit log. No clinical data.",
     "physician": "Attending psychiatrist/prescriber: everything clinical, plans and signs.",
     "clinician": "Nurse or therapist: assessments, history, self-report alerts, safety screens.",
-    "technician": "TMS operator: safety screen, motor threshold, session log, adverse events.",
+    "technician": "TMS operator: safety screen, motor threshold, session log, adverse events; "
+    "records esketamine observations (does not sign a discharge).",
     "front_desk": "Registration: patient demographics and sending self-report links.",
     "patient": "Holder of a self-report link: that one questionnaire, once, before it expires.",
 }
@@ -249,6 +250,52 @@ _TABLE: tuple[Permission, ...] = (
         "or technician only what they recorded)",
         *sorted(_CLINICAL),
     ),
+    _p(
+        "esketamine.read",
+        "See esketamine courses, sessions, observations and REMS forms",
+        *sorted(_CLINICAL),
+    ),
+    _p(
+        "esketamine.plan",
+        "Screen eligibility, sign off its warnings and plan or stop an esketamine course",
+        "physician",
+    ),
+    _p(
+        "esketamine.deliver",
+        "Check a patient in for esketamine (pre-dose vital signs) and record the dose given",
+        "physician",
+        "clinician",
+    ),
+    _p(
+        "esketamine.observe",
+        "Record timed observations during esketamine monitoring (sedation, dissociation, "
+        "respiratory depression, vital signs)",
+        *sorted(_CLINICAL),
+    ),
+    _p(
+        "esketamine.discharge",
+        "Sign an esketamine discharge (at least 2 hours, all effects resolved); not a technician",
+        "physician",
+        "clinician",
+    ),
+    _p(
+        "esketamine.sign",
+        "As the prescriber, sign esketamine sessions and sign off an elevated pre-dose blood "
+        "pressure",
+        "physician",
+    ),
+    _p(
+        "esketamine.rems",
+        "Mark an esketamine session's REMS Patient Monitoring Form submitted",
+        "physician",
+        "clinician",
+    ),
+    _p(
+        "esketamine.correct",
+        "Correct esketamine sessions or mark sessions and observations entered in error, with "
+        "a reason (a clinician or technician only what they recorded)",
+        *sorted(_CLINICAL),
+    ),
     _p("account.self", "Change one's own password and manage one's own API tokens", *_STAFF),
     _p("users.manage", "Add, change and deactivate user accounts; revoke any token", "admin"),
     _p("audit.read", "Read the audit log and verify its hash chain", "admin"),
@@ -260,6 +307,7 @@ _TABLE: tuple[Permission, ...] = (
 #: for the change (minimum necessary, 45 CFR 164.502(b); clinic rule: DESIGN, issue #14).
 OWN_RECORDS_ONLY: Mapping[str, frozenset[str]] = {
     "tms.correct": frozenset({"clinician", "technician"}),
+    "esketamine.correct": frozenset({"clinician", "technician"}),
     "assessments.correct": frozenset({"clinician", "technician"}),
     "ketamine.correct": frozenset({"clinician", "technician"}),
     "vns.correct": frozenset({"clinician"}),

@@ -117,6 +117,43 @@ class RemsMonitoringForm(Sourced):
     submit_within_days: int = Field(ge=0)
 
 
+class Indication(Sourced):
+    minimum_age_years: int = Field(ge=0)
+
+
+class Monotherapy(Sourced):
+    pass
+
+
+class EligibilityItem(Sourced):
+    """One screening question: a label contraindication (a hard block) or a warning or
+    precaution (needs the prescriber's sign-off)."""
+
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+    question: Text
+
+
+class Eligibility(DataModel):
+    indication: Indication
+    monotherapy: Monotherapy
+    contraindications: tuple[EligibilityItem, ...] = Field(min_length=1)
+    warnings: tuple[EligibilityItem, ...] = Field(min_length=1)
+
+
+class MedicationClass(DataModel):
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+    effect: Literal["sedation", "blood_pressure"]
+    names: tuple[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z -]*$")], ...] = Field(
+        min_length=1
+    )
+
+
+class ConcomitantMedications(Sourced):
+    members_status: Status
+    members_note: Text
+    classes: tuple[MedicationClass, ...] = Field(min_length=1)
+
+
 class EsketamineFile(DataModel):
     catalogue: Text
     version: Text
@@ -132,6 +169,8 @@ class EsketamineFile(DataModel):
     observation: Observation
     discharge: Discharge
     rems_monitoring_form: RemsMonitoringForm
+    eligibility: Eligibility
+    concomitant_medications: ConcomitantMedications
 
     @model_validator(mode="after")
     def _consistent(self) -> EsketamineFile:
@@ -148,6 +187,11 @@ class EsketamineFile(DataModel):
             self.observation,
             self.discharge,
             self.rems_monitoring_form,
+            self.eligibility.indication,
+            self.eligibility.monotherapy,
+            *self.eligibility.contraindications,
+            *self.eligibility.warnings,
+            self.concomitant_medications,
         )
         for entry in entries:
             cited.extend(entry.sources)
@@ -155,6 +199,10 @@ class EsketamineFile(DataModel):
         unknown = sorted(set(cited) - known)
         if unknown:
             raise ValueError(f"unknown source id(s) {', '.join(unknown)} (not in sources)")
+        ids = [i.id for i in (*self.eligibility.contraindications, *self.eligibility.warnings)]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"eligibility item(s) {', '.join(twice)} given twice")
         seen: set[tuple[str, str]] = set()
         for step in self.doses:
             key = (step.population, step.phase)

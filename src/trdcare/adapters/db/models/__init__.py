@@ -16,6 +16,11 @@ from trdcare.adapters.db.models.assessments import (
 )
 from trdcare.adapters.db.models.audit import AuditEvent
 from trdcare.adapters.db.models.courses import CourseAdverseEvent, CoursePause
+from trdcare.adapters.db.models.esketamine import (
+    EsketamineCourse,
+    EsketamineObservation,
+    EsketamineSession,
+)
 from trdcare.adapters.db.models.history import TreatmentCourse, TreatmentTrial
 from trdcare.adapters.db.models.ketamine import KetamineInfusion, KetamineSeries
 from trdcare.adapters.db.models.patients import Episode, Patient
@@ -46,6 +51,9 @@ __all__ = [
     "CaseloadScore",
     "CourseAdverseEvent",
     "CoursePause",
+    "EsketamineCourse",
+    "EsketamineObservation",
+    "EsketamineSession",
     "Episode",
     "KetamineInfusion",
     "KetamineSeries",
