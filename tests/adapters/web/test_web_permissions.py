@@ -117,6 +117,8 @@ class Fixtures:
             "session_id": "1",
             "trial_id": "1",
             "course_ref": "C-NONE",
+            "session_ref": "K-NONE",
+            "observation_id": "1",
         }
 
 

@@ -48,6 +48,7 @@ class Health(BaseModel):
 def _api_routers() -> list[APIRouter]:
     from trdcare.accounts import endpoints as accounts
     from trdcare.assessments import endpoints as assessments
+    from trdcare.esketamine import endpoints as esketamine
     from trdcare.history import endpoints as history
     from trdcare.ketamine import endpoints as ketamine
     from trdcare.patients import endpoints as patients
@@ -64,17 +65,26 @@ def _api_routers() -> list[APIRouter]:
         vns.router,
         ketamine.router,
         psilocybin.router,
+        esketamine.router,
     ]
 
 
 def _page_routers() -> list[APIRouter]:
     from trdcare.accounts import pages as accounts
     from trdcare.assessments import pages as assessments
+    from trdcare.esketamine import pages as esketamine
     from trdcare.history import pages as history
     from trdcare.patients import pages as patients
     from trdcare.tms import pages as tms
 
-    return [accounts.router, patients.router, history.router, assessments.router, tms.router]
+    return [
+        accounts.router,
+        patients.router,
+        history.router,
+        assessments.router,
+        tms.router,
+        esketamine.router,
+    ]
 
 
 def create_app(settings: WebSettings | None = None) -> FastAPI:

@@ -19,6 +19,7 @@ PANEL_MODULES: tuple[str, ...] = (
     "trdcare.history.pages",
     "trdcare.assessments.pages",
     "trdcare.tms.pages",
+    "trdcare.esketamine.pages",
 )
 
 

@@ -138,7 +138,8 @@ class CalendarSession:
 
 @dataclass(frozen=True, slots=True)
 class CalendarDay:
-    day: date | None
+    day: date
+    in_month: bool
     sessions: tuple[CalendarSession, ...] = ()
     today: bool = False
 
@@ -195,9 +196,9 @@ def course_calendar(
         for week in cal.monthdatescalendar(year, month):
             weeks.append(
                 tuple(
-                    CalendarDay(d, tuple(by_day.get(d, ())), d == today)
+                    CalendarDay(d, True, tuple(by_day.get(d, ())), d == today)
                     if d.month == month
-                    else CalendarDay(None)
+                    else CalendarDay(d, False)
                     for d in week
                 )
             )

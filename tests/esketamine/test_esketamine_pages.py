@@ -1,0 +1,205 @@
+"""Esketamine pages on both databases: every form of the session, refused input shown beside
+its field with the values kept (and nothing written), the chart panel, the dashboard task,
+the printable REMS form, and what each role is offered."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from trdcare.esketamine.domain import question_ids
+from web_support import WebClient, add_patient, client, web_app
+
+FIXTURES = (client, web_app)
+LIBRARY_WORDING = ("String should", "Input should", "Field required", "Value error", "None")
+
+
+def field_errors(page: str) -> dict[str, str]:
+    found = re.findall(r'<p class="field-error" id="err-([^"]+)">(.*?)</p>', page, re.S)
+    return {name: html.unescape(text.strip()) for name, text in found}
+
+
+def local(client: WebClient, moment: datetime) -> str:
+    tz = ZoneInfo(client.app.state.settings.timezone)  # type: ignore[attr-defined]
+    return moment.astimezone(tz).strftime("%Y-%m-%dT%H:%M")
+
+
+def now(client: WebClient) -> datetime:
+    return datetime.now(ZoneInfo("UTC"))
+
+
+def plan(client: WebClient, ref: str, **extra: str) -> None:
+    client.as_role("physician", via="session")
+    answers = {f"q_{q}": "no" for q in question_ids()}
+    start = (now(client) - timedelta(days=1)).date().isoformat()
+    r = client.form(
+        f"/patients/{ref}/esketamine/plan",
+        {
+            **answers,
+            "start_date": start,
+            "population": "trd",
+            "maintenance": "weekly",
+            "weeks": "12",
+            "signoff_note": "TRD per referral; history to follow.",
+            **extra,
+        },
+    )
+    assert r.status_code == 303, r.text
+
+
+def checked_in(client: WebClient, ref: str, **extra: str) -> str:
+    client.as_role("clinician", via="session")
+    r = client.form(
+        f"/patients/{ref}/esketamine/check-in",
+        {
+            "predose_systolic_mmhg": "126",
+            "predose_diastolic_mmhg": "80",
+            "checked_in_at": local(client, now(client) - timedelta(hours=3)),
+            **extra,
+        },
+    )
+    assert r.status_code == 303, r.text
+    match = re.search(r"/sessions/([^?]+)\?", r.headers["location"])
+    assert match
+    return match.group(1)
+
+
+def test_plan_form_refusals_name_each_question_and_keep_values(client: WebClient) -> None:
+    ref = add_patient(client.engine, "ESK-P1")
+    client.as_role("physician", via="session")
+    page = client.get(f"/patients/{ref}/esketamine/plan")
+    assert page.status_code == 200 and "Aneurysmal vascular disease" in page.text
+    r = client.form(
+        f"/patients/{ref}/esketamine/plan",
+        {"q_hypersensitivity": "yes", "start_date": "2020-13-01", "weeks": "500"},
+    )
+    assert r.status_code == 422
+    errors = field_errors(r.text)
+    assert "start_date" in errors and "weeks" in errors
+    for text in LIBRARY_WORDING:
+        assert text not in r.text, text
+    answers = {f"q_{q}": "no" for q in question_ids()}
+    r = client.form(
+        f"/patients/{ref}/esketamine/plan",
+        {**answers, "q_intracerebral_haemorrhage": "yes", "start_date": "2026-01-05"},
+    )
+    assert r.status_code == 409  # contraindicated
+    assert "q_intracerebral_haemorrhage" in field_errors(r.text)
+    r = client.form(
+        f"/patients/{ref}/esketamine/plan",
+        {**answers, "start_date": "1900-01-05", "signoff_note": "ok to go"},
+    )
+    assert r.status_code == 422 and "start_date" in field_errors(r.text)
+    assert client.get(f"/patients/{ref}/esketamine").text.count("No esketamine course") == 1
+
+
+def test_a_session_through_the_pages(client: WebClient) -> None:
+    ref = add_patient(client.engine, "ESK-P2")
+    plan(client, ref)
+    sref = checked_in(
+        client,
+        ref,
+        predose_systolic_mmhg="150",
+        predose_diastolic_mmhg="92",
+        extra_medications="lorazepam",
+    )
+    url = f"/patients/{ref}/esketamine/sessions/{sref}"
+    page = client.get(url).text
+    assert 'id="bp-warning"' in page and "lorazepam" in page
+    assert 'id="record-dose"' in page  # the form is there; the sign-off comes first
+    r = client.form(f"{url}/dose", {"dose_mg": "56", "devices": "2", "lot": "L1"})
+    assert r.status_code == 409 and "sign off" in r.text
+    client.as_role("physician", via="session")
+    r = client.form(f"{url}/bp-signoff", {"note": ""})
+    assert r.status_code == 422 and "note" in field_errors(r.text)
+    assert client.form(f"{url}/bp-signoff", {"note": "Repeat 144/88; proceed."}).status_code == 303
+    client.as_role("clinician", via="session")
+    first = now(client) - timedelta(hours=2, minutes=30)
+    r = client.form(
+        f"{url}/dose",
+        {"dose_mg": "56", "devices": "3", "lot": "L1", "device_1_at": local(client, first)},
+    )
+    assert r.status_code == 422 and "devices" in field_errors(r.text)
+    r = client.form(
+        f"{url}/dose",
+        {
+            "dose_mg": "56",
+            "devices": "2",
+            "lot": "L1",
+            "device_1_at": local(client, first),
+            "device_2_at": local(client, first + timedelta(minutes=5)),
+        },
+    )
+    assert r.status_code == 303, r.text
+    client.as_role("technician", via="session")
+    page = client.get(url).text
+    assert 'id="record-observation"' in page and 'id="discharge"' not in page
+    r = client.form(
+        f"{url}/observations", {"spo2_pct": "101", "observed_at": local(client, now(client))}
+    )
+    assert r.status_code == 422 and "spo2_pct" in field_errors(r.text)
+    r = client.form(
+        f"{url}/observations",
+        {
+            "purpose": "post_dose_40_min",
+            "systolic_mmhg": "148",
+            "diastolic_mmhg": "90",
+            "sedation": "true",
+            "observed_at": local(client, first + timedelta(minutes=45)),
+        },
+    )
+    assert r.status_code == 303, r.text
+    client.as_role("clinician", via="session")
+    discharge = {
+        "discharge_systolic_mmhg": "130",
+        "discharge_diastolic_mmhg": "80",
+        "sedation_resolved": "true",
+        "dissociation_resolved": "true",
+        "respiratory_depression_resolved": "true",
+    }
+    r = client.form(f"{url}/discharge", discharge)
+    assert r.status_code == 422 and "safe_transport" in field_errors(r.text)
+    r = client.form(f"{url}/discharge", {**discharge, "safe_transport": "true"})
+    assert r.status_code == 303, r.text
+    page = client.get(url).text
+    assert 'id="rems-state"' in page and ">due<" in page
+    form = client.get(f"{url}/rems-form").text
+    assert "Signs of sedation during monitoring" in form and "148/90" in form
+    dashboard = client.get("/dashboard").text
+    assert "REMS form due" in dashboard
+    chart = client.get(f"/patients/{ref}").text
+    assert "REMS form due" in chart
+    assert client.form(f"{url}/rems-submitted", {}).status_code == 303
+    assert "REMS form due" not in client.get("/dashboard").text
+    client.as_role("physician", via="session")
+    assert client.form(f"{url}/sign", {}).status_code == 303
+    assert 'id="signed"' in client.get(url).text
+    calendar = client.get(f"/patients/{ref}/esketamine/calendar")
+    assert calendar.status_code == 200 and "&#10003; #1" in calendar.text
+
+
+def test_check_in_refusals_and_corrections(client: WebClient) -> None:
+    ref = add_patient(client.engine, "ESK-P3")
+    plan(client, ref)
+    client.as_role("clinician", via="session")
+    r = client.form(
+        f"/patients/{ref}/esketamine/check-in",
+        {"predose_systolic_mmhg": "1200", "predose_diastolic_mmhg": "", "predose_spo2_pct": "9"},
+    )
+    assert r.status_code == 422
+    errors = field_errors(r.text)
+    assert {"predose_systolic_mmhg", "predose_diastolic_mmhg", "predose_spo2_pct"} <= set(errors)
+    assert 'value="1200"' in r.text
+    sref = checked_in(client, ref)
+    url = f"/patients/{ref}/esketamine/sessions/{sref}"
+    r = client.form(f"{url}/correct", {"version": "1", "lot": "", "note": "left", "reason": "x"})
+    assert r.status_code == 422
+    r = client.form(f"{url}/correct", {"version": "1", "note": "left arm", "reason": "wrong arm"})
+    assert r.status_code == 303
+    r = client.form(f"{url}/entered-in-error", {"version": "1", "reason": "stale"})
+    assert r.status_code == 409  # shown version 1, now 2
+    r = client.form(f"{url}/entered-in-error", {"version": "2", "reason": "wrong patient"})
+    assert r.status_code == 303
+    assert "entered in error" in client.get(url).text
