@@ -173,7 +173,7 @@ def plan(
     start_date: date,
     population: str = "trd",
     maintenance: str = "weekly",
-    weeks: int = 12,
+    weeks: float = 12,
     physician: str | None = None,
     signoff_note: str | None = None,
 ) -> EsketamineCourse:
@@ -236,7 +236,7 @@ def plan(
         population=population,
         maintenance=maintenance,
         start_date=start_date,
-        weeks=n_weeks,
+        weeks=int(n_weeks),
         status="active",
         eligibility=result.to_dict(),
         eligibility_verdict=result.verdict,
