@@ -130,6 +130,24 @@ class DemoTms:
 
 
 @dataclass
+class DemoEsketamine:
+    """How a demo esketamine course runs (the demo service drives the esketamine service
+    with it). Synthetic: not clinical facts."""
+
+    maintenance: str
+    systolic_mmhg: int
+    diastolic_mmhg: int
+    elevated_bp: frozenset[int]
+    """Session numbers whose pre-dose blood pressure is above 140/90 (a prescriber signs off)."""
+    dose_84_from: int | None
+    """From this session on the dose is 84 mg (56 mg before), or never."""
+    sedation: frozenset[int]
+    """Session numbers with sedation observed at 40 minutes (resolved by discharge)."""
+    unsubmitted: int
+    """How many of the latest sessions' REMS forms are not yet submitted."""
+
+
+@dataclass
 class DemoPatient:
     mrn: str
     given_name: str
@@ -140,6 +158,7 @@ class DemoPatient:
     course: dict[str, Any] | None
     assessments: list[DemoAssessment] = field(default_factory=list)
     tms: DemoTms | None = None
+    esketamine: DemoEsketamine | None = None
 
 
 def _tms_pathway(rng: random.Random, index: int) -> DemoTms:
@@ -178,6 +197,19 @@ def _tms_pathway(rng: random.Random, index: int) -> DemoTms:
         adverse_events=adverse_events,
         pause_at=pause_at,
         review_decision_points=rng.random() < 0.85,
+    )
+
+
+def _esketamine_course(rng: random.Random) -> DemoEsketamine:
+    """An esketamine course's blood pressures, doses, sedation and REMS backlog."""
+    return DemoEsketamine(
+        maintenance=rng.choice(("weekly", "weekly", "every_2_weeks")),
+        systolic_mmhg=rng.randint(110, 136),
+        diastolic_mmhg=rng.randint(68, 86),
+        elevated_bp=frozenset(n for n in range(1, 40) if rng.random() < 0.1),
+        dose_84_from=rng.choice((None, 3, 4, 6)),
+        sedation=frozenset(n for n in range(1, 40) if rng.random() < 0.5),
+        unsubmitted=rng.choice((0, 1, 1, 2)),
     )
 
 
@@ -321,6 +353,7 @@ def generate_clinic(seed: int, patients: int, as_of: date) -> list[DemoPatient]:
         }
         course = None
         tms = None
+        esketamine = None
         if in_course:
             modality = _weighted(rng, COURSES)
             course = {
@@ -332,6 +365,8 @@ def generate_clinic(seed: int, patients: int, as_of: date) -> list[DemoPatient]:
                 # Its own generator, so the rest of the clinic is the same as before.
                 tms = _tms_pathway(random.Random(seed * 1_000_003 + n), tms_courses)
                 tms_courses += 1
+            elif modality == "esketamine":
+                esketamine = _esketamine_course(random.Random(seed * 2_000_003 + n))
         patient = DemoPatient(
             mrn=f"DEMO-{n + 1:05d}",
             given_name=rng.choice(GIVEN_NAMES),
@@ -341,6 +376,7 @@ def generate_clinic(seed: int, patients: int, as_of: date) -> list[DemoPatient]:
             history=history,
             course=course,
             tms=tms,
+            esketamine=esketamine,
         )
         _add_trajectory(rng, patient, course_start, as_of)
         out.append(patient)

@@ -14,7 +14,9 @@ from trdcare.assessments import service as assessment_service
 from trdcare.core.actor import Actor
 from trdcare.core.clock import utc_now, utc_today
 from trdcare.core.errors import Conflict
-from trdcare.demo.generator import DemoTms, generate_clinic
+from trdcare.demo.generator import DemoEsketamine, DemoTms, generate_clinic
+from trdcare.esketamine import service as esketamine_service
+from trdcare.esketamine.domain import question_ids
 from trdcare.history import service as history_service
 from trdcare.history.domain import parse_history
 from trdcare.patients import service as patient_service
@@ -79,6 +81,10 @@ def load_demo(session: Session, *, seed: int, patients: int, as_of: date) -> Dem
             course, calendar = _plan_tms_course(
                 session, patient, plan.tms, plan.course["start_date"]
             )
+        elif plan.esketamine is not None and plan.course:
+            course = _plan_esketamine_course(
+                session, patient, plan.esketamine, plan.course["start_date"]
+            )
         elif plan.course:
             course = history_service.add_course(
                 session,
@@ -101,6 +107,8 @@ def load_demo(session: Session, *, seed: int, patients: int, as_of: date) -> Dem
             n_assessments += 1
         if plan.tms is not None and calendar is not None:
             _deliver_tms_sessions(session, patient, plan.tms, calendar, now=utc_now())
+        if plan.esketamine is not None and course is not None:
+            _deliver_esketamine_sessions(session, patient, plan.esketamine, as_of=as_of)
     refresh_statistics(session)
     return DemoLoad(loaded=True, patients=patients, assessments=n_assessments)
 
@@ -212,3 +220,128 @@ def _deliver_tms_sessions(
                 resume_on=due.day + timedelta(days=1),
             )
             replanned = replanned or review.chosen_action in ("extend", "begin_taper", "stop")
+
+
+# The esketamine room of a demo course, through the esketamine service -----------------------
+DEMO_NURSE = "Nurse Demo (rn.demo)"
+# Session times of a demo esketamine day (UTC): check-in, first device, then monitoring.
+_ESK_CHECK_IN = time(9, 0, tzinfo=UTC)
+
+
+def _plan_esketamine_course(
+    session: Session, patient: Patient, esk: DemoEsketamine, start: date
+) -> TreatmentCourse:
+    """Screen (every question no) and plan; the warnings the record raises (TRD not
+    established, no current antidepressant) are signed off by the demo physician."""
+    row = esketamine_service.plan(
+        session,
+        DEMO_ACTOR,
+        patient,
+        answers=dict.fromkeys(question_ids(), False),
+        start_date=start,
+        maintenance=esk.maintenance,
+        physician=DEMO_PHYSICIAN,
+        signoff_note="Reviewed the record with the patient; benefits outweigh the risks.",
+    )
+    return session.get_one(TreatmentCourse, row.treatment_course_id)
+
+
+def _deliver_esketamine_sessions(
+    session: Session, patient: Patient, esk: DemoEsketamine, *, as_of: date
+) -> None:
+    """Every planned session before ``as_of``: check-in, dose, observations at 40 and 100
+    minutes, discharge at 2 h 15, the prescriber's signature; the REMS forms submitted two
+    days later, but the latest ``unsubmitted`` (due, or overdue after 7 days)."""
+    course = esketamine_service.status(session, DEMO_ACTOR, patient)
+    days = [
+        date.fromisoformat(s["date"])
+        for s in course["schedule"]
+        if date.fromisoformat(s["date"]) < as_of
+    ]
+    refs: list[tuple[str, datetime]] = []
+    for number, day in enumerate(days, start=1):
+        checked_in = datetime.combine(day, _ESK_CHECK_IN)
+        elevated = number in esk.elevated_bp
+        row = esketamine_service.check_in(
+            session,
+            DEMO_ACTOR,
+            patient,
+            predose_systolic_mmhg=144 + esk.systolic_mmhg % 12 if elevated else esk.systolic_mmhg,
+            predose_diastolic_mmhg=esk.diastolic_mmhg + (8 if elevated else 0),
+            predose_pulse_bpm=72,
+            predose_spo2_pct=98,
+            checked_in_at=checked_in,
+        )
+        if row.bp_check["needs_prescriber_signoff"]:
+            esketamine_service.sign_off_bp(
+                session,
+                DEMO_ACTOR,
+                patient,
+                row.ref,
+                physician=DEMO_PHYSICIAN,
+                note="Repeat reading lower; no cardiovascular symptoms; proceed.",
+            )
+        first = checked_in + timedelta(minutes=15)
+        dose = 84 if number > 1 and esk.dose_84_from and number >= esk.dose_84_from else 56
+        devices = dose // 28
+        esketamine_service.record_dose(
+            session,
+            DEMO_ACTOR,
+            patient,
+            row.ref,
+            dose_mg=dose,
+            devices=devices,
+            lot=f"DEMO-{day:%y%m}",
+            administered_by=DEMO_NURSE,
+            device_times=[first + timedelta(minutes=5 * i) for i in range(devices)],
+        )
+        start = first + timedelta(minutes=5 * (devices - 1))
+        sedated = number in esk.sedation
+        esketamine_service.observe(
+            session,
+            DEMO_ACTOR,
+            patient,
+            row.ref,
+            observed_at=start + timedelta(minutes=40),
+            purpose="post_dose_40_min",
+            systolic_mmhg=esk.systolic_mmhg + 9,
+            diastolic_mmhg=esk.diastolic_mmhg + 5,
+            spo2_pct=97,
+            sedation=sedated,
+            dissociation=sedated,
+        )
+        esketamine_service.observe(
+            session,
+            DEMO_ACTOR,
+            patient,
+            row.ref,
+            observed_at=start + timedelta(minutes=100),
+            spo2_pct=98,
+            pulse_bpm=74,
+        )
+        discharged = start + timedelta(hours=2, minutes=15)
+        esketamine_service.discharge(
+            session,
+            DEMO_ACTOR,
+            patient,
+            row.ref,
+            discharged_by=DEMO_NURSE,
+            sedation_resolved=True,
+            dissociation_resolved=True,
+            respiratory_depression_resolved=True,
+            safe_transport=True,
+            discharge_systolic_mmhg=esk.systolic_mmhg + 2,
+            discharge_diastolic_mmhg=esk.diastolic_mmhg,
+            discharge_spo2_pct=98,
+            discharged_at=discharged,
+        )
+        esketamine_service.sign_session(
+            session, DEMO_ACTOR, patient, row.ref, physician=DEMO_PHYSICIAN
+        )
+        refs.append((row.ref, discharged))
+    keep_open = esk.unsubmitted
+    for ref, discharged in refs[: max(0, len(refs) - keep_open)]:
+        submitted = min(discharged + timedelta(days=2), esketamine_service.utc_now())
+        esketamine_service.mark_rems_submitted(
+            session, DEMO_ACTOR, patient, ref, submitted_by=DEMO_NURSE, submitted_at=submitted
+        )
