@@ -116,11 +116,19 @@ class CheckInIn(_In):
     @model_validator(mode="before")
     @classmethod
     def _split_medications(cls, data: Any) -> Any:
-        if isinstance(data, Mapping) and isinstance(data.get("extra_medications"), str):
-            text = str(data["extra_medications"])
-            parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
-            return {**data, "extra_medications": parts}
-        return data
+        # A page sends one line "a, b" (FastAPI hands a list field's form value over as a
+        # list of the one string typed); an empty box is no medication.
+        if not isinstance(data, Mapping) or "extra_medications" not in data:
+            return data
+        value = data["extra_medications"]
+        parts = value if isinstance(value, list) else [value]
+        names: list[Any] = []
+        for part in parts:
+            if isinstance(part, str):
+                names += [p.strip() for p in part.replace(";", ",").split(",") if p.strip()]
+            else:
+                names.append(part)
+        return {**data, "extra_medications": names}
 
 
 class BpSignoffIn(_In):

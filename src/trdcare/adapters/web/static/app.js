@@ -120,6 +120,13 @@
     check();
   }
 
+  /* Print buttons: <button data-print> prints the page (no inline handler: the CSP forbids it). */
+  function printButtons() {
+    document.querySelectorAll("button[data-print]").forEach(function (button) {
+      button.addEventListener("click", function () { window.print(); });
+    });
+  }
+
   /* Beam F3 preview: forms with data-f3-preview show X/Y as the measurements are typed. */
   function f3Preview() {
     var form = document.querySelector("form[data-f3-preview]");
@@ -198,6 +205,7 @@
     copyButtons();
     backLinks();
     focusErrors();
+    printButtons();
     void csrfToken;
   });
 })();
