@@ -65,6 +65,7 @@ def checked_in(client: WebClient, ref: str, **extra: str) -> str:
             "predose_systolic_mmhg": "126",
             "predose_diastolic_mmhg": "80",
             "checked_in_at": local(client, now(client) - timedelta(hours=3)),
+            "extra_medications": "",  # the box left empty, as a browser sends it
             **extra,
         },
     )
