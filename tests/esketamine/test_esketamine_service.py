@@ -428,6 +428,11 @@ def test_one_open_session_at_a_time_and_a_stopped_course_takes_none(
     with pytest.raises(Conflict):
         service.stop_course(session, actor, patient, reason="patient moved away")
     _discharge(session, actor, patient, ref)
+    with pytest.raises(InvalidInput) as info:
+        service.stop_course(
+            session, actor, patient, reason="moved", on=date.today() + timedelta(days=2)
+        )
+    assert info.value.issues[0].path == "on"
     service.stop_course(session, actor, patient, reason="patient moved away")
     with pytest.raises(Conflict, match="stopped"):
         service.check_in(

@@ -119,6 +119,15 @@ class EsketamineRepository:
         ).all()
         return [(r[0], r[1], r[2]) for r in rows]
 
+    def discharged_counts(self) -> dict[int, int]:
+        """Course id -> sessions discharged (not retired), in one query."""
+        rows = self.session.execute(
+            select(EsketamineSession.course_id, func.count())
+            .where(EsketamineSession.retired_at.is_(None), EsketamineSession.status == "discharged")
+            .group_by(EsketamineSession.course_id)
+        ).all()
+        return {int(course_id): int(n) for course_id, n in rows}
+
     def open_tasks(self) -> list[tuple[str, EsketamineSession]]:
         """Sessions whose REMS form is not submitted, or that await a sign-off."""
         rows = self.session.execute(

@@ -37,6 +37,7 @@ from trdcare.adapters.db.stamping import (
 )
 from trdcare.audit import service as audit
 from trdcare.core.actor import Actor
+from trdcare.core.checks import check_date_not_future
 from trdcare.core.clock import ensure_utc, not_before_birth, past_moment
 from trdcare.core.clock import utc_now as _clock_now
 from trdcare.core.corrections import correction_reason
@@ -284,6 +285,7 @@ def stop_course(
     if EsketamineRepository(session).open_session(row.id) is not None:
         raise Conflict("course: a session is in progress; discharge it before stopping the course")
     day = on or today()
+    check_date_not_future("on", day, today())
     not_before_birth(day, field="on", born_on=patient.birth_date)
     if day < row.start_date:
         raise InvalidInput.single(
@@ -1188,10 +1190,11 @@ def dashboard(session: Session, actor: Actor) -> dict[str, dict[str, Any]]:
     repo = EsketamineRepository(session)
     out: dict[str, dict[str, Any]] = {}
     on = today()
+    given = repo.discharged_counts()
     for ref, row, course in repo.dashboard_rows():
         entry = out.setdefault(ref, {"alerts": []})
         if row.status in OPEN_STATUSES:
-            delivered = sum(1 for s in repo.sessions(row.id) if s.status == "discharged")
+            delivered = given.get(row.id, 0)
             entry["course"] = (
                 f"Esketamine session {delivered} of {course.planned_sessions or len(row.schedule)}"
             )
