@@ -80,6 +80,33 @@ class TestPlanForm:
         assert 'value="wide"' in response.text and 'value="next monday"' in response.text
         assert_plain(response.text)
 
+    def test_range_and_time_zone_problems_come_in_the_first_round(self, client: WebClient) -> None:
+        """Before, an MT of 250% MSO or the time zone 'Mars/Base' was said only after every
+        other problem of the form had been fixed (the service checked them, a second round)."""
+        ref = add_patient(client.engine)
+        client.as_role("physician", via="session")
+        response = client.form(
+            f"/patients/{ref}/tms/plan",
+            {
+                "protocol": "fda_10hz",
+                "start": "next monday",
+                "target_method": "hotspot_rule",
+                "side": "left",
+                "mt_pct_mso": "250",
+                "time_zone": "Mars/Base",
+                "include_taper": "on",
+            },
+        )
+        assert response.status_code == 422
+        errors = field_errors(response.text)
+        assert errors["start"].startswith("First treatment day must be a date")
+        assert errors["mt_pct_mso"] == (
+            "Motor threshold (% MSO): is out of range (allowed: a number in [1, 100] %MSO; given: 250)."
+        )
+        assert errors["time_zone"].startswith("Time zone: is not a known time zone")
+        assert "Mars/Base" in errors["time_zone"]
+        assert_plain(response.text)
+
 
 class TestFreeTextLimits:
     def test_an_adverse_event_description_past_the_limit_is_refused_naming_it(

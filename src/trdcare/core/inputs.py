@@ -14,9 +14,11 @@ declares a field with the kind, e.g. ``note: ClinicalNote``.
 from __future__ import annotations
 
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
 
+from trdcare.core.checks import Interval
 from trdcare.core.text import check_free_text, check_single_line_text
 
 # Characters, per kind of free text.
@@ -52,3 +54,41 @@ class InputModel(BaseModel):
         if isinstance(data, dict) and any(name in data for name in PAGE_FIELDS):
             return {k: v for k, v in data.items() if k not in PAGE_FIELDS}
         return data
+
+
+def within(interval: Interval) -> AfterValidator:
+    """Check a number against a domain's declared :class:`~trdcare.core.checks.Interval` with
+    the input's other fields, so a form says it in the first round (not after the rest is
+    fixed, when the service checks it). ``None`` (not given) passes.
+
+    Examples
+    --------
+    >>> from typing import Annotated
+    >>> from pydantic import TypeAdapter
+    >>> TypeAdapter(Annotated[float, within(Interval(1, 100))]).validate_python(65)
+    65.0
+    """
+
+    def check(value: float | None) -> float | None:
+        if value is not None and not interval.contains(value):
+            given = int(value) if float(value).is_integer() and abs(value) < 2**53 else value
+            raise ValueError(f"is out of range (allowed: {interval.describe()}; given: {given})")
+        return value
+
+    return AfterValidator(check)
+
+
+def _known_time_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"is not a known time zone (allowed: an IANA name such as Europe/Paris; given: {name})"
+        ) from None
+    return name
+
+
+#: An IANA time zone name (``Europe/Paris``), checked against the system's zone database.
+TimeZoneName = Annotated[
+    str, StringConstraints(min_length=1, max_length=60), AfterValidator(_known_time_zone)
+]

@@ -44,6 +44,8 @@ from trdcare.core.inputs import (
     Label,
     Reason,
     RequiredNote,
+    TimeZoneName,
+    within,
 )
 from trdcare.core.text import check_free_text, check_single_line_text
 from trdcare.patients import service as patient_service
@@ -63,7 +65,9 @@ from trdcare.tms.domain import (
     simulate_hunt,
     treatment_intensity,
 )
+from trdcare.tms.domain.sessions import SESSION_LIMITS
 from trdcare.tms.domain.targeting import HEAD_MEASUREMENT_LIMITS
+from trdcare.tms.domain.threshold import ML_PEST_LIMITS, MT_LIMITS
 from trdcare.tms.repository import TmsRepository
 
 router = APIRouter(tags=["tms"])
@@ -225,8 +229,10 @@ class PlanIn(_In):
         default_factory=list, max_length=200, title="Days the patient cannot come"
     )
     first_session_at: time = Field(default=time(9, 0), title="First session time")
-    time_zone: str = Field(default="UTC", max_length=60, title="Time zone")
-    mt_pct_mso: float | None = Field(default=None, title="Motor threshold (% MSO)")
+    time_zone: TimeZoneName = Field(default="UTC", title="Time zone")
+    mt_pct_mso: Annotated[float | None, within(MT_LIMITS["mt_pct_mso"])] = Field(
+        default=None, title="Motor threshold (% MSO)"
+    )
     depth: DepthIn | None = None
     target: TargetIn | None = None
     override_reason: ClinicalNote | None = Field(
@@ -264,13 +270,13 @@ PLAN_FORM_PATHS = {"target.method": "target_method", "target.": "", "depth.": ""
 
 
 class MtStepIn(_In):
-    start_pct_mso: float | None = Field(
+    start_pct_mso: Annotated[float | None, within(ML_PEST_LIMITS["start_pct_mso"])] = Field(
         default=None, title="Start intensity (% MSO)", description="Open a hunt here"
     )
     mep: bool | None = Field(
         default=None, title="MEP", description="MEP present after the last stimulus"
     )
-    intensity_pct_mso: float | None = Field(
+    intensity_pct_mso: Annotated[float | None, within(ML_PEST_LIMITS["intensity_pct_mso"])] = Field(
         default=None,
         title="Intensity given (% MSO)",
         description="The intensity actually given (default: the proposed one)",
@@ -303,21 +309,25 @@ class SessionIn(_In):
     """A delivered session. The session page's form (``;``-separated interruptions, the
     side-effect checkboxes, the adverse-event rows) is read as the same input."""
 
-    session_number: int | None = Field(
+    session_number: Annotated[int | None, within(SESSION_LIMITS["session_number"])] = Field(
         default=None, title="Session number", description="Default: the next one"
     )
-    planned_pulses: int | None = Field(
+    planned_pulses: Annotated[int | None, within(SESSION_LIMITS["planned_pulses"])] = Field(
         default=None, title="Planned pulses", description="Default: the protocol's"
     )
-    pulses_delivered: int = Field(title="Pulses delivered")
+    pulses_delivered: Annotated[int, within(SESSION_LIMITS["pulses_delivered"])] = Field(
+        title="Pulses delivered"
+    )
     excess_reason: Reason | None = Field(default=None, title="Reason for the extra pulses")
-    intensity_pct_mso: float | None = Field(
+    intensity_pct_mso: Annotated[float | None, within(SESSION_LIMITS["intensity_pct_mso"])] = Field(
         default=None, title="Intensity (% MSO)", description="Default: the plan's"
     )
-    mt_pct_mso: float | None = Field(
+    mt_pct_mso: Annotated[float | None, within(SESSION_LIMITS["mt_pct_mso"])] = Field(
         default=None, title="Motor threshold in use (% MSO)", description="Default: the plan's MT"
     )
-    trains_delivered: int | None = Field(default=None, title="Trains delivered")
+    trains_delivered: Annotated[int | None, within(SESSION_LIMITS["trains_delivered"])] = Field(
+        default=None, title="Trains delivered"
+    )
     coil: Annotated[str, Field(max_length=80), AfterValidator(check_single_line_text)] = Field(
         default="", title="Coil"
     )
