@@ -142,3 +142,11 @@ def test_a_second_protocol_on_the_same_windows() -> None:
     )
     for a, b in zip(both.push(x), alone.push(x), strict=True):
         assert a.also == (pytest.approx(b.feature, rel=1e-12),)
+
+
+@pytest.mark.parametrize("baseline_s", [4.0, 4.3, 5.0, 0.7])
+def test_block_edges_at_any_baseline_length(baseline_s: float) -> None:
+    session, feedback = run(14, baseline_s=baseline_s, block_s=4)
+    blocks = session.summary()["blocks"]
+    assert blocks and all(b["windows"] > 0 for b in blocks)
+    assert sum(b["windows"] for b in blocks) == sum(1 for f in feedback if f.phase == "feedback")

@@ -266,9 +266,17 @@ def run(
         bool,
         typer.Option("--fast", help="replay a file or the synthetic signal as fast as possible"),
     ] = False,
+    patient: Annotated[
+        str | None,
+        typer.Option(
+            "--patient",
+            help="store the summary on this patient's neurofeedback course (ref P-... or MRN)",
+        ),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """A live session, headless: baseline, then feedback blocks; recorded to EDF+."""
+    """A live session, headless: baseline, then feedback blocks; recorded to EDF+ and,
+    with --patient, stored on the patient's neurofeedback course."""
     import signal
     import threading
     from datetime import UTC, datetime
@@ -314,6 +322,18 @@ def run(
             used.append(name)
             v = catalogue.default(name)
         values[name] = 0.0 if v is None else float(v)
+    from trdcare.cli_support import get_context
+
+    cli = get_context(ctx)
+    if patient is not None:
+        from trdcare.neurofeedback import service as nf_service
+        from trdcare.patients import service as patient_service
+
+        # refuse before the session, not after it: unknown patient, paused course
+        with cli.session() as db:
+            row = patient_service.find_patient(db, cli.actor, patient, purpose="nf_session")
+            nf_service.check_deliverable(db, row)
+    started_at = datetime.now(UTC)
     src = open_source(source, realtime=not fast, duration_s=given.duration_s if fast else None)
     try:
         pipeline = Pipeline(src.info.labels, src.info.sfreq_hz, proto, settings)
@@ -333,8 +353,12 @@ def run(
     if getattr(src, "assumed_units", False):
         header["units"] = "not stated by the stream; taken as microvolts"
     if record is None:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        record = ctx.obj.settings.data_dir / "neurofeedback" / f"session-{stamp}.edf"
+        # an opaque name: no patient identifier in a file name
+        import uuid
+
+        stamp = started_at.strftime("%Y%m%dT%H%M%SZ")
+        name = f"session-{stamp}-{uuid.uuid4().hex[:6]}.edf"
+        record = cli.settings.data_dir / "neurofeedback" / name
     recorder = Recorder(src.info.labels, src.info.sfreq_hz, pipeline.plan.hop_n, header)
     stop = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -373,6 +397,20 @@ def run(
         **header,
         "summary": result.summary,
     }
+    if patient is not None:
+        with cli.session() as db:
+            row = patient_service.find_patient(db, cli.actor, patient, purpose="nf_session")
+            stored, course = nf_service.record_session(
+                db,
+                cli.actor,
+                row,
+                started_at=started_at,
+                header=header,
+                summary=result.summary,
+                ended=result.ended,
+                recording=str(result.recording),
+            )
+            doc["stored"] = {"patient": row.ref, **nf_service.session_to_dict(stored, course)}
     if json_out:
         emit_json(doc)
         return
@@ -384,3 +422,48 @@ def run(
         f"mean feature {s['mean_feature']}; threshold {s['threshold']}"
     )
     typer.echo(f"Recorded to {result.recording}")
+    if "stored" in doc:
+        st = doc["stored"]
+        typer.echo(f"Stored as session {st['session_number']} of course {st['course']}.")
+
+
+@app.command("course")
+@handle_errors
+def course(
+    ctx: typer.Context,
+    patient: Annotated[str, typer.Argument(help="Patient ref (P-...) or MRN.")],
+    json_out: JsonOpt = False,
+) -> None:
+    """The patient's neurofeedback courses: the learning curve (mean feature, % time
+    rewarded, % artifact per session) beside the depression scores and the outcome."""
+    from trdcare.cli_support import get_context
+    from trdcare.neurofeedback import service as nf_service
+    from trdcare.patients import service as patient_service
+
+    cli = get_context(ctx)
+    with cli.session() as db:
+        row = patient_service.find_patient(db, cli.actor, patient, purpose="nf_course")
+        doc = nf_service.course_view(db, cli.actor, row)
+    if json_out:
+        emit_json(doc)
+        return
+    if not doc["courses"]:
+        typer.echo("No neurofeedback course.")
+    for c in doc["courses"]:
+        typer.echo(
+            f"Course {c['course']} ({c['status']}), from {c['start_date']}; {c['primary_scale']}"
+        )
+        for s in c["sessions"]:
+            mean = "—" if s["mean_feature"] is None else f"{s['mean_feature']:+.3f}"
+            typer.echo(
+                f"  session {s['session_number']:>2}  {s['started_at'][:16]}  {s['protocol']}  "
+                f"mean {mean}  rewarded {s['pct_time_rewarded']}%  artifact {s['pct_artifact']}%  "
+                f"{s['duration_s']:.0f} s"
+            )
+        for sc in c["scores"]:
+            typer.echo(f"  {sc['scale']} {sc['on']}: {sc['total']}")
+        if c["outcome"]:
+            o = c["outcome"]
+            typer.echo(
+                f"  outcome: change {o['change']} ({o['percent_change']}%), response {o['response']}, remission {o['remission']}"
+            )

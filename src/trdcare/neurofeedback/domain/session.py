@@ -145,7 +145,9 @@ class FeedbackSession:
                 self.events.append((t - self.hop_s, "baseline start"))
             return self.blocks[-1]
         assert self._feedback_start_s is not None
-        n = int((t - self.hop_s - self._feedback_start_s) // self.block_s)
+        # window ends are multiples of the hop; guard the float division at block edges
+        elapsed = t - self.hop_s - self._feedback_start_s
+        n = max(0, int(elapsed / self.block_s + 1e-9))
         feedback_blocks = [b for b in self.blocks if b.phase == "feedback"]
         if len(feedback_blocks) <= n:
             block = BlockStats(len(self.blocks), "feedback", t - self.hop_s)

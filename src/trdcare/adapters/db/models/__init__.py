@@ -23,6 +23,7 @@ from trdcare.adapters.db.models.esketamine import (
 )
 from trdcare.adapters.db.models.history import TreatmentCourse, TreatmentTrial
 from trdcare.adapters.db.models.ketamine import KetamineInfusion, KetamineSeries
+from trdcare.adapters.db.models.neurofeedback import NfSession
 from trdcare.adapters.db.models.patients import Episode, Patient
 from trdcare.adapters.db.models.psilocybin import (
     PsilocybinDosingDay,
@@ -58,6 +59,7 @@ __all__ = [
     "KetamineInfusion",
     "KetamineSeries",
     "LoginThrottle",
+    "NfSession",
     "Patient",
     "PsilocybinDosingDay",
     "PsilocybinEnrolment",

@@ -1,0 +1,166 @@
+"""Use cases of the neurofeedback room: a session's summary stored on the patient's
+neurofeedback course, and the course view (the learning curve beside the depression scores).
+
+Flushes, never commits; every read and write of patient data is audited. A course paused
+after a serious adverse event (the courses room) refuses new sessions until a physician's
+review: :func:`check_deliverable` is called before a session starts and again when it is
+stored.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from trdcare.adapters.db.locking import lock_patient
+from trdcare.adapters.db.models import Patient, TreatmentCourse
+from trdcare.adapters.db.models.neurofeedback import NfSession
+from trdcare.adapters.db.stamping import stamp_new
+from trdcare.assessments.domain.outcomes import CourseVerdict
+from trdcare.audit import service as audit
+from trdcare.core.actor import Actor
+from trdcare.core.clock import utc_today
+from trdcare.courses import service as courses_service
+from trdcare.history import service as history_service
+from trdcare.neurofeedback.repository import NeurofeedbackRepository
+
+
+def check_deliverable(session: Session, patient: Patient) -> TreatmentCourse | None:
+    """The ongoing neurofeedback course (None: one will be opened); refuse a course that is
+    paused after a serious adverse event (409 naming the pause)."""
+    course = NeurofeedbackRepository(session).ongoing_course(patient.id)
+    if course is not None:
+        courses_service.require_deliverable(session, course)
+    return course
+
+
+def record_session(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    *,
+    started_at: datetime,
+    header: dict[str, Any],
+    summary: dict[str, Any],
+    ended: str,
+    recording: str,
+    primary_scale: str = "phq9",
+) -> tuple[NfSession, TreatmentCourse]:
+    """Store a session's summary on the patient's ongoing neurofeedback course, opening one
+    (start today, PHQ-9 as its primary scale unless said) when there is none."""
+    lock_patient(session, patient.id)
+    course = check_deliverable(session, patient)
+    if course is None:
+        course = history_service.add_course(
+            session,
+            actor,
+            patient,
+            modality="neurofeedback",
+            start_date=min(started_at.date(), utc_today()),
+            primary_scale=primary_scale,
+        )
+    repo = NeurofeedbackRepository(session)
+    protocol = header.get("protocol") or {}
+    row = NfSession(
+        patient_id=patient.id,
+        treatment_course_id=course.id,
+        session_number=repo.next_number(course.id),
+        started_at=started_at,
+        source=str(header.get("source", ""))[:200],
+        protocol_kind=str(protocol.get("kind", ""))[:20],
+        ended=ended[:40],
+        duration_s=float(summary.get("duration_s") or 0.0),
+        mean_feature=summary.get("mean_feature"),
+        pct_time_rewarded=summary.get("pct_time_rewarded"),
+        pct_artifact=summary.get("pct_artifact"),
+        threshold=summary.get("threshold"),
+        recording=recording[:1000],
+        header=header,
+        summary=summary,
+    )
+    stamp_new(row, actor)
+    repo.add(row)
+    audit.record(
+        session,
+        actor,
+        "create",
+        "nf_session",
+        entity_id=row.id,
+        patient_ref=patient.ref,
+        detail={"course": course.ref, "session_number": row.session_number, "ended": ended},
+    )
+    return row, course
+
+
+def session_to_dict(row: NfSession, course: TreatmentCourse) -> dict[str, Any]:
+    return {
+        "course": course.ref,
+        "session_number": row.session_number,
+        "started_at": row.started_at.isoformat(),
+        "source": row.source,
+        "protocol": row.protocol_kind,
+        "ended": row.ended,
+        "duration_s": row.duration_s,
+        "mean_feature": row.mean_feature,
+        "pct_time_rewarded": row.pct_time_rewarded,
+        "pct_artifact": row.pct_artifact,
+        "threshold": row.threshold,
+        "recording": row.recording,
+    }
+
+
+def course_view(session: Session, actor: Actor, patient: Patient) -> dict[str, Any]:
+    """Each neurofeedback course with its sessions in order (the learning curve: mean
+    feature, % time rewarded, % artifact per session) and the depression scores recorded
+    while it ran, with the outcome rule's verdict on its primary scale."""
+    from trdcare.assessments.repository import AssessmentRepository
+
+    pairs = NeurofeedbackRepository(session).sessions(patient.id)
+    courses: dict[int, TreatmentCourse] = {c.id: c for _, c in pairs}
+    for c in history_service.list_courses(session, actor, patient):
+        if c.modality == "neurofeedback":
+            courses.setdefault(c.id, c)
+    out = []
+    for course in sorted(courses.values(), key=lambda c: (c.start_date, c.id)):
+        end: date | None = course.end_date
+        scores = [
+            {"on": a.administered_on.isoformat(), "scale": a.scale_id, "total": a.total}
+            for a in AssessmentRepository(session).for_patient(patient.id, course.primary_scale)
+            if a.complete and a.total is not None and (end is None or a.administered_on <= end)
+        ]
+        verdict = courses_service.course_outcome(session, actor, patient, course)
+        out.append(
+            {
+                "course": course.ref,
+                "status": course.status,
+                "start_date": course.start_date.isoformat(),
+                "end_date": end.isoformat() if end else None,
+                "primary_scale": course.primary_scale,
+                "sessions": [session_to_dict(s, c) for s, c in pairs if c.id == course.id],
+                "scores": scores,
+                "outcome": None if verdict is None else _verdict(verdict),
+            }
+        )
+    audit.record(
+        session,
+        actor,
+        "read",
+        "nf_course_view",
+        patient_ref=patient.ref,
+        detail={"courses": len(out), "sessions": len(pairs)},
+    )
+    return {"patient": patient.ref, "courses": out}
+
+
+def _verdict(verdict: CourseVerdict) -> dict[str, Any]:
+    return {
+        "scale": verdict.scale_id,
+        "baseline": {"on": verdict.baseline.on.isoformat(), "total": verdict.baseline.total},
+        "latest": {"on": verdict.latest.on.isoformat(), "total": verdict.latest.total},
+        "change": verdict.change,
+        "percent_change": verdict.percent_change,
+        "response": verdict.response,
+        "remission": verdict.remission,
+    }
