@@ -296,6 +296,37 @@ _TABLE: tuple[Permission, ...] = (
         "a reason (a clinician or technician only what they recorded)",
         *sorted(_CLINICAL),
     ),
+    _p(
+        "dbs.read",
+        "See DBS (investigational) candidacy assessments, the surgery and programming records",
+        *sorted(_CLINICAL),
+    ),
+    _p("dbs.candidacy", "Record a DBS candidacy assessment", "physician", "clinician"),
+    _p(
+        "dbs.surgery",
+        "Record a DBS surgery (opens the DBS course, under its research protocol) and end the "
+        "course",
+        "physician",
+    ),
+    _p(
+        "dbs.program",
+        "Record DBS programming settings (a setting beyond the Shannon limit or the lead's "
+        "rated density needs a physician's override with a reason)",
+        "physician",
+        "clinician",
+    ),
+    _p(
+        "dbs.correct",
+        "Mark DBS programming records entered in error, with a reason (a clinician only what "
+        "they recorded)",
+        "physician",
+        "clinician",
+    ),
+    _p(
+        "dbs.tools",
+        "Use the DBS charge calculator (no patient data)",
+        *sorted(_STAFF),
+    ),
     _p("account.self", "Change one's own password and manage one's own API tokens", *_STAFF),
     _p("users.manage", "Add, change and deactivate user accounts; revoke any token", "admin"),
     _p("audit.read", "Read the audit log and verify its hash chain", "admin"),
@@ -311,12 +342,17 @@ OWN_RECORDS_ONLY: Mapping[str, frozenset[str]] = {
     "assessments.correct": frozenset({"clinician", "technician"}),
     "ketamine.correct": frozenset({"clinician", "technician"}),
     "vns.correct": frozenset({"clinician"}),
+    "dbs.correct": frozenset({"clinician"}),
     "psilocybin.correct": frozenset({"clinician", "technician"}),
 }
 
 #: Who may mark a serious adverse event entered in error or make it not serious: a safety
 #: flag is never dropped without a physician's decision (clinic rule: DESIGN, issue #14).
 SAFETY_FLAG_ROLES: frozenset[str] = frozenset({"physician"})
+
+#: Who may record a DBS setting beyond the Shannon limit or the lead's rated density, with a
+#: reason (the override is kept and shown with who, when and why; clinic rule: DESIGN, issue 10).
+DBS_OVERRIDE_ROLES: frozenset[str] = frozenset({"physician"})
 
 #: The permission matrix: permission id -> :class:`Permission`.
 PERMISSIONS: Mapping[str, Permission] = {p.id: p for p in _TABLE}

@@ -48,6 +48,7 @@ class Health(BaseModel):
 def _api_routers() -> list[APIRouter]:
     from trdcare.accounts import endpoints as accounts
     from trdcare.assessments import endpoints as assessments
+    from trdcare.dbs import endpoints as dbs
     from trdcare.esketamine import endpoints as esketamine
     from trdcare.history import endpoints as history
     from trdcare.ketamine import endpoints as ketamine
@@ -66,6 +67,7 @@ def _api_routers() -> list[APIRouter]:
         ketamine.router,
         psilocybin.router,
         esketamine.router,
+        dbs.router,
     ]
 
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from trdcare.core.datafiles import parse_data_file
 from trdcare.core.provenance import Source
-from trdcare.dbs.domain.data_schema import DbsFile, SourcedValue
+from trdcare.dbs.domain.data_schema import DbsFile, PathwayFile, Sourced, SourcedValue
 
-DATA_FILES = ("dbs.json",)
+DATA_FILES = ("dbs.json", "dbs_pathway.json")
 
 
 def read(name: str = "dbs.json") -> Any:
@@ -36,6 +36,21 @@ def validate(data: object, *, name: str = "dbs.json") -> DbsFile:
 def load() -> DbsFile:
     """The DBS catalogue, validated by its schema when first read."""
     return validate(read())
+
+
+@cache
+def load_pathway() -> PathwayFile:
+    """The DBS pathway catalogue (status, candidacy criteria, targets, lead contacts)."""
+    return parse_data_file(PathwayFile, read("dbs_pathway.json"), file="dbs_pathway.json")
+
+
+def pathway_sources(entry: Sourced | SourcedValue) -> tuple[Source, ...]:
+    """The :class:`Source` objects (main, then ``also``) behind one pathway fact."""
+    data = load_pathway()
+    ids = [entry.source] + ([entry.also] if entry.also else [])
+    return tuple(
+        Source(citation=data.sources[i], status=entry.status, where=entry.where, tag=i) for i in ids
+    )
 
 
 def source_of(entry: SourcedValue, catalogue: DbsFile | None = None) -> tuple[Source, ...]:

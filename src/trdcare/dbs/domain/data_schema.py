@@ -75,5 +75,80 @@ class DbsFile(DataModel):
         return self
 
 
-SCHEMAS: dict[str, type[DataModel]] = {"dbs.json": DbsFile}
+class Sourced(DataModel):
+    """Provenance of one fact (no number): which source, how sure, where in the reference."""
+
+    source: Text
+    also: str = ""
+    status: Status
+    where: str = ""
+    note: str = ""
+
+
+class SourcedWords(Sourced):
+    values: tuple[Text, ...] = Field(min_length=1)
+
+
+class StatusLabel(Sourced):
+    label: Text
+
+
+class Target(Sourced):
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+    label: Text
+
+
+class LeadContacts(Sourced):
+    lead: Text
+    contacts: tuple[Annotated[int, Field(ge=0, le=63)], ...] = Field(min_length=1)
+
+
+class PathwayCriteria(DataModel):
+    age_min_years: SourcedValue
+    age_max_years: SourcedValue
+    failed_treatments_min: SourcedValue
+    episode_min_months: SourcedValue
+    hamd17_min: SourcedValue
+    diagnoses: SourcedWords
+    severities: SourcedWords
+    non_psychotic: Sourced
+    research_protocol: Sourced
+
+
+class PathwayFile(DataModel):
+    """``dbs_pathway.json``: status, candidacy criteria, targets and lead contacts."""
+
+    catalogue: Text
+    version: Text
+    note: str = ""
+    sources: dict[Text, Text] = Field(min_length=1)
+    status: StatusLabel
+    criteria: PathwayCriteria
+    targets: tuple[Target, ...] = Field(min_length=1)
+    lead_contacts: tuple[LeadContacts, ...] = Field(min_length=1)
+    multiple_cathodes: Sourced
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> PathwayFile:
+        entries: list[tuple[str, Sourced | SourcedValue]] = [
+            ("status", self.status),
+            ("multiple_cathodes", self.multiple_cathodes),
+        ]
+        entries += [
+            (f"criteria.{name}", getattr(self.criteria, name))
+            for name in type(self.criteria).model_fields
+        ]
+        entries += [(f"target {t.id}", t) for t in self.targets]
+        entries += [(f"lead_contacts {c.lead}", c) for c in self.lead_contacts]
+        for where, entry in entries:
+            for source_id in (entry.source, entry.also):
+                if source_id and source_id not in self.sources:
+                    raise ValueError(f"{where}: unknown source id {source_id!r} (not in sources)")
+        ids = [t.id for t in self.targets]
+        if len(set(ids)) != len(ids):
+            raise ValueError("targets: ids must be unique")
+        return self
+
+
+SCHEMAS: dict[str, type[DataModel]] = {"dbs.json": DbsFile, "dbs_pathway.json": PathwayFile}
 """Each packaged DBS data file and the model that parses it."""

@@ -16,6 +16,7 @@ from trdcare.adapters.db.models.assessments import (
 )
 from trdcare.adapters.db.models.audit import AuditEvent
 from trdcare.adapters.db.models.courses import CourseAdverseEvent, CoursePause
+from trdcare.adapters.db.models.dbs import DbsCandidacy, DbsProgramming, DbsSurgery
 from trdcare.adapters.db.models.esketamine import (
     EsketamineCourse,
     EsketamineObservation,
@@ -52,6 +53,9 @@ __all__ = [
     "CaseloadScore",
     "CourseAdverseEvent",
     "CoursePause",
+    "DbsCandidacy",
+    "DbsProgramming",
+    "DbsSurgery",
     "Episode",
     "EsketamineCourse",
     "EsketamineObservation",
