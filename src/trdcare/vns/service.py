@@ -101,7 +101,7 @@ def candidacy_facts(
         psychosis = history.episode.severity == "severe_with_psychosis"
         failed = report.trd.failed_adequate_trials
         undetermined = report.trd.could_count
-        criteria = report.trd.criteria
+        criteria = report.criteria.label
         other = (
             len(history.ect_courses)
             + len(history.augmentation_trials)
@@ -372,6 +372,11 @@ def log_titration(
         },
     )
     return row
+
+
+def titration_row(session: Session, patient: Patient, titration_id: int) -> VnsTitration:
+    """One titration visit of the patient (read after an audited read of its versions)."""
+    return _titration_of(session, patient, titration_id)
 
 
 def _titration_of(session: Session, patient: Patient, titration_id: int) -> VnsTitration:

@@ -78,6 +78,7 @@ def _page_routers() -> list[APIRouter]:
     from trdcare.history import pages as history
     from trdcare.patients import pages as patients
     from trdcare.tms import pages as tms
+    from trdcare.vns import pages as vns
 
     return [
         accounts.router,
@@ -86,6 +87,7 @@ def _page_routers() -> list[APIRouter]:
         assessments.router,
         tms.router,
         esketamine.router,
+        vns.router,
     ]
 
 

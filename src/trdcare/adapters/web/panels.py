@@ -20,6 +20,7 @@ PANEL_MODULES: tuple[str, ...] = (
     "trdcare.assessments.pages",
     "trdcare.tms.pages",
     "trdcare.esketamine.pages",
+    "trdcare.vns.pages",
 )
 
 
