@@ -18,7 +18,7 @@ from trdcare.accounts.domain.permissions import DBS_OVERRIDE_ROLES, may_change_r
 from trdcare.adapters.db.locking import lock_patient
 from trdcare.adapters.db.models import Patient, TreatmentCourse
 from trdcare.adapters.db.models.dbs import DbsCandidacy, DbsProgramming, DbsSurgery
-from trdcare.adapters.db.stamping import retire_row, stamp_new
+from trdcare.adapters.db.stamping import VersionEntry, retire_row, stamp_new, version_history
 from trdcare.assessments import service as assessment_service
 from trdcare.audit import service as audit
 from trdcare.core.actor import Actor
@@ -382,6 +382,22 @@ def _programming_of(session: Session, patient: Patient, programming_id: int) -> 
     if row is None:
         raise NotFound("programming: no programming record with this id for this patient")
     return row
+
+
+def programming_versions(
+    session: Session, actor: Actor, patient: Patient, programming_id: int
+) -> tuple[DbsProgramming, list[VersionEntry]]:
+    """A programming record and its earlier versions (audited read)."""
+    row = _programming_of(session, patient, programming_id)
+    audit.record(
+        session,
+        actor,
+        "read",
+        "dbs_programming_versions",
+        entity_id=row.id,
+        patient_ref=patient.ref,
+    )
+    return row, version_history(session, row)
 
 
 def retire_programming(

@@ -74,6 +74,7 @@ def _api_routers() -> list[APIRouter]:
 def _page_routers() -> list[APIRouter]:
     from trdcare.accounts import pages as accounts
     from trdcare.assessments import pages as assessments
+    from trdcare.dbs import pages as dbs
     from trdcare.esketamine import pages as esketamine
     from trdcare.history import pages as history
     from trdcare.patients import pages as patients
@@ -88,6 +89,7 @@ def _page_routers() -> list[APIRouter]:
         tms.router,
         esketamine.router,
         vns.router,
+        dbs.router,
     ]
 
 

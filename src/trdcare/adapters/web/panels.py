@@ -21,6 +21,7 @@ PANEL_MODULES: tuple[str, ...] = (
     "trdcare.tms.pages",
     "trdcare.esketamine.pages",
     "trdcare.vns.pages",
+    "trdcare.dbs.pages",
 )
 
 
