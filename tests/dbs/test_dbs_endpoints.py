@@ -219,3 +219,30 @@ def test_entered_in_error_and_course_end(client: WebClient) -> None:
     )
     assert ended.status_code == 200
     assert program(client, ref, amplitude_ma=3).status_code == 409
+
+
+def test_a_paused_course_refuses_programming(client: WebClient) -> None:
+    from trdcare.adapters.db.models import Patient
+    from trdcare.courses import service as courses_service
+    from web_support import SETUP
+
+    ref = operated(client, "DBS-PAUSE")
+    course_ref = client.get(f"/api/v1/patients/{ref}/dbs").json()["surgery"]["course"]
+    with unit_of_work(client.engine) as session:
+        patient = session.scalars(select(Patient).where(Patient.ref == ref)).one()
+        course = courses_service.course_of(session, patient, course_ref)
+        courses_service.report_adverse_event(
+            session,
+            SETUP,
+            patient,
+            course,
+            kind="seizure",
+            severity="severe",
+            occurred_on=TODAY,
+            serious_criteria=["important_medical_event"],
+        )
+    refused = program(client, ref, amplitude_ma=3)
+    assert refused.status_code == 409
+    assert "paused" in str(refused.json())
+    assert count(client, DbsProgramming) == 0
+    assert client.get(f"/api/v1/patients/{ref}/dbs").json()["safety"]["paused"] is True

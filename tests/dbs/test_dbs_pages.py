@@ -25,7 +25,8 @@ def page(client: WebClient, url: str) -> str:
     r = client.get(url)
     assert r.status_code == 200, (url, r.status_code)
     text = html.unescape(r.text)
-    assert not LEAKS.search(text), (url, LEAKS.search(text))
+    found = LEAKS.search(text)
+    assert not found, (url, text[max(found.start() - 200, 0) : found.end() + 50] if found else "")
     return r.text
 
 

@@ -294,3 +294,50 @@ class TestImplantAndTitration:
         assert r.status_code == 200
         assert r.json()["status"] == "stopped"
         assert titrate(client, ref, 0).status_code == 409
+
+
+class TestCourseSafetyAndOutcome:
+    def test_a_serious_adverse_event_pauses_titration_until_a_physician_reviews(
+        self, client: WebClient
+    ) -> None:
+        from trdcare.courses import service as courses_service
+
+        ref = candidate(client, "VNS-PAUSE")
+        doc = implant(client, ref)
+        assert titrate(client, ref, 30).status_code == 201
+        with unit_of_work(client.engine) as session:
+            patient = session.scalars(select(Patient).where(Patient.ref == ref)).one()
+            course = courses_service.course_of(session, patient, doc["implant"]["course"])
+            courses_service.report_adverse_event(
+                session,
+                SETUP,
+                patient,
+                course,
+                kind="dyspnoea",
+                severity="severe",
+                occurred_on=TODAY,
+                serious_criteria=["hospitalisation"],
+            )
+        before = count(client, VnsTitration)
+        refused = titrate(client, ref, 0)
+        assert refused.status_code == 409
+        assert "paused" in refused.json()["detail"] or "paused" in str(refused.json())
+        assert count(client, VnsTitration) == before
+        overview = client.get(f"/api/v1/patients/{ref}/vns").json()
+        assert overview["safety"]["paused"] is True
+        assert overview["safety"]["adverse_events"][0]["serious"] is True
+        assert "course_paused" in overview["safety"]["alerts"]
+
+    def test_non_response_before_month_12_is_not_yet_judged(self, client: WebClient) -> None:
+        ref = candidate(client, "VNS-OUT")
+        implant(client, ref, on=TODAY - timedelta(days=60))
+        titrate(client, ref, 40)
+        with unit_of_work(client.engine) as session:
+            patient = session.scalars(select(Patient).where(Patient.ref == ref)).one()
+            assessment_service.record_assessment(
+                session, SETUP, patient, "madrs", {str(i): 3 for i in range(1, 11)}
+            )
+        outcome = client.get(f"/api/v1/patients/{ref}/vns").json()["outcome"]
+        assert outcome["category"] == "non_response"
+        assert outcome["judged"] is False
+        assert "too early to call non-response" in outcome["note"]

@@ -26,7 +26,8 @@ def page(client: WebClient, url: str) -> str:
     r = client.get(url)
     assert r.status_code == 200, (url, r.status_code)
     text = html.unescape(r.text)
-    assert not LEAKS.search(text), (url, LEAKS.search(text))
+    found = LEAKS.search(text)
+    assert not found, (url, text[max(found.start() - 200, 0) : found.end() + 50] if found else "")
     return r.text
 
 
@@ -107,7 +108,7 @@ def test_a_vns_course_on_the_pages(client: WebClient) -> None:
     ok = post(
         client,
         f"{base}/titration",
-        {**setting, "output_current_ma": "0.25", "side_effects": ["cough", "voice_change"]},
+        {**setting, "output_current_ma": "0.25", "side_effects": ["cough", "voice_alteration"]},
     )
     assert ok.status_code == 303  # type: ignore[attr-defined]
     overview = page(client, base)

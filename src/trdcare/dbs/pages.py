@@ -39,6 +39,27 @@ from trdcare.patients.pages import patient_ref
 
 router = APIRouter(include_in_schema=False)
 
+
+# The courses room's pages for a course's adverse events and pause review; linked once that
+# room serves them (its report form, its safety page with the physician's pause review).
+COURSE_PAGES = {
+    "report": "/patients/{ref}/courses/{course_ref}/adverse-event",
+    "safety": "/patients/{ref}/courses/{course_ref}/safety",
+}
+
+
+def course_links(request: Request, patient_ref: str, course_ref: str | None) -> dict[str, str]:
+    """The courses room's pages of ``course_ref`` that this app serves."""
+    if course_ref is None:
+        return {}
+    paths = {getattr(r, "path", "") for r in request.app.routes}
+    return {
+        name: path.format(ref=patient_ref, course_ref=course_ref)
+        for name, path in COURSE_PAGES.items()
+        if path in paths
+    }
+
+
 MESSAGES = {
     "candidacy": "Candidacy assessment recorded.",
     "surgery": "Surgery recorded; the DBS course is open.",
@@ -112,12 +133,15 @@ def _dbs_page(
     errors: list[Issue] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    doc = dbs_service.overview(db, principal.actor, patient)
+    course_ref = doc["surgery"]["course"] if doc["surgery"] else None
     return render(
         request,
         "dbs/patient.html",
         {
             "patient": patient,
-            "dbs": dbs_service.overview(db, principal.actor, patient),
+            "dbs": doc,
+            "course_links": course_links(request, patient.ref, course_ref),
             "message": message,
             "values": values or {"on": utc_today().isoformat()},
             "errors": errors or [],

@@ -228,6 +228,38 @@ class ProgrammingOut(ResponseModel):
     investigational: bool
 
 
+class OutcomeOut(ResponseModel):
+    """The course's outcome on its primary scale (the one outcome rule)."""
+
+    scale: str
+    baseline_on: date
+    baseline_total: int
+    latest_on: date
+    latest_total: int
+    percent_change: Number | None
+    category: Literal["remission", "response", "partial_response", "non_response"]
+    judged: bool
+    note: str
+
+
+class CourseEventOut(ResponseModel):
+    id: int
+    occurred_on: date
+    kind: str
+    severity: str
+    serious: bool
+    acknowledged: bool
+
+
+class SafetyOut(ResponseModel):
+    """The course's adverse events and open alerts (kept by the courses room)."""
+
+    status: str
+    paused: bool
+    alerts: list[str]
+    adverse_events: list[CourseEventOut]
+
+
 class OverviewOut(ResponseModel):
     patient: str
     investigational: bool
@@ -237,6 +269,8 @@ class OverviewOut(ResponseModel):
     programmings: list[ProgrammingOut]
     withdrawn_programmings: list[ProgrammingOut]
     current_settings: list[ProgrammingOut]
+    outcome: OutcomeOut | None
+    safety: SafetyOut | None
 
 
 class SurgeryCreatedOut(ResponseModel):

@@ -27,6 +27,7 @@ from trdcare.core.clock import not_before_birth, utc_now, utc_today
 from trdcare.core.corrections import correction_reason
 from trdcare.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from trdcare.core.ids import new_ref
+from trdcare.courses import service as courses_service
 from trdcare.dbs.domain import (
     DbsAnswers,
     DbsFacts,
@@ -153,11 +154,7 @@ def _active_surgery(session: Session, patient: Patient) -> tuple[DbsSurgery, Tre
     if found is None:
         raise Conflict("surgery: no DBS surgery is recorded for this patient; record it first")
     surgery, course = found
-    if course.status != "active" or course.retired_at is not None:
-        raise Conflict(
-            f"course: the DBS course {course.ref} is {course.status}; programming is recorded "
-            "on an active course"
-        )
+    courses_service.require_deliverable(session, course)
     return surgery, course
 
 
@@ -510,6 +507,54 @@ def surgery_to_dict(surgery: DbsSurgery, course: TreatmentCourse) -> dict[str, A
     }
 
 
+def _outcome(
+    session: Session, actor: Actor, patient: Patient, course: TreatmentCourse
+) -> dict[str, Any] | None:
+    """The course's outcome on its primary scale (the one outcome rule, via the courses room)."""
+    verdict = courses_service.course_outcome(session, actor, patient, course)
+    if verdict is None:
+        return None
+    return {
+        "scale": verdict.scale_id,
+        "baseline_on": verdict.baseline.on.isoformat(),
+        "baseline_total": verdict.baseline.total,
+        "latest_on": verdict.latest.on.isoformat(),
+        "latest_total": verdict.latest.total,
+        "percent_change": verdict.percent_change,
+        "category": verdict.category,
+        "judged": True,
+        "note": "",
+    }
+
+
+def _safety(
+    session: Session, actor: Actor, patient: Patient, course: TreatmentCourse
+) -> dict[str, Any]:
+    """The course's adverse events and open alerts, kept by the courses room (audited)."""
+    events = courses_service.adverse_events(session, actor, patient, course)
+    alerts = [
+        a.code
+        for a in courses_service.open_alerts_for(session, patient)
+        if a.course_ref == course.ref
+    ]
+    return {
+        "status": course.status,
+        "paused": course.status == "paused",
+        "alerts": alerts,
+        "adverse_events": [
+            {
+                "id": e.id,
+                "occurred_on": e.occurred_on.isoformat(),
+                "kind": e.kind,
+                "severity": e.severity,
+                "serious": e.serious,
+                "acknowledged": e.acknowledged_at is not None,
+            }
+            for e in events
+        ],
+    }
+
+
 def overview(session: Session, actor: Actor, patient: Patient) -> dict[str, Any]:
     """Candidacy, surgery and course, programming records (current per side), with the
     investigational status said (audited)."""
@@ -525,6 +570,8 @@ def overview(session: Session, actor: Actor, patient: Patient) -> dict[str, Any]
         "programmings": [],
         "withdrawn_programmings": [],
         "current_settings": [],
+        "outcome": None,
+        "safety": None,
     }
     if found is not None:
         surgery, course = found
@@ -538,6 +585,8 @@ def overview(session: Session, actor: Actor, patient: Patient) -> dict[str, Any]
         for entry in doc["programmings"]:
             latest[entry["side"]] = entry
         doc["current_settings"] = [latest[s] for s in SIDES if s in latest]
+        doc["outcome"] = _outcome(session, actor, patient, course)
+        doc["safety"] = _safety(session, actor, patient, course)
     audit.record(
         session,
         actor,

@@ -166,7 +166,9 @@ def titrate_cmd(
     visit_on: Annotated[str | None, typer.Option("--on", help="visit date (default today)")] = None,
     side_effect: Annotated[
         list[str] | None,
-        typer.Option("--side-effect", help="voice_change, cough, throat_discomfort, dyspnoea..."),
+        typer.Option(
+            "--side-effect", help="voice_alteration, cough, throat_discomfort, dyspnoea..."
+        ),
     ] = None,
     note: Annotated[str | None, typer.Option("--note")] = None,
     json_out: JsonOpt = False,

@@ -35,6 +35,27 @@ from trdcare.vns.endpoints import TitrationId
 
 router = APIRouter(include_in_schema=False)
 
+
+# The courses room's pages for a course's adverse events and pause review; linked once that
+# room serves them (its report form, its safety page with the physician's pause review).
+COURSE_PAGES = {
+    "report": "/patients/{ref}/courses/{course_ref}/adverse-event",
+    "safety": "/patients/{ref}/courses/{course_ref}/safety",
+}
+
+
+def course_links(request: Request, patient_ref: str, course_ref: str | None) -> dict[str, str]:
+    """The courses room's pages of ``course_ref`` that this app serves."""
+    if course_ref is None:
+        return {}
+    paths = {getattr(r, "path", "") for r in request.app.routes}
+    return {
+        name: path.format(ref=patient_ref, course_ref=course_ref)
+        for name, path in COURSE_PAGES.items()
+        if path in paths
+    }
+
+
 MESSAGES = {
     "candidacy": "Candidacy assessment recorded.",
     "implant": "Implant recorded; the VNS course is open.",
@@ -95,12 +116,15 @@ def _vns_page(
     errors: list[Issue] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    doc = vns_service.overview(db, principal.actor, patient)
+    course_ref = doc["implant"]["course"] if doc["implant"] else None
     return render(
         request,
         "vns/patient.html",
         {
             "patient": patient,
-            "vns": vns_service.overview(db, principal.actor, patient),
+            "vns": doc,
+            "course_links": course_links(request, patient.ref, course_ref),
             "message": message,
             "values": values or {"on": utc_today().isoformat()},
             "errors": errors or [],

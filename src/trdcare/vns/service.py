@@ -35,6 +35,7 @@ from trdcare.core.clock import not_before_birth, utc_today
 from trdcare.core.corrections import correction_reason
 from trdcare.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from trdcare.core.ids import new_ref
+from trdcare.courses import service as courses_service
 from trdcare.history import service as history_service
 from trdcare.vns.domain import (
     CandidacyAnswers,
@@ -194,15 +195,14 @@ def current_implant(
 
 
 def _active_implant(session: Session, patient: Patient) -> tuple[VnsImplant, TreatmentCourse]:
+    """The implant of the patient's deliverable VNS course: a paused course (a serious
+    adverse event, until a physician's review), a stopped or completed one is refused by
+    the courses room's rule (409, in its words)."""
     found = current_implant(session, patient)
     if found is None:
         raise Conflict("implant: no VNS implant is recorded for this patient; record it first")
     implant, course = found
-    if course.status != "active" or course.retired_at is not None:
-        raise Conflict(
-            f"course: the VNS course {course.ref} is {course.status}; titration is recorded on "
-            "an active course"
-        )
+    courses_service.require_deliverable(session, course)
     return implant, course
 
 
@@ -559,6 +559,63 @@ def implant_to_dict(implant: VnsImplant, course: TreatmentCourse) -> dict[str, A
     }
 
 
+def course_outcome(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    course: TreatmentCourse,
+    timeline: Mapping[str, Any],
+) -> dict[str, Any] | None:
+    """The course's outcome on its primary scale (the one outcome rule, through the courses
+    room), with the response timeline applied: before the month response is judged, a
+    non-response or partial response is "not yet judged", never a failure."""
+    verdict = courses_service.course_outcome(session, actor, patient, course)
+    if verdict is None:
+        return None
+    early = bool(timeline.get("too_early_to_call_non_response"))
+    category = verdict.category
+    judged = not (early and category in ("non_response", "partial_response"))
+    return {
+        "scale": verdict.scale_id,
+        "baseline_on": verdict.baseline.on.isoformat(),
+        "baseline_total": verdict.baseline.total,
+        "latest_on": verdict.latest.on.isoformat(),
+        "latest_total": verdict.latest.total,
+        "percent_change": verdict.percent_change,
+        "category": category,
+        "judged": judged,
+        "note": "" if judged else f"Not yet judged: {timeline.get('finding', '')}",
+    }
+
+
+def course_safety(
+    session: Session, actor: Actor, patient: Patient, course: TreatmentCourse
+) -> dict[str, Any]:
+    """The course's adverse events and open alerts, kept by the courses room (audited)."""
+    events = courses_service.adverse_events(session, actor, patient, course)
+    alerts = [
+        a.code
+        for a in courses_service.open_alerts_for(session, patient)
+        if a.course_ref == course.ref
+    ]
+    return {
+        "status": course.status,
+        "paused": course.status == "paused",
+        "alerts": alerts,
+        "adverse_events": [
+            {
+                "id": e.id,
+                "occurred_on": e.occurred_on.isoformat(),
+                "kind": e.kind,
+                "severity": e.severity,
+                "serious": e.serious,
+                "acknowledged": e.acknowledged_at is not None,
+            }
+            for e in events
+        ],
+    }
+
+
 def overview(
     session: Session, actor: Actor, patient: Patient, *, as_of: date | None = None
 ) -> dict[str, Any]:
@@ -575,6 +632,8 @@ def overview(
         "withdrawn_titrations": [],
         "current_setting": None,
         "timeline": None,
+        "outcome": None,
+        "safety": None,
         "catalogue_version": catalogue_version(),
     }
     if found is not None:
@@ -588,9 +647,12 @@ def overview(
         doc["current_setting"] = doc["titrations"][-1] if rows else None
         first_on = next((r.visit_on for r in rows if r.output_current_ma > 0), None)
         today = as_of or (course.end_date if course.end_date else utc_today())
-        doc["timeline"] = response_timeline(
+        timeline = response_timeline(
             implant_on=implant.implanted_on, first_stimulation_on=first_on, as_of=today
-        ).to_dict()
+        )
+        doc["timeline"] = timeline.to_dict()
+        doc["outcome"] = course_outcome(session, actor, patient, course, timeline.to_dict())
+        doc["safety"] = course_safety(session, actor, patient, course)
     audit.record(
         session,
         actor,

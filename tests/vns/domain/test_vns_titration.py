@@ -93,7 +93,7 @@ class TestOtherFields:
 
     def test_the_four_named_side_effects_are_verified(self) -> None:
         effects = {e.id: e.status for e in load().side_effects}
-        for name in ("voice_change", "cough", "throat_discomfort", "dyspnoea"):
+        for name in ("voice_alteration", "cough", "throat_discomfort", "dyspnoea"):
             assert effects[name] == "VERIFIED"
 
 
