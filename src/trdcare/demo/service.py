@@ -15,6 +15,11 @@ from trdcare.core.actor import Actor
 from trdcare.core.clock import utc_now, utc_today
 from trdcare.core.errors import Conflict
 from trdcare.demo.generator import DemoEsketamine, DemoTms, generate_clinic
+from trdcare.demo.neurostimulation import (
+    NEUROSTIMULATION_MIN_CLINIC,
+    NEUROSTIMULATION_PATIENTS,
+    load_neurostimulation,
+)
 from trdcare.esketamine import service as esketamine_service
 from trdcare.esketamine.domain import question_ids
 from trdcare.history import service as history_service
@@ -57,7 +62,10 @@ def load_demo(session: Session, *, seed: int, patients: int, as_of: date) -> Dem
             "database: it already holds real patients; the demo clinic is loaded only into an empty database"
         )
     n_assessments = 0
-    for plan in generate_clinic(seed, patients, as_of):
+    # A clinic with room for them holds the VNS and DBS patients, after the others (the
+    # generated patients stay the same; the last ones make way).
+    neurostimulation = NEUROSTIMULATION_PATIENTS if patients >= NEUROSTIMULATION_MIN_CLINIC else 0
+    for plan in generate_clinic(seed, patients - neurostimulation, as_of):
         patient = patient_service.add_patient(
             session,
             DEMO_ACTOR,
@@ -109,6 +117,14 @@ def load_demo(session: Session, *, seed: int, patients: int, as_of: date) -> Dem
             _deliver_tms_sessions(session, patient, plan.tms, calendar, now=utc_now())
         if plan.esketamine is not None and course is not None:
             _deliver_esketamine_sessions(session, patient, plan.esketamine, as_of=as_of)
+    if neurostimulation:
+        n_assessments += load_neurostimulation(
+            session,
+            DEMO_ACTOR,
+            seed=seed,
+            first_number=patients - neurostimulation + 1,
+            as_of=as_of,
+        )
     refresh_statistics(session)
     return DemoLoad(loaded=True, patients=patients, assessments=n_assessments)
 

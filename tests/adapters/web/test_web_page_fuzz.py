@@ -23,7 +23,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -342,6 +342,42 @@ def _seed(client: WebClient) -> tuple[dict[str, str], list[str]]:
                 "start": date(today.year, today.month, 1).isoformat(),
                 "mt_pct_mso": 50,
             },
+        ),
+        # A VNS course with a titration visit and a DBS course with a programming record,
+        # so their pages show their forms (issue 10).
+        (
+            "post",
+            f"/api/v1/patients/{ref}/vns/implant",
+            {
+                "implanted_on": (today - timedelta(days=30)).isoformat(),
+                "generator_model": "SenTiva 1000",
+            },
+        ),
+        (
+            "post",
+            f"/api/v1/patients/{ref}/vns/titrations",
+            {
+                "output_current_ma": 0.25,
+                "frequency_hz": 20,
+                "pulse_width_us": 250,
+                "on_time_s": 30,
+                "off_time_min": 5,
+            },
+        ),
+        (
+            "post",
+            f"/api/v1/patients/{ref}/dbs/surgery",
+            {
+                "operated_on": (today - timedelta(days=30)).isoformat(),
+                "target": "scc",
+                "protocol_ref": "IRB-FUZZ-1",
+                "sides": ["left"],
+            },
+        ),
+        (
+            "post",
+            f"/api/v1/patients/{ref}/dbs/programmings",
+            {"contacts": [1], "amplitude_ma": 4, "pulse_width_us": 90, "frequency_hz": 130},
         ),
     ]
     answers = {}
