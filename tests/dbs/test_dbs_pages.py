@@ -127,3 +127,34 @@ def test_a_dbs_course_on_the_pages(client: WebClient) -> None:
     )
     assert ok.status_code == 303  # type: ignore[attr-defined]
     assert "completed" in page(client, base)
+
+
+def test_the_dashboard_shows_the_investigational_course(client: WebClient) -> None:
+    ref = add_patient(client.engine, "DBS-DASH")
+    client.as_role("physician")
+    r = client.post(
+        f"/api/v1/patients/{ref}/dbs/surgery",
+        json={
+            "operated_on": (TODAY - timedelta(days=30)).isoformat(),
+            "target": "vc_vs",
+            "protocol_ref": "IDE-3",
+            "sides": ["left"],
+        },
+    )
+    assert r.status_code == 201
+    on = (TODAY - timedelta(days=3)).isoformat()
+    body = {
+        "contacts": [0],
+        "amplitude_ma": 21,
+        "pulse_width_us": 90,
+        "frequency_hz": 130,
+        "programmed_on": on,
+        "override_reason": "protocol arm B",
+    }
+    assert client.post(f"/api/v1/patients/{ref}/dbs/programmings", json=body).status_code == 201
+    client.as_role("clinician", via="session")
+    dashboard = html.unescape(page(client, "/dashboard"))
+    assert (
+        f"DBS (investigational), Ventral capsule / ventral striatum, programmed {on}, "
+        "1 setting beyond a limit by a physician's override"
+    ) in dashboard

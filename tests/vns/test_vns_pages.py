@@ -163,3 +163,28 @@ def test_roles_see_only_what_they_may(client: WebClient) -> None:
     assert client.get(f"/patients/{ref}/vns/titration").status_code == 403
     client.as_role("front_desk", via="session")
     assert client.get(f"/patients/{ref}/vns").status_code == 403
+
+
+def test_the_dashboard_shows_the_month_on_the_response_timeline(client: WebClient) -> None:
+    ref = candidate(client, "VNS-DASH")
+    client.as_role("physician")
+    implanted = client.post(
+        f"/api/v1/patients/{ref}/vns/implant",
+        json={
+            "implanted_on": (TODAY - timedelta(days=100)).isoformat(),
+            "generator_model": "SenTiva",
+        },
+    )
+    assert implanted.status_code == 201
+    visit = {
+        "output_current_ma": 0.75,
+        "frequency_hz": 20,
+        "pulse_width_us": 250,
+        "on_time_s": 30,
+        "off_time_min": 5,
+        "visit_on": (TODAY - timedelta(days=70)).isoformat(),
+    }
+    assert client.post(f"/api/v1/patients/{ref}/vns/titrations", json=visit).status_code == 201
+    client.as_role("clinician", via="session")
+    dashboard = page(client, "/dashboard?scale=madrs")
+    assert "VNS month 2 of 12, 0.75 mA" in dashboard

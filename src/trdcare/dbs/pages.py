@@ -27,6 +27,8 @@ from trdcare.adapters.web.forms import (
 )
 from trdcare.adapters.web.panels import Panel
 from trdcare.adapters.web.templating import render
+from trdcare.assessments import pages as assessment_pages
+from trdcare.audit import service as audit
 from trdcare.core.clock import utc_today
 from trdcare.core.errors import DomainError, Issue
 from trdcare.dbs import schemas
@@ -34,6 +36,7 @@ from trdcare.dbs import service as dbs_service
 from trdcare.dbs.domain import default_limits, lead_contacts, target_catalogue
 from trdcare.dbs.domain.catalogue import load_pathway
 from trdcare.dbs.endpoints import ProgrammingId
+from trdcare.dbs.repository import DbsRepository
 from trdcare.patients import service as patient_service
 from trdcare.patients.pages import patient_ref
 
@@ -83,6 +86,37 @@ ENDINGS = [("completed", "Completed"), ("stopped", "Stopped")]
 
 def _patient(db: Session, principal: Principal, ref: str, purpose: str) -> Patient:
     return patient_service.find_patient(db, principal.actor, patient_ref(ref), purpose=purpose)
+
+
+def dashboard_rows(db: Session, principal: Principal) -> dict[str, dict[str, Any]]:
+    """Per patient in a DBS course: "DBS (investigational), <target>, programmed <date>", and
+    how many current settings stand beyond a limit under a physician's override. The course's
+    alerts (paused, serious adverse event) are the courses room's."""
+    if not principal.can("dbs.read"):
+        return {}
+    targets = target_catalogue()
+    out: dict[str, dict[str, Any]] = {}
+    for ref, status, target, last_on, overridden in DbsRepository(db).dashboard_rows():
+        label = targets.get(target, target).split(" (")[0]
+        text = f"DBS (investigational), {label}"
+        text += f", programmed {last_on.isoformat()}" if last_on else ", not yet programmed"
+        if overridden:
+            plural = "s" if overridden != 1 else ""
+            text += f", {overridden} setting{plural} beyond a limit by a physician's override"
+        if status == "paused":
+            text += " (paused)"
+        out[ref] = {"alerts": [], "course": text}
+    audit.record(
+        db,
+        principal.actor,
+        "read",
+        "dbs_caseload",
+        detail={"courses": len(out), "patient_refs": sorted(out)},
+    )
+    return out
+
+
+assessment_pages.DASHBOARD_PROVIDERS.append(dashboard_rows)
 
 
 def chart_panels(db: Session, principal: Principal, patient: Patient) -> list[Panel]:

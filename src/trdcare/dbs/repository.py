@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import date
+
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from trdcare.adapters.db.models import TreatmentCourse
+from trdcare.adapters.db.models import Patient, TreatmentCourse
 from trdcare.adapters.db.models.dbs import DbsCandidacy, DbsProgramming, DbsSurgery
 
 
@@ -52,6 +54,43 @@ class DbsRepository:
                 .order_by(DbsProgramming.programmed_on, DbsProgramming.id)
             )
         )
+
+    def dashboard_rows(self) -> list[tuple[str, str, str, date | None, int]]:
+        """Every ongoing (active or paused) DBS course of an active patient: the patient's
+        ref, the course status, the target, the last programming date and how many settings
+        are beyond a limit under a physician's override, in one query."""
+        last = (
+            select(
+                DbsProgramming.surgery_id.label("surgery_id"),
+                func.max(DbsProgramming.programmed_on).label("last_on"),
+                func.sum(case((DbsProgramming.within_limits.is_(False), 1), else_=0)).label(
+                    "overridden"
+                ),
+            )
+            .where(DbsProgramming.retired_at.is_(None))
+            .group_by(DbsProgramming.surgery_id)
+            .subquery()
+        )
+        rows = self.session.execute(
+            select(
+                Patient.ref,
+                TreatmentCourse.status,
+                DbsSurgery.target,
+                last.c.last_on,
+                func.coalesce(last.c.overridden, 0),
+            )
+            .join(DbsSurgery, DbsSurgery.patient_id == Patient.id)
+            .join(TreatmentCourse, TreatmentCourse.id == DbsSurgery.treatment_course_id)
+            .outerjoin(last, last.c.surgery_id == DbsSurgery.id)
+            .where(
+                Patient.status == "active",
+                Patient.retired_at.is_(None),
+                DbsSurgery.retired_at.is_(None),
+                TreatmentCourse.retired_at.is_(None),
+                TreatmentCourse.status.in_(("active", "paused")),
+            )
+        )
+        return [(r, st, t, on, int(n)) for r, st, t, on, n in rows.tuples()]
 
     def programming(self, patient_id: int, programming_id: int) -> DbsProgramming | None:
         return self.session.scalar(

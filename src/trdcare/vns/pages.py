@@ -24,14 +24,17 @@ from trdcare.adapters.web.forms import (
 )
 from trdcare.adapters.web.panels import Panel
 from trdcare.adapters.web.templating import render
+from trdcare.assessments import pages as assessment_pages
+from trdcare.audit import service as audit
 from trdcare.core.clock import utc_today
 from trdcare.core.errors import DomainError, Issue
 from trdcare.patients import service as patient_service
 from trdcare.patients.pages import patient_ref
 from trdcare.vns import schemas
 from trdcare.vns import service as vns_service
-from trdcare.vns.domain import current_bound, load, side_effect_catalogue
+from trdcare.vns.domain import current_bound, load, response_timeline, side_effect_catalogue
 from trdcare.vns.endpoints import TitrationId
+from trdcare.vns.repository import VnsRepository
 
 router = APIRouter(include_in_schema=False)
 
@@ -73,6 +76,40 @@ ENDINGS = [("completed", "Completed"), ("stopped", "Stopped")]
 
 def _patient(db: Session, principal: Principal, ref: str, purpose: str) -> Patient:
     return patient_service.find_patient(db, principal.actor, patient_ref(ref), purpose=purpose)
+
+
+def dashboard_rows(db: Session, principal: Principal) -> dict[str, dict[str, Any]]:
+    """Per patient in a VNS course: the month on the response timeline and the current
+    output ("VNS month 4 of 12, 1 mA"), so nobody reads an early course as a failure. The
+    course's alerts (paused, serious adverse event) are the courses room's."""
+    if not principal.can("vns.read"):
+        return {}
+    today = utc_today()
+    out: dict[str, dict[str, Any]] = {}
+    for ref, status, implanted_on, visits in VnsRepository(db).dashboard_rows():
+        first = next((on for on, ma in visits if ma > 0), None)
+        timeline = response_timeline(
+            implant_on=implanted_on, first_stimulation_on=first, as_of=today
+        )
+        current = f", {visits[-1][1]:g} mA" if visits else ", not yet titrated"
+        if timeline.months_elapsed is None:
+            text = f"VNS implanted {implanted_on.isoformat()}{current}"
+        else:
+            text = f"VNS month {timeline.months_elapsed} of {timeline.assessment_month}{current}"
+        if status == "paused":
+            text += " (paused)"
+        out[ref] = {"alerts": [], "course": text}
+    audit.record(
+        db,
+        principal.actor,
+        "read",
+        "vns_caseload",
+        detail={"courses": len(out), "patient_refs": sorted(out)},
+    )
+    return out
+
+
+assessment_pages.DASHBOARD_PROVIDERS.append(dashboard_rows)
 
 
 def chart_panels(db: Session, principal: Principal, patient: Patient) -> list[Panel]:

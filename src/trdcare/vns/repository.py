@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from trdcare.adapters.db.models import TreatmentCourse
+from trdcare.adapters.db.models import Patient, TreatmentCourse
 from trdcare.adapters.db.models.vns import VnsCandidacy, VnsImplant, VnsTitration
 
 
@@ -60,15 +62,34 @@ class VnsRepository:
             )
         )
 
-    def titration_patients(self) -> list[tuple[int, VnsImplant, TreatmentCourse]]:
-        """Every active VNS course of an active patient (the dashboard)."""
-        rows = self.session.execute(
-            select(VnsImplant.patient_id, VnsImplant, TreatmentCourse)
+    def dashboard_rows(self) -> list[tuple[str, str, date, list[tuple[date, float]]]]:
+        """Every ongoing (active or paused) VNS course of an active patient: the patient's
+        ref, the course status, the implant date and the titration visits (date, mA), in two
+        queries."""
+        courses = self.session.execute(
+            select(Patient.ref, TreatmentCourse.status, VnsImplant.id, VnsImplant.implanted_on)
+            .join(VnsImplant, VnsImplant.patient_id == Patient.id)
             .join(TreatmentCourse, TreatmentCourse.id == VnsImplant.treatment_course_id)
             .where(
+                Patient.status == "active",
+                Patient.retired_at.is_(None),
                 VnsImplant.retired_at.is_(None),
                 TreatmentCourse.retired_at.is_(None),
-                TreatmentCourse.status == "active",
+                TreatmentCourse.status.in_(("active", "paused")),
             )
-        )
-        return [(p, i, c) for p, i, c in rows.tuples()]
+        ).tuples()
+        found = list(courses)
+        visits: dict[int, list[tuple[date, float]]] = {}
+        if found:
+            for implant_id, on, current in self.session.execute(
+                select(
+                    VnsTitration.implant_id, VnsTitration.visit_on, VnsTitration.output_current_ma
+                )
+                .where(
+                    VnsTitration.implant_id.in_([f[2] for f in found]),
+                    VnsTitration.retired_at.is_(None),
+                )
+                .order_by(VnsTitration.visit_on, VnsTitration.id)
+            ).tuples():
+                visits.setdefault(implant_id, []).append((on, current))
+        return [(ref, status, on, visits.get(iid, [])) for ref, status, iid, on in found]
