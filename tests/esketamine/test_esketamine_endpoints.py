@@ -216,3 +216,23 @@ def test_corrections_and_entered_in_error(client: WebClient) -> None:
     assert r.status_code == 200 and r.json()["retired"] is True
     # the course takes a new check-in once the mistaken session is gone
     assert _checked_in(client, ref) != sref
+
+
+def test_adverse_event_from_a_session_pauses_and_a_physician_reviews(client: WebClient) -> None:
+    ref = add_patient(client.engine, "ESK-AE")
+    assert _plan(client, ref).status_code == 201
+    sref = _checked_in(client, ref)
+    url = f"/api/v1/patients/{ref}/esketamine/sessions/{sref}/adverse-events"
+    client.as_role("technician")
+    r = client.post(url, json={"kind": "nausea_vomiting", "severity": "mild"})
+    assert r.status_code == 201 and r.json()["paused"] is False, r.text
+    r = client.post(url, json={"kind": "loss_of_consciousness", "severity": "severe"})
+    assert r.status_code == 201 and r.json()["paused"] is True
+    assert r.json()["course_status"] == "paused"
+    assert len(client.get(url).json()) == 2
+    review = f"/api/v1/patients/{ref}/esketamine/course/pause-review"
+    assert client.post(review, json={"decision": "resume", "note": "ok"}).status_code == 403
+    client.as_role("physician")
+    r = client.post(review, json={"decision": "resume", "note": "MOAA/s back to 5; proceed"})
+    assert r.status_code == 200 and r.json()["course_status"] == "active", r.text
+    assert client.post(review, json={"decision": "resume", "note": "again"}).status_code == 409

@@ -223,3 +223,41 @@ def test_check_in_refusals_and_corrections(client: WebClient) -> None:
     r = client.form(f"{url}/entered-in-error", {"version": "2", "reason": "wrong patient"})
     assert r.status_code == 303
     assert "entered in error" in client.get(url).text
+
+
+def test_adverse_event_and_pause_review_through_the_pages(client: WebClient) -> None:
+    ref = add_patient(client.engine, "ESK-P4")
+    plan(client, ref)
+    sref = checked_in(client, ref)
+    url = f"/patients/{ref}/esketamine/sessions/{sref}"
+    client.as_role("technician", via="session")
+    page = client.get(url).text
+    assert 'id="report-ae"' in page and "Respiratory depression" in page
+    r = client.form(f"{url}/adverse-events", {"kind": "", "severity": "severe"})
+    assert r.status_code == 422 and "kind" in field_errors(r.text)
+    plain(r.text)
+    r = client.form(
+        f"{url}/adverse-events",
+        {
+            "kind": "sedation",
+            "severity": "severe",
+            "serious_criteria": "hospitalisation",
+            "description": "transferred to ED",
+        },
+    )
+    assert r.status_code == 303 and "ae_paused" in r.headers["location"]
+    overview = client.get(f"/patients/{ref}/esketamine").text
+    assert 'id="course-paused"' in overview and 'id="pause-review"' not in overview
+    assert 'id="check-in"' not in overview
+    client.as_role("physician", via="session")
+    overview = client.get(f"/patients/{ref}/esketamine").text
+    plain(overview)
+    r = client.form(f"/patients/{ref}/esketamine/course/pause-review", {"decision": "resume"})
+    assert r.status_code == 422 and "note" in field_errors(r.text)
+    r = client.form(
+        f"/patients/{ref}/esketamine/course/pause-review",
+        {"decision": "resume", "note": "Seen in ED, discharged well; resume."},
+    )
+    assert r.status_code == 303
+    assert 'id="course-paused"' not in client.get(f"/patients/{ref}/esketamine").text
+    assert "Sedation" in client.get(url).text

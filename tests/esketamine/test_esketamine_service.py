@@ -460,3 +460,72 @@ def test_correction_keeps_the_earlier_version_and_own_records_only(
     assert info.value.issues[0].path == "dose_mg"
     versions = service.session_versions(session, actor, patient, ref)
     assert versions[0].changes["lot"] == ("LOT-A1", "LOT-B2")
+
+
+def test_a_serious_adverse_event_pauses_the_course_until_a_physician_reviews_it(
+    session: Session, actor: Actor
+) -> None:
+    patient = _planned(session, actor)
+    ref = _dosed(session, actor, patient)
+    mild = service.report_adverse_event(
+        session, actor, patient, ref, kind="dissociation", severity="mild"
+    )
+    assert not mild.paused
+    serious = service.report_adverse_event(
+        session,
+        actor,
+        patient,
+        ref,
+        kind="respiratory_depression",
+        severity="severe",
+        description="SpO2 86 % at 30 min; recovered with stimulation",
+    )
+    assert serious.paused and serious.event.delivery_ref == f"esketamine_session:{ref}"
+    events = service.session_adverse_events(session, actor, patient, ref)
+    assert [e["kind"] for e in events] == ["dissociation", "respiratory_depression"]
+    status = service.status(session, actor, patient)
+    assert status["course_status"] == "paused"
+    assert set(status["course_alerts"]) == {"course_paused", "serious_adverse_event"}
+    alerts = service.dashboard(session, actor)[patient.ref]["alerts"]
+    assert "course_paused" in alerts and "serious_adverse_event" in alerts
+    _discharge(session, actor, patient, ref)  # the session in progress still ends
+    with pytest.raises(Conflict, match="paused"):
+        service.check_in(
+            session, actor, patient, predose_systolic_mmhg=120, predose_diastolic_mmhg=80
+        )
+    service.review_pause(
+        session,
+        actor,
+        patient,
+        physician="Dr T",
+        decision="resume",
+        note="Reviewed: monitoring extended, proceed",
+    )
+    assert service.status(session, actor, patient)["course_status"] == "active"
+    row = service.check_in(
+        session, actor, patient, predose_systolic_mmhg=120, predose_diastolic_mmhg=80
+    )
+    assert row.number == 2
+
+
+def test_a_pause_stopped_by_the_physician_stops_the_esketamine_course(
+    session: Session, actor: Actor
+) -> None:
+    patient = _planned(session, actor)
+    ref = service.check_in(
+        session, actor, patient, predose_systolic_mmhg=135, predose_diastolic_mmhg=85
+    ).ref
+    service.report_adverse_event(
+        session, actor, patient, ref, kind="hypertensive_crisis", severity="severe"
+    )
+    with pytest.raises(Conflict, match="paused"):
+        service.record_dose(session, actor, patient, ref, dose_mg=56, devices=2, lot="L")
+    with pytest.raises(InvalidInput) as info:
+        service.report_adverse_event(
+            session, actor, patient, ref, kind="headache_of_doom", severity="mild"
+        )
+    assert info.value.issues[0].path == "kind"
+    service.review_pause(
+        session, actor, patient, physician="Dr T", decision="stop", note="No further esketamine"
+    )
+    assert service.status(session, actor, patient)["status"] == "stopped"

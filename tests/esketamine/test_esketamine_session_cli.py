@@ -252,3 +252,91 @@ def test_a_session_from_the_command_line(database_url: str, engine: Engine) -> N
     assert fixed["changed"] == {"lot": ["LOT-7", "LOT-8"]}
     status = ok(database_url, "esketamine", "status", ref)
     assert status["delivered_sessions"] == 1
+
+
+def test_adverse_event_and_pause_review_from_the_command_line(
+    database_url: str, engine: Engine
+) -> None:
+    ref = ok(
+        database_url,
+        "patient",
+        "add",
+        "--mrn",
+        "ESK-CLI-AE",
+        "--given",
+        "Ada",
+        "--family",
+        "Byron",
+        "--birth-date",
+        "1975-03-02",
+    )["ref"]
+    start = (date.today() - timedelta(days=1)).isoformat()
+    ok(
+        database_url,
+        "esketamine",
+        "plan",
+        ref,
+        "--start",
+        start,
+        "--rest-no",
+        "--physician",
+        "Dr P",
+        "--signoff-note",
+        "TRD per referral letter",
+    )
+    sref = ok(database_url, "esketamine", "session", ref, "--systolic", "120", "--diastolic", "80")[
+        "ref"
+    ]
+    bad(
+        database_url,
+        "kind",
+        "esketamine",
+        "adverse-event",
+        ref,
+        sref,
+        "--kind",
+        "bogus",
+        "--severity",
+        "mild",
+    )
+    doc = ok(
+        database_url,
+        "esketamine",
+        "adverse-event",
+        ref,
+        sref,
+        "--kind",
+        "vertigo",
+        "--severity",
+        "moderate",
+        "--serious",
+        "important_medical_event",
+    )
+    assert doc["paused"] is True and doc["serious"] is True
+    bad(
+        database_url,
+        "paused",
+        "esketamine",
+        "dose",
+        ref,
+        sref,
+        "--dose-mg",
+        "56",
+        "--devices",
+        "2",
+        "--lot",
+        "L",
+    )
+    doc = ok(
+        database_url,
+        "esketamine",
+        "pause-review",
+        ref,
+        "--decision",
+        "resume",
+        "--physician",
+        "Dr P",
+        "--note",
+        "resolved; proceed",
+    )
+    assert doc["course_status"] == "active"

@@ -655,3 +655,77 @@ def retire_cmd(
         emit_json(doc)
     else:
         typer.echo(f"session {session_ref} marked entered in error")
+
+
+@app.command("adverse-event")
+@handle_errors
+def adverse_event_cmd(
+    ctx: typer.Context,
+    patient: PatientArg,
+    session_ref: SessionArg,
+    kind: Annotated[str, typer.Option("--kind", help="an esketamine adverse-event kind")],
+    severity: Annotated[str, typer.Option("--severity", help="mild, moderate or severe")],
+    serious: Annotated[
+        list[str] | None,
+        typer.Option("--serious", help="a serious criterion met (e.g. hospitalisation)"),
+    ] = None,
+    on: Annotated[
+        str | None, typer.Option("--on", help="YYYY-MM-DD (default: the session's day)")
+    ] = None,
+    description: Annotated[str, typer.Option("--description")] = "",
+    json_out: JsonOpt = False,
+) -> None:
+    """Report an adverse event seen in a session (a serious one pauses the course)."""
+    day = parse_date(on, "occurred_on")
+    cli = get_context(ctx)
+    with cli.session() as session:
+        row = patient_service.find_patient(session, cli.actor, patient, purpose="esketamine_ae")
+        reported = esk_service.report_adverse_event(
+            session,
+            cli.actor,
+            row,
+            session_ref,
+            kind=kind,
+            severity=severity,
+            occurred_on=day,
+            serious_criteria=serious or [],
+            description=description,
+        )
+        doc = {
+            "patient": row.ref,
+            "session": session_ref,
+            "event_id": reported.event.id,
+            "serious": reported.event.serious,
+            "paused": reported.paused,
+        }
+    if json_out:
+        emit_json(doc)
+    else:
+        typer.echo(
+            f"adverse event recorded{' (serious: the course is PAUSED)' if doc['paused'] else ''}"
+        )
+
+
+@app.command("pause-review")
+@handle_errors
+def pause_review_cmd(
+    ctx: typer.Context,
+    patient: PatientArg,
+    decision: Annotated[str, typer.Option("--decision", help="resume or stop")],
+    physician: Annotated[str, typer.Option("--physician", help="the reviewing physician")],
+    note: Annotated[str, typer.Option("--note", help="the physician's reasoning")],
+    json_out: JsonOpt = False,
+) -> None:
+    """A physician reviews a paused course: resume or stop."""
+    doc = _run(
+        ctx,
+        patient,
+        "esketamine_pause_review",
+        lambda s, a, r: esk_service.review_pause(
+            s, a, r, physician=physician, decision=decision, note=note
+        ),
+    )
+    if json_out:
+        emit_json(doc)
+    else:
+        typer.echo(f"course {doc['course_ref']}: {doc['course_status']}")

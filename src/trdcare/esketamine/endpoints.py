@@ -207,6 +207,32 @@ class SignIn(_In):
     pass
 
 
+class AdverseEventIn(_In):
+    """An adverse event seen in the session (kinds: the courses room's esketamine list)."""
+
+    kind: str = Field(min_length=1, max_length=40, title="Adverse event")
+    severity: Literal["mild", "moderate", "severe"] = Field(title="Severity")
+    occurred_on: Annotated[date | None, Blank] = Field(
+        default=None, title="Occurred on (default: the session's day)"
+    )
+    serious_criteria: list[
+        Literal[
+            "death",
+            "life_threatening",
+            "hospitalisation",
+            "disability",
+            "congenital_anomaly",
+            "important_medical_event",
+        ]
+    ] = Field(default_factory=list, max_length=6, title="Serious because")
+    description: ClinicalNote = Field(default="", title="What happened")
+
+
+class PauseReviewIn(_In):
+    decision: Literal["resume", "stop"] = Field(title="Decision")
+    note: RequiredNote = Field(title="Your reasoning")
+
+
 class SessionCorrectionIn(RetireIn):
     lot: Code | None = None
     note: ClinicalNote | None = None
@@ -630,3 +656,64 @@ def session_versions(
 
 # What the maintenance choice offers, for the page (one source of the options).
 MAINTENANCE_CHOICES = tuple(MAINTENANCE_OPTIONS)
+
+
+@router.post(
+    "/patients/{ref}/esketamine/sessions/{session_ref}/adverse-events",
+    status_code=201,
+    response_model=schemas.ReportedAdverseEvent,
+    summary="Report an adverse event seen in the session (a serious one pauses the course)",
+)
+def report_adverse_event(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("esketamine.adverse_event"))],
+    ref: PatientRef,
+    session_ref: SessionRef,
+    body: AdverseEventIn,
+) -> dict[str, Any]:
+    patient = _patient(db, principal, ref, "esketamine_adverse_event")
+    reported = esk_service.report_adverse_event(
+        db, principal.actor, patient, session_ref, **body.model_dump()
+    )
+    events = esk_service.session_adverse_events(db, principal.actor, patient, session_ref)
+    event = next(e for e in events if e["id"] == reported.event.id)
+    status = esk_service.status(db, principal.actor, patient)
+    return {"event": event, "paused": reported.paused, "course_status": status["course_status"]}
+
+
+@router.get(
+    "/patients/{ref}/esketamine/sessions/{session_ref}/adverse-events",
+    response_model=list[schemas.SessionAdverseEvent],
+    summary="The adverse events reported from the session",
+)
+def session_adverse_events(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("esketamine.read"))],
+    ref: PatientRef,
+    session_ref: SessionRef,
+) -> list[dict[str, Any]]:
+    patient = _patient(db, principal, ref, "esketamine_adverse_events")
+    return esk_service.session_adverse_events(db, principal.actor, patient, session_ref)
+
+
+@router.post(
+    "/patients/{ref}/esketamine/course/pause-review",
+    response_model=schemas.Course,
+    summary="The signed-in physician reviews a paused course: resume or stop, with a note",
+)
+def pause_review(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("esketamine.sign"))],
+    ref: PatientRef,
+    body: PauseReviewIn,
+) -> dict[str, Any]:
+    patient = _patient(db, principal, ref, "esketamine_pause_review")
+    esk_service.review_pause(
+        db,
+        principal.actor,
+        patient,
+        physician=who(principal),
+        decision=body.decision,
+        note=body.note,
+    )
+    return esk_service.status(db, principal.actor, patient)

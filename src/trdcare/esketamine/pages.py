@@ -36,6 +36,7 @@ from trdcare.adapters.web.templating import render
 from trdcare.assessments import pages as assessment_pages
 from trdcare.core.errors import DomainError, Issue, NotFound
 from trdcare.core.vitals import VITAL_SIGN_RANGES
+from trdcare.courses.domain import kinds_for
 from trdcare.esketamine import service as esk_service
 from trdcare.esketamine.domain import (
     DOSE_PHASES,
@@ -44,11 +45,13 @@ from trdcare.esketamine.domain import (
     warning_items,
 )
 from trdcare.esketamine.endpoints import (
+    AdverseEventIn,
     BpSignoffIn,
     CheckInIn,
     DischargeIn,
     DoseIn,
     ObservationIn,
+    PauseReviewIn,
     PlanIn,
     RemsSubmittedIn,
     SessionCorrectionIn,
@@ -78,7 +81,20 @@ MESSAGES = {
     "corrected": "Correction saved; the earlier version is kept with your reason.",
     "retired": "Marked entered in error; the record is kept with your reason.",
     "stopped": "Course stopped; its sessions are kept.",
+    "ae": "Adverse event recorded.",
+    "ae_paused": "Adverse event recorded. It is serious: the course is PAUSED until a physician "
+    "reviews it.",
+    "reviewed": "Pause reviewed.",
 }
+SERIOUS_CRITERIA = [
+    ("death", "death"),
+    ("life_threatening", "life-threatening"),
+    ("hospitalisation", "hospitalisation"),
+    ("disability", "disability"),
+    ("congenital_anomaly", "congenital anomaly"),
+    ("important_medical_event", "important medical event"),
+]
+SEVERITIES = [("mild", "mild"), ("moderate", "moderate"), ("severe", "severe")]
 ALERT_LABELS = {
     "rems_form_due": "REMS form due",
     "rems_form_overdue": "REMS form overdue",
@@ -433,6 +449,10 @@ def _session_page(
             "tz": str(_tz(request)),
             "dose_phases": DOSE_PHASES,
             "operator": who(principal),
+            "events": esk_service.session_adverse_events(db, principal.actor, patient, session_ref),
+            "ae_kinds": [(k, v.label) for k, v in kinds_for("esketamine").items()],
+            "severities": SEVERITIES,
+            "serious_criteria": SERIOUS_CRITERIA,
         },
         status_code=status_code,
     )
@@ -691,3 +711,68 @@ def rems_form_page(
     patient = _patient(db, principal, ref, "esketamine_rems_form")
     form = esk_service.rems_form(db, principal.actor, patient, session_ref)
     return render(request, "esketamine/rems_form.html", {"patient": patient, "form": form})
+
+
+@router.post(_BASE + "/adverse-events", response_class=HTMLResponse)
+@redisplay(_again("ae"))
+def adverse_event_submit(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("esketamine.adverse_event"))],
+    ref: str,
+    session_ref: str,
+    raw: Annotated[FormData, Depends(form_data)],
+    form: Annotated[AdverseEventIn, Form()],
+) -> Response:
+    patient = _patient(db, principal, ref, "esketamine_adverse_event")
+    try:
+        reported = esk_service.report_adverse_event(
+            db, principal.actor, patient, session_ref, **form.model_dump()
+        )
+    except DomainError as exc:
+        raise FormRejected(exc, raw) from exc
+    return _done(patient, session_ref, "ae_paused" if reported.paused else "ae")
+
+
+def _review_again(request: Request, problem: FormProblem) -> HTMLResponse:
+    principal = page_principal(request)
+    with page_session(request) as db:
+        patient = _patient(db, principal, request.path_params["ref"], "esketamine_pause_review")
+        return render(
+            request,
+            "esketamine/patient.html",
+            {
+                "patient": patient,
+                "esk": _course_or_none(db, principal, patient),
+                "message": None,
+                "tz": str(_tz(request)),
+                "errors": problem.issues,
+                "values": problem.values,
+            },
+            status_code=422,
+        )
+
+
+@router.post("/patients/{ref}/esketamine/course/pause-review", response_class=HTMLResponse)
+@redisplay(_review_again)
+def pause_review_submit(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("esketamine.sign"))],
+    ref: str,
+    raw: Annotated[FormData, Depends(form_data)],
+    form: Annotated[PauseReviewIn, Form()],
+) -> Response:
+    patient = _patient(db, principal, ref, "esketamine_pause_review")
+    try:
+        esk_service.review_pause(
+            db,
+            principal.actor,
+            patient,
+            physician=who(principal),
+            decision=form.decision,
+            note=form.note,
+        )
+    except DomainError as exc:
+        raise FormRejected(exc, raw) from exc
+    return RedirectResponse(f"/patients/{patient.ref}/esketamine?msg=reviewed", status_code=303)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from trdcare.core.outputs import ResponseModel
 
 
@@ -192,6 +194,13 @@ class Course(ResponseModel):
     label: Label
     sessions: list[Session]
     delivered_sessions: int
+    course_status: str = Field(
+        description="The treatment course's status: active, paused (after a serious adverse "
+        "event, until a physician's review), stopped or completed"
+    )
+    course_alerts: list[str] = Field(
+        description="Open alerts of the courses room: course_paused, serious_adverse_event"
+    )
 
 
 class Readiness(ResponseModel):
@@ -232,3 +241,22 @@ class Correction(ResponseModel):
     ref: str
     version: int
     changed: list[str]
+
+
+class SessionAdverseEvent(ResponseModel):
+    id: int
+    occurred_on: str
+    kind: str
+    severity: str
+    serious: bool
+    serious_criteria: list[str]
+    description: str
+    acknowledged_by: str | None
+
+
+class ReportedAdverseEvent(ResponseModel):
+    """An adverse event reported from a session, and what it did to the course."""
+
+    event: SessionAdverseEvent
+    paused: bool
+    course_status: str

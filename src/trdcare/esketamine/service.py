@@ -52,6 +52,7 @@ from trdcare.core.errors import (
 )
 from trdcare.core.ids import new_ref
 from trdcare.core.vitals import check_vital_signs, vital_sign_issues
+from trdcare.courses import service as courses_service
 from trdcare.esketamine.domain import (
     CalendarMonth,
     assess_eligibility,
@@ -379,6 +380,9 @@ def check_in(
     )
     course = _course_to_change(session, patient)
     repo = EsketamineRepository(session)
+    # A course paused after a serious adverse event takes no session until a physician
+    # reviews the pause (the courses room's rule, one for every therapy).
+    courses_service.require_deliverable(session, repo.treatment_course(course))
     if repo.open_session(course.id) is not None:
         raise Conflict("session: another session of this course is in progress; discharge it first")
     when = _moment(checked_in_at, "checked_in_at", patient)
@@ -494,6 +498,9 @@ def record_dose(
             "off before dosing"
         )
     course = session.get_one(EsketamineCourse, row.course_id)
+    courses_service.require_deliverable(
+        session, EsketamineRepository(session).treatment_course(course)
+    )
     dose = check_dose(dose_mg, devices, row.phase, population=course.population)
     lot_text = lot.strip()
     if not lot_text:
@@ -1095,6 +1102,13 @@ def status(session: Session, actor: Actor, patient: Patient) -> dict[str, Any]:
         session_to_dict(s, [o for o in obs if o.session_id == s.id], on=on) for s in sessions
     ]
     out["delivered_sessions"] = sum(1 for s in sessions if s.status == "discharged")
+    treatment = repo.treatment_course(row)
+    out["course_status"] = treatment.status
+    out["course_alerts"] = [
+        a.code
+        for a in courses_service.open_alerts_for(session, patient)
+        if a.course_ref == treatment.ref
+    ]
     audit.record(
         session,
         actor,
@@ -1207,9 +1221,98 @@ def dashboard(session: Session, actor: Actor) -> dict[str, dict[str, Any]]:
             entry["alerts"].append("rems_form_due")
         if s.status == "checked_in" and s.bp_check.get("needs_prescriber_signoff"):
             entry["alerts"].append("esketamine_bp_signoff")
+    # The courses room's alerts of esketamine courses (paused, serious event unreviewed).
+    for ref, alerts in courses_service.caseload_alerts(session, actor).items():
+        for alert in alerts:
+            if alert.modality == "esketamine":
+                out.setdefault(ref, {"alerts": []})["alerts"].append(alert.code)
     for entry in out.values():
         entry["alerts"] = list(dict.fromkeys(entry["alerts"]))
     audit.record(
         session, actor, "read", "esketamine_caseload", detail={"patient_refs": sorted(out)}
     )
     return out
+
+
+# -------------------------------------------------------------------------------------------
+# Adverse events and the pause (the courses room's, one for every therapy)
+
+
+def report_adverse_event(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    ref: str,
+    *,
+    kind: str,
+    severity: str,
+    occurred_on: date | None = None,
+    serious_criteria: Sequence[str] = (),
+    description: str = "",
+) -> courses_service.ReportedEvent:
+    """Report an adverse event seen in a session through the courses room (a serious one
+    pauses the course until a physician reviews it); the event names the session."""
+    row = _session(session, patient, ref)
+    course = EsketamineRepository(session).treatment_course(
+        session.get_one(EsketamineCourse, row.course_id)
+    )
+    reported = courses_service.report_adverse_event(
+        session,
+        actor,
+        patient,
+        course,
+        kind=kind,
+        severity=severity,
+        occurred_on=occurred_on or ensure_utc(row.checked_in_at).date(),
+        serious_criteria=serious_criteria,
+        description=description,
+        delivery_ref=f"esketamine_session:{row.ref}",
+    )
+    return reported
+
+
+def review_pause(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    *,
+    physician: str,
+    decision: str,
+    note: str,
+) -> None:
+    """A physician resumes or stops the paused course (the courses room's review); a stop
+    ends the esketamine course too."""
+    row = _course(session, patient)
+    course = EsketamineRepository(session).treatment_course(row)
+    courses_service.review_pause(
+        session, actor, patient, course, physician=physician, decision=decision, note=note
+    )
+    if course.status == "stopped" and row.status in OPEN_STATUSES:
+        snapshot(session, row, actor, f"stopped at the pause review: {note}"[:500])
+        row.status = "stopped"
+        session.flush()
+
+
+def session_adverse_events(
+    session: Session, actor: Actor, patient: Patient, ref: str
+) -> list[dict[str, Any]]:
+    """The adverse events reported from this session (the courses room's records)."""
+    row = _session(session, patient, ref)
+    course = EsketamineRepository(session).treatment_course(
+        session.get_one(EsketamineCourse, row.course_id)
+    )
+    tag = f"esketamine_session:{row.ref}"
+    return [
+        {
+            "id": e.id,
+            "occurred_on": e.occurred_on.isoformat(),
+            "kind": e.kind,
+            "severity": e.severity,
+            "serious": e.serious,
+            "serious_criteria": list(e.serious_criteria),
+            "description": e.description,
+            "acknowledged_by": e.acknowledged_by,
+        }
+        for e in courses_service.adverse_events(session, actor, patient, course)
+        if e.delivery_ref == tag
+    ]

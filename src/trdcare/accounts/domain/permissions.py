@@ -280,9 +280,15 @@ _TABLE: tuple[Permission, ...] = (
     ),
     _p(
         "esketamine.sign",
-        "As the prescriber, sign esketamine sessions and sign off an elevated pre-dose blood "
-        "pressure",
+        "As the prescriber, sign esketamine sessions, sign off an elevated pre-dose blood "
+        "pressure and review a course paused by a serious adverse event (resume or stop)",
         "physician",
+    ),
+    _p(
+        "esketamine.adverse_event",
+        "Report an adverse event seen in an esketamine session (the courses room's record; a "
+        "serious one pauses the course until a physician's review)",
+        *sorted(_CLINICAL),
     ),
     _p(
         "esketamine.rems",
