@@ -15,6 +15,7 @@ from trdcare.audit import service as audit_service
 from trdcare.core.actor import Actor
 from trdcare.core.clock import utc_now
 from trdcare.core.errors import Conflict, InvalidInput, PermissionDenied
+from trdcare.courses import service as courses_service
 from trdcare.ketamine import service as ket
 from trdcare.patients import service as patient_service
 from trdcare.patients.schemas import PatientCreate
@@ -434,3 +435,53 @@ def test_stop_series_stops_the_course_and_every_write_is_audited(
     audit_service.flush_pending(session)
     entities = set(session.scalars(select(AuditEvent.entity)))
     assert {"ketamine_series", "course"} <= entities
+
+
+def test_a_serious_adverse_event_pauses_the_series_until_a_physician_reviews(
+    session: Session, actor: Actor
+) -> None:
+    patient = _patient(session, actor)
+    series = _plan(session, actor, patient)
+    _give(session, actor, patient, 0)
+    course = ket.course_of(session, series)
+    courses_service.report_adverse_event(
+        session,
+        actor,
+        patient,
+        course,
+        kind="oxygen_desaturation",
+        severity="severe",
+        occurred_on=START,
+        serious_criteria=["important_medical_event"],
+        delivery_ref="ketamine_infusion:1",
+    )
+    assert ket.status(session, actor, patient)["course_status"] == "paused"
+    with pytest.raises(Conflict, match="paused"):
+        ket.start_infusion(
+            session,
+            actor,
+            patient,
+            administered_by="N",
+            predose_systolic_mmhg=120,
+            predose_diastolic_mmhg=80,
+            started_at=_at(3, 9),
+        )
+    courses_service.review_pause(
+        session,
+        actor,
+        patient,
+        course,
+        physician="Dr R",
+        decision="resume",
+        note="desaturation resolved, airway ok",
+    )
+    row, _ = ket.start_infusion(
+        session,
+        actor,
+        patient,
+        administered_by="N",
+        predose_systolic_mmhg=120,
+        predose_diastolic_mmhg=80,
+        started_at=_at(3, 9),
+    )
+    assert row.number == 2

@@ -15,6 +15,7 @@ from trdcare.adapters.db.models.psilocybin import PsilocybinDosingDay, Psilocybi
 from trdcare.core.actor import Actor
 from trdcare.core.clock import utc_now, utc_today
 from trdcare.core.errors import Conflict, InvalidInput, PermissionDenied
+from trdcare.courses import service as courses_service
 from trdcare.history import service as history_service
 from trdcare.history.domain import parse_history
 from trdcare.patients import service as patient_service
@@ -309,3 +310,44 @@ def test_integration_needs_a_dose_first_and_retire(session: Session, actor: Acto
         psi.retire_session(session, tech, patient, prep.id, reason="not mine", as_role="technician")
     psi.retire_session(session, actor, patient, prep.id, reason="wrong date")
     assert prep.retired_reason == "entered in error: wrong date"
+
+
+def test_a_serious_adverse_event_pauses_dosing_until_a_physician_reviews(
+    session: Session, actor: Actor
+) -> None:
+    patient = _patient(session, actor)
+    row = _enrol(session, actor, patient)
+    psi.record_session(
+        session,
+        actor,
+        patient,
+        kind="preparation",
+        facilitator="T",
+        duration_min=90,
+        held_at=_at(7, 10),
+    )
+    course = session.get(TreatmentCourse, row.treatment_course_id)
+    assert course is not None
+    courses_service.report_adverse_event(
+        session,
+        actor,
+        patient,
+        course,
+        kind="suicidal_ideation",
+        severity="severe",
+        occurred_on=TODAY - timedelta(days=6),
+        serious_criteria=["important_medical_event"],
+    )
+    assert psi.status(session, actor, patient)["course_status"] == "paused"
+    with pytest.raises(Conflict, match="paused"):
+        _dose(session, actor, patient)
+    courses_service.review_pause(
+        session,
+        actor,
+        patient,
+        course,
+        physician="Dr R",
+        decision="resume",
+        note="reviewed, safety plan in place",
+    )
+    assert _dose(session, actor, patient).number == 1

@@ -211,6 +211,8 @@ class Series(ResponseModel):
     catalogue_version: str
     off_label: OffLabel
     infusions: list[Infusion]
+    course_ref: str = Field(description="The treatment course (adverse events, pause review)")
+    course_status: str = Field(description="active, paused (after a serious adverse event), ...")
 
 
 class Readiness(ResponseModel):

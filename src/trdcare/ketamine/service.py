@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from trdcare.accounts.domain.permissions import may_change_record
 from trdcare.adapters.db.locking import lock_patient
-from trdcare.adapters.db.models import Patient
+from trdcare.adapters.db.models import Patient, TreatmentCourse
 from trdcare.adapters.db.models.ketamine import KetamineInfusion, KetamineSeries
 from trdcare.adapters.db.stamping import (
     VersionEntry,
@@ -33,6 +33,7 @@ from trdcare.core.clock import ensure_utc, not_before_birth, past_moment, utc_no
 from trdcare.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from trdcare.core.ids import new_ref
 from trdcare.core.provenance import reasons_status
+from trdcare.courses import service as courses_service
 from trdcare.history import service as history_service
 from trdcare.ketamine.domain import (
     catalogue_version,
@@ -71,6 +72,14 @@ def _active_series(session: Session, patient: Patient) -> KetamineSeries:
             "infusions"
         )
     return row
+
+
+def course_of(session: Session, series: KetamineSeries) -> TreatmentCourse:
+    """The series' treatment course (adverse events, pauses and outcomes are the shared
+    course service's)."""
+    course = session.get(TreatmentCourse, series.treatment_course_id)
+    assert course is not None  # a foreign key: the series was planned with it
+    return course
 
 
 def _infusion(session: Session, series: KetamineSeries, number: int) -> KetamineInfusion:
@@ -270,6 +279,8 @@ def start_infusion(
     """
     lock_patient(session, patient.id)
     series = _active_series(session, patient)
+    # A serious adverse event pauses the course until a physician reviews it (courses room).
+    courses_service.require_deliverable(session, course_of(session, series))
     repo = KetamineRepository(session)
     infusions = repo.infusions(series.id)
     open_ = [i for i in infusions if i.discharged_at is None]
@@ -583,7 +594,12 @@ def status(session: Session, actor: Actor, patient: Patient) -> dict[str, Any]:
         patient_ref=patient.ref,
         detail={"infusions": len(infusions)},
     )
-    return series_to_dict(row, infusions)
+    course = course_of(session, row)
+    return {
+        **series_to_dict(row, infusions),
+        "course_ref": course.ref,
+        "course_status": course.status,
+    }
 
 
 # -------------------------------------------------------------------------------------------

@@ -151,3 +151,7 @@ class Enrolment(ResponseModel):
     sessions: list[SessionOut]
     dosing_days: list[DosingDay]
     washout_today: dict[str, Any] | None = None
+    course_ref: str | None = Field(default=None, description="The treatment course, once enrolled")
+    course_status: str | None = Field(
+        default=None, description="active, paused (after a serious adverse event), ..."
+    )

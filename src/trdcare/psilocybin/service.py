@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from trdcare.accounts.domain.permissions import may_change_record
 from trdcare.adapters.db.locking import lock_patient
-from trdcare.adapters.db.models import Patient
+from trdcare.adapters.db.models import Patient, TreatmentCourse
 from trdcare.adapters.db.models.psilocybin import (
     PsilocybinDosingDay,
     PsilocybinEnrolment,
@@ -31,6 +31,7 @@ from trdcare.core.clock import not_before_birth, past_moment, utc_now, utc_today
 from trdcare.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from trdcare.core.ids import new_ref
 from trdcare.core.vitals import check_vital_signs
+from trdcare.courses import service as courses_service
 from trdcare.history import service as history_service
 from trdcare.psilocybin.domain import (
     Medication,
@@ -76,6 +77,18 @@ def _open(session: Session, patient: Patient, *statuses: str) -> PsilocybinEnrol
             f"{' or '.join(statuses)}"
         )
     return row
+
+
+def _deliverable(session: Session, row: PsilocybinEnrolment) -> None:
+    """Refuse delivery while the course is paused after a serious adverse event (until a
+    physician's review), stopped or finished (the shared course service decides)."""
+    course = (
+        None
+        if row.treatment_course_id is None
+        else session.get(TreatmentCourse, row.treatment_course_id)
+    )
+    if course is not None:
+        courses_service.require_deliverable(session, course)
 
 
 def _open_course(
@@ -301,6 +314,8 @@ def record_session(
     check_constraints({"duration_min": duration_min}, SESSION_LIMITS)
     lock_patient(session, patient.id)
     row = _open(session, patient, "preparation", "dosing", "integration")
+    if kind == "preparation":
+        _deliverable(session, row)
     when = past_moment(held_at, field="held_at", now=utc_now(), born_on=patient.birth_date)
     if when.date() < row.screened_on:
         raise InvalidInput.single(
@@ -378,6 +393,7 @@ def record_dosing_day(
     """
     lock_patient(session, patient.id)
     row = _open(session, patient, "preparation", "dosing", "integration")
+    _deliverable(session, row)
     repo = PsilocybinRepository(session)
     days = repo.dosing_days(row.id)
     if any(d.discharged_at is None for d in days):
@@ -736,6 +752,13 @@ def status(session: Session, actor: Actor, patient: Patient) -> dict[str, Any]:
         detail={"sessions": len(sessions), "dosing_days": len(days)},
     )
     doc = enrolment_to_dict(row, sessions, days)
+    course = (
+        None
+        if row.treatment_course_id is None
+        else session.get(TreatmentCourse, row.treatment_course_id)
+    )
+    doc["course_ref"] = None if course is None else course.ref
+    doc["course_status"] = None if course is None else course.status
     doc["washout_today"] = (
         washout_now(session, actor, patient, row, on=utc_today())
         if row.status in ("preparation", "dosing", "integration")
