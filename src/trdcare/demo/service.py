@@ -14,6 +14,7 @@ from trdcare.assessments import service as assessment_service
 from trdcare.core.actor import Actor
 from trdcare.core.clock import utc_now, utc_today
 from trdcare.core.errors import Conflict
+from trdcare.demo import ketamine_psilocybin as other_therapies
 from trdcare.demo.generator import DemoEsketamine, DemoTms, generate_clinic
 from trdcare.demo.neurostimulation import (
     NEUROSTIMULATION_MIN_CLINIC,
@@ -65,7 +66,8 @@ def load_demo(session: Session, *, seed: int, patients: int, as_of: date) -> Dem
     # A clinic with room for them holds the VNS and DBS patients, after the others (the
     # generated patients stay the same; the last ones make way).
     neurostimulation = NEUROSTIMULATION_PATIENTS if patients >= NEUROSTIMULATION_MIN_CLINIC else 0
-    for plan in generate_clinic(seed, patients - neurostimulation, as_of):
+    without_course = 0
+    for index, plan in enumerate(generate_clinic(seed, patients - neurostimulation, as_of)):
         patient = patient_service.add_patient(
             session,
             DEMO_ACTOR,
@@ -93,6 +95,15 @@ def load_demo(session: Session, *, seed: int, patients: int, as_of: date) -> Dem
             course = _plan_esketamine_course(
                 session, patient, plan.esketamine, plan.course["start_date"]
             )
+        elif plan.course and plan.course["modality"] == "ketamine":
+            course = other_therapies.ketamine_series(
+                session,
+                DEMO_ACTOR,
+                patient,
+                seed=seed * 1_000_033 + index,
+                start=plan.course["start_date"],
+                today=as_of,
+            )
         elif plan.course:
             course = history_service.add_course(
                 session,
@@ -117,6 +128,10 @@ def load_demo(session: Session, *, seed: int, patients: int, as_of: date) -> Dem
             _deliver_tms_sessions(session, patient, plan.tms, calendar, now=utc_now())
         if plan.esketamine is not None and course is not None:
             _deliver_esketamine_sessions(session, patient, plan.esketamine, as_of=as_of)
+        if plan.course is None:
+            without_course += 1
+            if without_course % other_therapies.PSILOCYBIN_EVERY == 1:
+                other_therapies.psilocybin_enrolment(session, DEMO_ACTOR, patient, today=as_of)
     if neurostimulation:
         n_assessments += load_neurostimulation(
             session,

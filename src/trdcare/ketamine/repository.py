@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BindParameter, bindparam, select
+from sqlalchemy import BindParameter, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from trdcare.adapters.db.models import TreatmentCourse
+from trdcare.adapters.db.models import Patient, TreatmentCourse
 from trdcare.adapters.db.models.ketamine import KetamineInfusion, KetamineSeries
 
 _PATIENT: BindParameter[int] = bindparam("patient_id")
@@ -26,8 +26,31 @@ _INFUSIONS = (
     .where(KetamineInfusion.series_id == _SERIES, KetamineInfusion.retired_at.is_(None))
     .order_by(KetamineInfusion.number)
 )
+# The dashboard's one read: each active series with its patient's ref and the infusions
+# discharged so far.
+_DISCHARGED = (
+    select(func.count(KetamineInfusion.id))
+    .where(
+        KetamineInfusion.series_id == KetamineSeries.id,
+        KetamineInfusion.retired_at.is_(None),
+        KetamineInfusion.discharged_at.is_not(None),
+    )
+    .correlate(KetamineSeries)
+    .scalar_subquery()
+)
+_OPEN = (
+    select(func.count(KetamineInfusion.id))
+    .where(
+        KetamineInfusion.series_id == KetamineSeries.id,
+        KetamineInfusion.retired_at.is_(None),
+        KetamineInfusion.discharged_at.is_(None),
+    )
+    .correlate(KetamineSeries)
+    .scalar_subquery()
+)
 _ACTIVE_SERIES = (
-    select(KetamineSeries.patient_id, KetamineSeries.status, KetamineSeries.planned_infusions)
+    select(Patient.ref, KetamineSeries.planned_infusions, _DISCHARGED, _OPEN)
+    .join(Patient, Patient.id == KetamineSeries.patient_id)
     .join(TreatmentCourse, TreatmentCourse.id == KetamineSeries.treatment_course_id)
     .where(
         KetamineSeries.retired_at.is_(None),
@@ -66,6 +89,9 @@ class KetamineRepository:
             )
         ).first()
 
-    def active_series_by_patient(self) -> list[tuple[int, str, int]]:
-        """(patient id, status, planned infusions) of every active series (the dashboard)."""
-        return [(r[0], r[1], r[2]) for r in self.session.execute(_ACTIVE_SERIES)]
+    def dashboard_rows(self) -> list[tuple[str, int, int, int]]:
+        """(patient ref, planned, discharged, open) infusions of every active series."""
+        return [
+            (str(r[0]), int(r[1]), int(r[2] or 0), int(r[3] or 0))
+            for r in self.session.execute(_ACTIVE_SERIES)
+        ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trdcare.adapters.db.models import Patient
 from trdcare.adapters.db.models.psilocybin import (
     PsilocybinDosingDay,
     PsilocybinEnrolment,
@@ -70,12 +71,14 @@ class PsilocybinRepository:
             )
         )
 
-    def open_enrolments(self) -> list[tuple[int, str]]:
-        """(patient id, status) of every open enrolment (the dashboard)."""
+    def dashboard_rows(self) -> list[tuple[str, str]]:
+        """(patient ref, status) of every open enrolment (the dashboard)."""
         rows = self.session.execute(
-            select(PsilocybinEnrolment.patient_id, PsilocybinEnrolment.status).where(
+            select(Patient.ref, PsilocybinEnrolment.status)
+            .join(Patient, Patient.id == PsilocybinEnrolment.patient_id)
+            .where(
                 PsilocybinEnrolment.retired_at.is_(None),
                 PsilocybinEnrolment.status.in_(OPEN_STATUSES),
             )
         )
-        return [(r[0], r[1]) for r in rows]
+        return [(str(r[0]), str(r[1])) for r in rows]

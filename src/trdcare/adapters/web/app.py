@@ -77,7 +77,9 @@ def _page_routers() -> list[APIRouter]:
     from trdcare.dbs import pages as dbs
     from trdcare.esketamine import pages as esketamine
     from trdcare.history import pages as history
+    from trdcare.ketamine import pages as ketamine
     from trdcare.patients import pages as patients
+    from trdcare.psilocybin import pages as psilocybin
     from trdcare.tms import pages as tms
     from trdcare.vns import pages as vns
 
@@ -90,6 +92,8 @@ def _page_routers() -> list[APIRouter]:
         esketamine.router,
         vns.router,
         dbs.router,
+        ketamine.router,
+        psilocybin.router,
     ]
 
 

@@ -22,6 +22,8 @@ PANEL_MODULES: tuple[str, ...] = (
     "trdcare.esketamine.pages",
     "trdcare.vns.pages",
     "trdcare.dbs.pages",
+    "trdcare.ketamine.pages",
+    "trdcare.psilocybin.pages",
 )
 
 

@@ -24,7 +24,18 @@ from trdcare.adapters.web.security import csrf_token
 from trdcare.core.input_errors import default_label
 from trdcare.core.provenance import provenance_label, provenance_labels
 
-ROOMS = ("accounts", "patients", "assessments", "history", "tms", "esketamine", "vns", "dbs")
+ROOMS = (
+    "accounts",
+    "patients",
+    "assessments",
+    "history",
+    "tms",
+    "esketamine",
+    "vns",
+    "dbs",
+    "ketamine",
+    "psilocybin",
+)
 
 # Navigation: (label, url, permission); an entry shows only to roles that hold it.
 NAV: tuple[tuple[str, str, str], ...] = (
