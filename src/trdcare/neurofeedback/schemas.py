@@ -55,3 +55,60 @@ class SessionInput(InputModel):
     target_reward_pct: Annotated[float, Field(allow_inf_nan=False, gt=0, lt=100)] | None = None
     threshold: FiniteNumber | None = None
     duration_s: Annotated[float, Field(allow_inf_nan=False, gt=0, le=4 * 3600)] | None = None
+
+
+# --- answers (the course view, GET /api/v1/patients/{ref}/neurofeedback) ---------------------
+
+from trdcare.core.outputs import ResponseModel  # noqa: E402
+
+
+class NfSessionOut(ResponseModel):
+    course: str
+    session_number: int
+    started_at: str
+    source: str
+    protocol: str
+    ended: str
+    duration_s: float
+    mean_feature: float | None
+    pct_time_rewarded: float | None
+    pct_artifact: float | None
+    threshold: float | None
+    recording: str
+
+
+class NfScoreOut(ResponseModel):
+    on: str
+    scale: str
+    total: int | None
+
+
+class NfScorePointOut(ResponseModel):
+    on: str
+    total: int
+
+
+class NfOutcomeOut(ResponseModel):
+    scale: str
+    baseline: NfScorePointOut
+    latest: NfScorePointOut
+    change: int
+    percent_change: float | None
+    response: bool
+    remission: bool
+
+
+class NfCourseOut(ResponseModel):
+    course: str
+    status: str
+    start_date: str
+    end_date: str | None
+    primary_scale: str
+    sessions: list[NfSessionOut]
+    scores: list[NfScoreOut]
+    outcome: NfOutcomeOut | None
+
+
+class NfCourseViewOut(ResponseModel):
+    patient: str
+    courses: list[NfCourseOut]

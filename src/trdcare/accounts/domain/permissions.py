@@ -153,6 +153,11 @@ _TABLE: tuple[Permission, ...] = (
     ),
     _p("vns.candidacy", "Record a VNS candidacy assessment", "physician", "clinician"),
     _p(
+        "nf.read",
+        "See neurofeedback courses: sessions (the learning curve), scores and outcome",
+        *sorted(_CLINICAL),
+    ),
+    _p(
         "vns.implant",
         "Record a VNS implant (opens the VNS course) and end the course",
         "physician",

@@ -52,6 +52,7 @@ def _api_routers() -> list[APIRouter]:
     from trdcare.esketamine import endpoints as esketamine
     from trdcare.history import endpoints as history
     from trdcare.ketamine import endpoints as ketamine
+    from trdcare.neurofeedback import endpoints as neurofeedback
     from trdcare.patients import endpoints as patients
     from trdcare.psilocybin import endpoints as psilocybin
     from trdcare.tms import endpoints as tms
@@ -68,6 +69,7 @@ def _api_routers() -> list[APIRouter]:
         psilocybin.router,
         esketamine.router,
         dbs.router,
+        neurofeedback.router,
     ]
 
 
