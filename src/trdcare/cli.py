@@ -22,6 +22,7 @@ from trdcare.history import cli as history_cli
 from trdcare.ketamine import cli as ketamine_cli
 from trdcare.neurofeedback import cli as neurofeedback_cli
 from trdcare.patients import cli as patients_cli
+from trdcare.pgx import cli as pgx_cli
 from trdcare.psilocybin import cli as psilocybin_cli
 from trdcare.tms import cli as tms_cli
 from trdcare.vns import cli as vns_cli
@@ -88,6 +89,7 @@ app.add_typer(esketamine_cli.app, name="esketamine")
 app.add_typer(vns_cli.app, name="vns")
 app.add_typer(ketamine_cli.app, name="ketamine")
 app.add_typer(psilocybin_cli.app, name="psilocybin")
+app.add_typer(pgx_cli.app, name="pgx")
 app.add_typer(accounts_cli.app, name="user")
 app.command("serve")(web_serve.serve)
 
