@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pgx_support import lines_without, write_text
 from typer.testing import CliRunner
 
+from pgx_support import lines_without, make_vcf, shared_pgx, write_text
 from trdcare.cli import app
 from trdcare.pgx import synthetic
 from trdcare.pgx.domain.matching import panel
@@ -41,8 +41,8 @@ def bad(*args: str) -> str:
     return line
 
 
-def test_call_json_shape(make_vcf) -> None:  # type: ignore[no-untyped-def]
-    doc = ok_json("call", str(make_vcf({"NA-1": PATIENT})))
+def test_call_json_shape(tmp_path: Path) -> None:
+    doc = ok_json("call", str(make_vcf(tmp_path, {"NA-1": PATIENT})))
     genes = doc["genes"]
     assert genes["CYP2C19"]["diplotypes"] == ["*2/*17"]
     assert genes["CYP2C19"]["phenotype"] == "Intermediate Metabolizer"
@@ -55,8 +55,8 @@ def test_call_json_shape(make_vcf) -> None:  # type: ignore[no-untyped-def]
     assert doc["data_versions"]["alleles"] == "2025-11-05-00-25"
 
 
-def test_call_bgzipped_indexed_multi_sample_without_chr_prefix(make_vcf) -> None:  # type: ignore[no-untyped-def]
-    path = make_vcf({"A": {}, "B": PATIENT}, bgzip=True, index=True, chr_prefix=False)
+def test_call_bgzipped_indexed_multi_sample_without_chr_prefix(tmp_path: Path) -> None:
+    path = make_vcf(tmp_path, {"A": {}, "B": PATIENT}, bgzip=True, index=True, chr_prefix=False)
     assert str(path).endswith(".vcf.gz") and Path(str(path) + ".tbi").is_file()
     doc = ok_json("call", str(path), "--sample", "B")
     assert doc["sample"] == "B" and doc["genes"]["CYP2C19"]["diplotypes"] == ["*2/*17"]
@@ -64,8 +64,8 @@ def test_call_bgzipped_indexed_multi_sample_without_chr_prefix(make_vcf) -> None
     assert a["genes"]["CYP2C19"]["diplotypes"] == ["*38/*38"]
 
 
-def test_all_matches_lists_lower_scoring_fits(make_vcf) -> None:  # type: ignore[no-untyped-def]
-    path = make_vcf({"S": {"CYP2B6": ("*4", "*9")}})
+def test_all_matches_lists_lower_scoring_fits(tmp_path: Path) -> None:
+    path = make_vcf(tmp_path, {"S": {"CYP2B6": ("*4", "*9")}})
     best = ok_json("call", str(path))["genes"]["CYP2B6"]
     every = ok_json("call", str(path), "--all-matches")["genes"]["CYP2B6"]
     assert best["diplotypes"] == ["*1/*6"] and best["other_matches"] >= 1
@@ -114,8 +114,9 @@ def test_batch_writes_one_line_per_sample_and_reports_a_bad_sample(tmp_path: Pat
     assert "with errors" in result.stderr
 
 
-def test_build_tables_check(shared_pgx: Path) -> None:
-    result = run("build-tables", str(shared_pgx), "--check")
+def test_build_tables_check() -> None:
+    shared = shared_pgx()
+    result = run("build-tables", str(shared), "--check")
     assert result.exit_code == 0, result.output
     assert "tables match" in result.stdout
 
@@ -130,9 +131,11 @@ def test_not_a_vcf(tmp_path: Path) -> None:
     assert "does not exist" in bad("call", str(tmp_path / "absent.vcf"))
 
 
-def test_wrong_build_from_contig_lengths(make_vcf) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_build_from_contig_lengths(tmp_path: Path) -> None:
     path = make_vcf(
-        {"S": {}}, contig_lengths={"chr10": 135534747, "chr19": 59128983, "chr22": 51304566}
+        tmp_path,
+        {"S": {}},
+        contig_lengths={"chr10": 135534747, "chr19": 59128983, "chr22": 51304566},
     )
     line = bad("call", str(path))
     assert "genome build" in line and "GRCh37/hg19" in line and "133797422" in line
@@ -162,10 +165,10 @@ def test_wrong_build_from_ref_bases_when_the_header_says_nothing(tmp_path: Path)
     assert "not on GRCh38" in line
 
 
-def test_unknown_sample(make_vcf) -> None:  # type: ignore[no-untyped-def]
-    line = bad("call", str(make_vcf({"A": {}, "B": {}})), "--sample", "ZZ")
+def test_unknown_sample(tmp_path: Path) -> None:
+    line = bad("call", str(make_vcf(tmp_path, {"A": {}, "B": {}})), "--sample", "ZZ")
     assert "sample: ZZ is not a sample of this VCF" in line and "A, B" in line
-    line = bad("call", str(make_vcf({"A": {}, "B": {}})))
+    line = bad("call", str(make_vcf(tmp_path, {"A": {}, "B": {}})))
     assert "name one with --sample" in line
 
 

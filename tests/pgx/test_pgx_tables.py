@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from pgx_support import shared_pgx
 from trdcare.pgx import tables_build as tb
 from trdcare.pgx.domain import tables
 
 
-def test_committed_tables_match_a_rebuild_from_the_shared_reference(shared_pgx: Path) -> None:
-    built = tb.build(shared_pgx)
+def test_committed_tables_match_a_rebuild_from_the_shared_reference() -> None:
+    shared = shared_pgx()
+    built = tb.build(shared)
     for name, doc in built.items():
         committed = (tb.default_out_dir() / name).read_text("utf-8")
         assert committed == tb.render(doc), f"{name} differs: run trdcare pgx build-tables"
@@ -37,16 +39,18 @@ def test_tables_are_stamped_and_parse() -> None:
     assert all(g.url.startswith("https://") for g in guidelines)
 
 
-def test_no_source_text_is_copied_into_the_recommendations(shared_pgx: Path) -> None:
+def test_no_source_text_is_copied_into_the_recommendations() -> None:
+    shared = shared_pgx()
     ours = {e.recommendation for g in tables.recommendations().guidelines for e in g.entries}
-    for path in (shared_pgx / "cpic_guidelines").glob("*.json"):
+    for path in (shared / "cpic_guidelines").glob("*.json"):
         for rec in json.loads(path.read_text("utf-8"))["recommendations"]:
             assert rec["text"]["html"] not in ours
 
 
-def test_build_refuses_a_cpic_sentence_it_cannot_reword(shared_pgx: Path, tmp_path: Path) -> None:
+def test_build_refuses_a_cpic_sentence_it_cannot_reword(tmp_path: Path) -> None:
+    shared = shared_pgx()
     source = tmp_path / "src"
-    shutil.copytree(shared_pgx, source)
+    shutil.copytree(shared, source)
     path = source / "cpic_guidelines" / "CPIC_venlafaxine_and_CYP2D6.json"
     doc = json.loads(path.read_text("utf-8"))
     doc["recommendations"][0]["text"]["html"] = "<p>Prescribe twice daily with grapefruit.</p>"

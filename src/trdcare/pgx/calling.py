@@ -36,6 +36,8 @@ class SampleReport:
     file_sha256: str
     warnings: tuple[str, ...] = field(default=())
     error: str | None = None
+    # each gene's document, shared by the samples with the same call (built once)
+    gene_docs: dict[str, dict[str, object]] | None = None
 
     def to_dict(self) -> dict[str, object]:
         if self.error is not None:
@@ -46,7 +48,9 @@ class SampleReport:
             "file_sha256": self.file_sha256,
             "genome_build": "GRCh38",
             "data_versions": tables.data_versions(),
-            "genes": {g: r.to_dict() for g, r in self.genes.items()},
+            "genes": self.gene_docs
+            if self.gene_docs is not None
+            else {g: r.to_dict() for g, r in self.genes.items()},
             "cyp2d6_structural_variants": CYP2D6_SV_NOTE,
             "warnings": list(self.warnings),
         }
@@ -57,20 +61,21 @@ def _reports(geno: VcfGenotypes, *, all_matches: bool, sha: str) -> Iterator[Sam
         gene: match_many(panel(gene), g.codes, g.phased, all_matches=all_matches)
         for gene, g in geno.genes.items()
     }
-    cache: dict[int, GeneResult] = {}
+    cache: dict[int, tuple[GeneResult, dict[str, object]]] = {}
     name = Path(geno.path).name
     for s, sample in enumerate(geno.samples):
         if s in geno.sample_errors:
             yield SampleReport(sample, {}, name, sha, error=geno.sample_errors[s])
             continue
-        genes = {}
+        genes, docs = {}, {}
         for gene, calls in per_gene.items():
             call = calls[s]
-            result = cache.get(id(call))
-            if result is None:
-                result = cache[id(call)] = from_call(call)
-            genes[gene] = result
-        yield SampleReport(sample, genes, name, sha, tuple(geno.warnings))
+            hit = cache.get(id(call))
+            if hit is None:
+                result = from_call(call)
+                hit = cache[id(call)] = (result, result.to_dict())
+            genes[gene], docs[gene] = hit
+        yield SampleReport(sample, genes, name, sha, tuple(geno.warnings), gene_docs=docs)
 
 
 def call_sample(

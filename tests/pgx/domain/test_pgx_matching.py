@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pgx_support import make_vcf
 from trdcare.pgx import synthetic
 from trdcare.pgx.calling import call_all, call_sample
 from trdcare.pgx.domain import tables
@@ -119,10 +120,10 @@ def test_reference_sample_calls_the_reference_allele_cyp2c19_is_38() -> None:
         assert not call.missing_positions
 
 
-def test_missing_position_is_reported_with_the_alleles_it_leaves_ambiguous(make_vcf) -> None:  # type: ignore[no-untyped-def]
+def test_missing_position_is_reported_with_the_alleles_it_leaves_ambiguous(tmp_path: Path) -> None:
     p = panel("CYP2C19")
     rs4244285 = p.positions[p.rsids.index("rs4244285")]  # *2's defining variant (c.681G>A)
-    path = make_vcf({"S": {"CYP2C19": ("*1", "*2")}}, drop_positions=[rs4244285])
+    path = make_vcf(tmp_path, {"S": {"CYP2C19": ("*1", "*2")}}, drop_positions=[rs4244285])
     report = call_sample(path)
     g = report.genes["CYP2C19"]
     (missing,) = [m for m in g.missing_positions if m["position"] == rs4244285]
@@ -152,10 +153,11 @@ def test_an_allele_whose_every_variant_position_is_missing_is_not_called() -> No
     assert all(lone not in (m.allele1, m.allele2) for m in call.matches)
 
 
-def test_per_sample_missing_call_is_missing_for_that_sample_only(make_vcf) -> None:  # type: ignore[no-untyped-def]
+def test_per_sample_missing_call_is_missing_for_that_sample_only(tmp_path: Path) -> None:
     p = panel("CYP2C19")
     pos = p.positions[p.rsids.index("rs12248560")]  # *17
     path = make_vcf(
+        tmp_path,
         {"A": {"CYP2C19": ("*1", "*17")}, "B": {"CYP2C19": ("*1", "*17")}},
         missing_calls={"A": [pos]},
     )

@@ -57,6 +57,7 @@ class GenePanel:
     masks: npt.NDArray[np.uint8]  # [alleles, positions]: bit c set = allele code c allowed
     defined: npt.NDArray[np.bool_]  # [alleles, positions]: listed in the definition
     variant: npt.NDArray[np.bool_]  # [alleles, positions]: allows a non-reference base
+    defined_count: npt.NDArray[np.int64]  # [alleles]: positions each definition lists
 
     @property
     def n_positions(self) -> int:
@@ -112,6 +113,7 @@ def panel(gene: str) -> GenePanel:
         masks=masks,
         defined=defined,
         variant=variant,
+        defined_count=defined.sum(axis=1),
     )
 
 
@@ -229,7 +231,7 @@ def match_one(
         missing: tuple[MissingPosition, ...] = ()
         uncallable: tuple[str, ...] = ()
         ok_allele = ((p.masks & (bit_a | bit_b)) != 0).all(axis=1)
-        scores = p.defined.sum(axis=1)
+        scores = p.defined_count
     else:
         missing, uncallable, blocked = _missing_report(p, present)
         ok_allele = ((p.masks & (bit_a | bit_b)) != 0).all(axis=1) & ~blocked
