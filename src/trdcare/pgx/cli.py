@@ -51,7 +51,7 @@ def _errors(func: Callable[P, R]) -> Callable[P, R]:
 
 
 def _emit(document: Any) -> None:
-    typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    typer.echo(json.dumps(document, indent=2, ensure_ascii=False, default=str))
 
 
 def parse_diplotype_options(values: list[str]) -> dict[str, str]:
@@ -250,3 +250,156 @@ def build_tables(
         return
     for path in tb.write(tables, target):
         typer.echo(f"wrote {path}")
+
+
+# -- the patient's record (database) -----------------------------------------------------------
+PatientArg = Annotated[str, typer.Argument(help="Patient ref (P-...) or MRN.")]
+
+
+def _with_db(ctx: typer.Context, work: Callable[[Any], Any]) -> Any:
+    """Run ``work(cli_context)`` under the shared CLI plumbing (imported here so the file-only
+    commands above start without the database layer)."""
+    from trdcare.cli_support import get_context, handle_errors
+
+    return handle_errors(lambda: work(get_context(ctx)))()
+
+
+def _print_overview(doc: dict[str, Any]) -> None:
+    if not doc["genes"]:
+        typer.echo("No PGx result on record.")
+    for gene, g in doc["genes"].items():
+        dips = ", ".join(g["diplotypes"]) or "no call"
+        score = f"  activity score {g['activity_score']}" if g["activity_score"] else ""
+        where = g["lab"] or g["file_name"] or g["source"]
+        typer.echo(f"{gene:8} {dips:24} {g['phenotype']}{score}  [{g['source']}: {where}]")
+    for r in doc["recommendations"]:
+        if r["changes_prescribing"]:
+            typer.echo(f"- {r['drug']} [{r['gene']}; {r['classification']}]: {r['recommendation']}")
+    for t in doc["trials"]:
+        if t["changes_prescribing"]:
+            typer.echo(f"* {t['explanation']}")
+    typer.echo(doc["note"])
+
+
+@app.command("import")
+def import_cmd(
+    ctx: typer.Context,
+    patient: PatientArg,
+    file: Annotated[Path, typer.Argument(help="VCF on GRCh38 (plain or bgzipped).")],
+    sample: Annotated[
+        str | None, typer.Option("--sample", help="Sample ID (required for a multi-sample VCF).")
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Call a patient's VCF and store each gene's result on the record (with the file's
+    SHA-256 and the data versions)."""
+    from trdcare.patients import service as patient_service
+    from trdcare.pgx import service as pgx_service
+
+    def work(cli: Any) -> list[dict[str, Any]]:
+        with cli.session() as session:
+            row = patient_service.find_patient(session, cli.actor, patient, purpose="pgx_import")
+            rows = pgx_service.import_vcf(session, cli.actor, row, file, sample=sample)
+            return [pgx_service.result_to_dict(r) for r in rows]
+
+    docs = _with_db(ctx, work)
+    if json_out:
+        _emit({"results": docs})
+        return
+    for d in docs:
+        typer.echo(f"{d['gene']:8} {', '.join(d['diplotypes']) or 'no call':24} {d['phenotype']}")
+
+
+@app.command("outside")
+def outside_cmd(
+    ctx: typer.Context,
+    patient: PatientArg,
+    diplotype: Annotated[
+        str | None, typer.Option("--diplotype", help="GENE=DIPLOTYPE, e.g. CYP2D6='*1/*2x2'.")
+    ] = None,
+    lab: Annotated[str, typer.Option("--lab", help="The reporting laboratory.")] = "",
+    reported_on: Annotated[
+        str | None, typer.Option("--reported-on", help="Date of the lab report, YYYY-MM-DD.")
+    ] = None,
+    note: Annotated[str, typer.Option("--note", help="Free note.")] = "",
+    json_out: JsonOpt = False,
+) -> None:
+    """Enter an outside call (lab-reported diplotype), e.g. CYP2D6 with copy number."""
+    from trdcare.patients import service as patient_service
+    from trdcare.pgx import schemas
+    from trdcare.pgx import service as pgx_service
+
+    calls = parse_diplotype_options([diplotype] if diplotype else [])
+    if not calls:
+        _fail("--diplotype: is required (allowed: e.g. CYP2D6=*1/*2x2)")
+    ((gene, text),) = calls.items()
+
+    def work(cli: Any) -> dict[str, Any]:
+        body = schemas.OutsideCallIn.model_validate(
+            {"gene": gene, "diplotype": text, "lab": lab, "reported_on": reported_on, "note": note}
+        )
+        with cli.session() as session:
+            row = patient_service.find_patient(session, cli.actor, patient, purpose="pgx_outside")
+            result = pgx_service.add_outside_call(session, cli.actor, row, **body.model_dump())
+            return pgx_service.result_to_dict(result)
+
+    doc = _with_db(ctx, work)
+    if json_out:
+        _emit(doc)
+        return
+    typer.echo(f"{doc['gene']} {', '.join(doc['diplotypes'])}: {doc['phenotype']} (outside call)")
+
+
+@app.command("show")
+def show_cmd(ctx: typer.Context, patient: PatientArg, json_out: JsonOpt = False) -> None:
+    """The patient's results in use, CPIC recommendations and the trials they bear on."""
+    from trdcare.patients import service as patient_service
+    from trdcare.pgx import service as pgx_service
+
+    def work(cli: Any) -> dict[str, Any]:
+        with cli.session() as session:
+            row = patient_service.find_patient(session, cli.actor, patient, purpose="pgx")
+            return pgx_service.overview(session, cli.actor, row)
+
+    doc = _with_db(ctx, work)
+    if json_out:
+        _emit(doc)
+        return
+    _print_overview(doc)
+
+
+@app.command("retire")
+def retire_cmd(
+    ctx: typer.Context,
+    patient: PatientArg,
+    number: Annotated[int, typer.Argument(help="The result's id (see pgx show --json).")],
+    reason: Annotated[str, typer.Option("--reason", help="why (3-400 characters)")] = "",
+    version: Annotated[
+        int | None, typer.Option("--version", help="the version you looked at")
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Mark a PGx result entered in error (kept, with the reason)."""
+    from trdcare.adapters.web.corrections import RetireIn
+    from trdcare.patients import service as patient_service
+    from trdcare.pgx import service as pgx_service
+    from trdcare.pgx.repository import PgxRepository
+
+    def work(cli: Any) -> dict[str, Any]:
+        with cli.session() as session:
+            row = patient_service.find_patient(session, cli.actor, patient, purpose="pgx_retire")
+            current = version
+            if current is None:
+                found = PgxRepository(session).result(row.id, number)
+                current = found.version if found is not None else 1
+            body = RetireIn.model_validate({"reason": reason, "version": current})
+            result = pgx_service.retire_result(
+                session, cli.actor, row, number, reason=body.reason, expected_version=body.version
+            )
+            return pgx_service.result_to_dict(result)
+
+    doc = _with_db(ctx, work)
+    if json_out:
+        _emit(doc)
+        return
+    typer.echo(f"PGx result {doc['id']} ({doc['gene']}) marked entered in error.")

@@ -338,6 +338,18 @@ _TABLE: tuple[Permission, ...] = (
         "Use the DBS charge calculator (no patient data)",
         *sorted(_STAFF),
     ),
+    _p(
+        "pgx.read",
+        "See pharmacogenomic results, CPIC recommendations and the trials they bear on",
+        *sorted(_CLINICAL),
+    ),
+    _p(
+        "pgx.record",
+        "Import VCF results, enter outside calls (lab-reported diplotypes) and mark a PGx "
+        "result entered in error, with a reason",
+        "physician",
+        "clinician",
+    ),
     _p("account.self", "Change one's own password and manage one's own API tokens", *_STAFF),
     _p("users.manage", "Add, change and deactivate user accounts; revoke any token", "admin"),
     _p("audit.read", "Read the audit log and verify its hash chain", "admin"),

@@ -54,6 +54,7 @@ def _api_routers() -> list[APIRouter]:
     from trdcare.ketamine import endpoints as ketamine
     from trdcare.neurofeedback import endpoints as neurofeedback
     from trdcare.patients import endpoints as patients
+    from trdcare.pgx import endpoints as pgx
     from trdcare.psilocybin import endpoints as psilocybin
     from trdcare.tms import endpoints as tms
     from trdcare.vns import endpoints as vns
@@ -70,6 +71,7 @@ def _api_routers() -> list[APIRouter]:
         esketamine.router,
         dbs.router,
         neurofeedback.router,
+        pgx.router,
     ]
 
 

@@ -26,6 +26,7 @@ from trdcare.adapters.db.models.history import TreatmentCourse, TreatmentTrial
 from trdcare.adapters.db.models.ketamine import KetamineInfusion, KetamineSeries
 from trdcare.adapters.db.models.neurofeedback import NfSession
 from trdcare.adapters.db.models.patients import Episode, Patient
+from trdcare.adapters.db.models.pgx import PgxResult
 from trdcare.adapters.db.models.psilocybin import (
     PsilocybinDosingDay,
     PsilocybinEnrolment,
@@ -65,6 +66,7 @@ __all__ = [
     "LoginThrottle",
     "NfSession",
     "Patient",
+    "PgxResult",
     "PsilocybinDosingDay",
     "PsilocybinEnrolment",
     "PsilocybinSession",
