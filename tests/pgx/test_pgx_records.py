@@ -146,3 +146,30 @@ def test_roles(client: WebClient) -> None:
     assert r.status_code == 403
     client.as_role("front_desk")
     assert client.get(f"/api/v1/patients/{ref}/pgx").status_code == 403
+
+
+def test_the_chart_shows_the_result_beside_the_trials_it_explains(
+    client: WebClient, tmp_path: Path
+) -> None:
+    ref = with_history(client, "PGX-CHART")
+    import_vcf(client, ref, make_vcf(tmp_path, {"S": {"CYP2C19": ("*2", "*2")}}))
+    client.as_role("clinician", via="session")
+    page = client.get(f"/patients/{ref}")
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert "Pharmacogenomics (CPIC)" in html
+    assert "Poor Metabolizer" in html and "*2/*2" in html
+    assert "Trials with a CPIC recommendation for this patient" in html
+    panel = html[html.index("Pharmacogenomics (CPIC)") :]
+    assert (
+        "escitalopram" in panel
+        and "Prefer an antidepressant not mainly cleared by CYP2C19" in panel
+    )
+    assert "None" not in panel.split("</section>")[0]
+    assert (
+        html.index("Pharmacogenomics (CPIC)") > html.index("Treatment history")
+        if "Treatment history" in html
+        else True
+    )
+    client.as_role("front_desk", via="session")
+    assert "Pharmacogenomics" not in client.get(f"/patients/{ref}").text

@@ -132,6 +132,8 @@ def load_demo(session: Session, *, seed: int, patients: int, as_of: date) -> Dem
             without_course += 1
             if without_course % other_therapies.PSILOCYBIN_EVERY == 1:
                 other_therapies.psilocybin_enrolment(session, DEMO_ACTOR, patient, today=as_of)
+        if index % PGX_EVERY == 0:
+            _genotype(session, patient, seed + index, index)
     if neurostimulation:
         n_assessments += load_neurostimulation(
             session,
@@ -142,6 +144,45 @@ def load_demo(session: Session, *, seed: int, patients: int, as_of: date) -> Dem
         )
     refresh_statistics(session)
     return DemoLoad(loaded=True, patients=patients, assessments=n_assessments)
+
+
+# PGx results: a synthetic VCF called and stored through the PGx service ----------------------
+#: One demo patient in PGX_EVERY is genotyped (a synthetic VCF built from the packaged allele
+#: tables, so a fresh install needs no ../shared); every second of those also has a CYP2D6
+#: outside call, as a lab would report copy number.
+PGX_EVERY = 3
+
+
+def _genotype(session: Session, patient: Patient, seed: int, index: int) -> None:
+    import tempfile
+    from pathlib import Path
+
+    import numpy as np
+
+    from trdcare.pgx import service as pgx_service
+    from trdcare.pgx import synthetic
+    from trdcare.pgx.domain.tables import GENES
+
+    rng = np.random.default_rng(seed)
+    pairs = {g: synthetic.random_pairs(g, 1, rng, reference_share=0.5)[0] for g in GENES}
+    if index % (2 * PGX_EVERY) == 0:
+        pairs["CYP2C19"] = ("*2", "*17") if rng.random() < 0.5 else ("*17", "*17")
+    text = synthetic.vcf_text({f"DEMO{index:04d}": pairs})
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"demo-{index:04d}.vcf"
+        path.write_text(text, "utf-8")
+        pgx_service.import_vcf(session, DEMO_ACTOR, patient, path, sample=None)
+    if index % (2 * PGX_EVERY) == 0:
+        pgx_service.add_outside_call(
+            session,
+            DEMO_ACTOR,
+            patient,
+            gene="CYP2D6",
+            diplotype="*1/*2x2" if rng.random() < 0.5 else "*4/*41",
+            lab="Demo Genomics Lab (synthetic)",
+            reported_on=None,
+            note="Synthetic demo result.",
+        )
 
 
 # The TMS pathway of a demo course, through the TMS service -----------------------------------

@@ -35,6 +35,7 @@ ROOMS = (
     "dbs",
     "ketamine",
     "psilocybin",
+    "pgx",
 )
 
 # Navigation: (label, url, permission); an entry shows only to roles that hold it.
