@@ -20,6 +20,7 @@ from trdcare.demo import cli as demo_cli
 from trdcare.esketamine import cli as esketamine_cli
 from trdcare.history import cli as history_cli
 from trdcare.ketamine import cli as ketamine_cli
+from trdcare.labs import cli as labs_cli
 from trdcare.neurofeedback import cli as neurofeedback_cli
 from trdcare.patients import cli as patients_cli
 from trdcare.pgx import cli as pgx_cli
@@ -90,6 +91,7 @@ app.add_typer(vns_cli.app, name="vns")
 app.add_typer(ketamine_cli.app, name="ketamine")
 app.add_typer(psilocybin_cli.app, name="psilocybin")
 app.add_typer(pgx_cli.app, name="pgx")
+app.add_typer(labs_cli.app, name="labs")
 app.add_typer(accounts_cli.app, name="user")
 app.command("serve")(web_serve.serve)
 

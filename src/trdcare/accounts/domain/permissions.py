@@ -350,6 +350,17 @@ _TABLE: tuple[Permission, ...] = (
         "physician",
         "clinician",
     ),
+    _p(
+        "labs.read",
+        "See biomarker lab results (LOINC-coded, with the laboratory's ranges and flags)",
+        *sorted(_CLINICAL),
+    ),
+    _p(
+        "labs.record",
+        "Record biomarker lab results and mark one entered in error, with a reason",
+        "physician",
+        "clinician",
+    ),
     _p("account.self", "Change one's own password and manage one's own API tokens", *_STAFF),
     _p("users.manage", "Add, change and deactivate user accounts; revoke any token", "admin"),
     _p("audit.read", "Read the audit log and verify its hash chain", "admin"),

@@ -52,6 +52,7 @@ def _api_routers() -> list[APIRouter]:
     from trdcare.esketamine import endpoints as esketamine
     from trdcare.history import endpoints as history
     from trdcare.ketamine import endpoints as ketamine
+    from trdcare.labs import endpoints as labs
     from trdcare.neurofeedback import endpoints as neurofeedback
     from trdcare.patients import endpoints as patients
     from trdcare.pgx import endpoints as pgx
@@ -72,6 +73,7 @@ def _api_routers() -> list[APIRouter]:
         dbs.router,
         neurofeedback.router,
         pgx.router,
+        labs.router,
     ]
 
 

@@ -25,6 +25,7 @@ PANEL_MODULES: tuple[str, ...] = (
     "trdcare.ketamine.pages",
     "trdcare.psilocybin.pages",
     "trdcare.pgx.pages",
+    "trdcare.labs.pages",
 )
 
 

@@ -36,6 +36,7 @@ ROOMS = (
     "ketamine",
     "psilocybin",
     "pgx",
+    "labs",
 )
 
 # Navigation: (label, url, permission); an entry shows only to roles that hold it.

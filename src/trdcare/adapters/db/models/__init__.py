@@ -24,6 +24,7 @@ from trdcare.adapters.db.models.esketamine import (
 )
 from trdcare.adapters.db.models.history import TreatmentCourse, TreatmentTrial
 from trdcare.adapters.db.models.ketamine import KetamineInfusion, KetamineSeries
+from trdcare.adapters.db.models.labs import LabResult
 from trdcare.adapters.db.models.neurofeedback import NfSession
 from trdcare.adapters.db.models.patients import Episode, Patient
 from trdcare.adapters.db.models.pgx import PgxResult
@@ -63,6 +64,7 @@ __all__ = [
     "EsketamineSession",
     "KetamineInfusion",
     "KetamineSeries",
+    "LabResult",
     "LoginThrottle",
     "NfSession",
     "Patient",
