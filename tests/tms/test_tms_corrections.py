@@ -22,6 +22,7 @@ from trdcare.adapters.db.models.tms import (
 )
 from trdcare.assessments import service as assessment_service
 from trdcare.core.actor import Actor
+from trdcare.core.clock import utc_today
 from trdcare.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from trdcare.patients import service as patient_service
 from trdcare.patients.schemas import PatientCreate
@@ -31,6 +32,11 @@ from trdcare.tms.repository import TmsRepository
 
 TECH = Actor(username="tech.one", role="technician", source="test")
 OTHER_TECH = Actor(username="tech.two", role="technician", source="test")
+
+# A course planned a year ahead in error: a Monday about 400 days from today (a 2099 start
+# is refused outright since the planning horizon).
+_AHEAD = utc_today() + timedelta(days=400)
+NEXT_YEAR = _AHEAD - timedelta(days=_AHEAD.weekday())
 
 
 def _patient(session: Session, actor: Actor, mrn: str) -> Patient:
@@ -75,10 +81,10 @@ def _audited(session: Session, action: str, entity: str) -> bool:
     )
 
 
-def test_a_course_planned_for_2099_is_cancelled_and_another_can_be_planned(
+def test_a_course_planned_a_year_ahead_is_cancelled_and_another_can_be_planned(
     session: Session, actor: Actor, engine: Engine
 ) -> None:
-    patient = _course(session, actor, "MRN-C2099", date(2099, 3, 2))
+    patient = _course(session, actor, "MRN-C2099", NEXT_YEAR)
     with pytest.raises(InvalidInput) as err:
         tms_service.cancel_course(session, actor, patient, reason="  ")
     assert err.value.issues[0].path == "reason"
@@ -100,7 +106,11 @@ def test_a_course_planned_for_2099_is_cancelled_and_another_can_be_planned(
     assert kept[-1].data["status"] == "active"
     # Another course can be planned now; the cancelled one is listed apart.
     tms_service.plan(
-        session, actor, patient, protocol_key="hf10-left-dlpfc", start=date(2099, 4, 6)
+        session,
+        actor,
+        patient,
+        protocol_key="hf10-left-dlpfc",
+        start=NEXT_YEAR + timedelta(weeks=5),
     )
     assert [p.id for p in TmsRepository(session).cancelled_plans(patient.id)] == [row.id]
     assert _audited(session, "retire", "tms_course_plan")
@@ -118,7 +128,7 @@ def test_a_course_that_began_is_stopped_not_cancelled(
     assert course is not None and (course.status, course.retired_at) == ("stopped", None)
     with pytest.raises(Conflict, match="stopped"):
         tms_service.stop_course(session, actor, patient, reason="again")
-    fresh = _course(session, actor, "MRN-STOP0", date(2099, 3, 2))
+    fresh = _course(session, actor, "MRN-STOP0", NEXT_YEAR)
     with pytest.raises(Conflict, match="cancelled, not stopped"):
         tms_service.stop_course(session, actor, fresh, reason="not begun")
 
@@ -371,12 +381,10 @@ def test_a_cancelled_course_leaves_the_outcome_and_the_caseload(
         )
     answers = {it.id: False for it in questionnaire("rossi2011").items}
     tms_service.record_screen(session, actor, patient, instrument="rossi2011", answers=answers)
-    tms_service.plan(
-        session, actor, patient, protocol_key="hf10-left-dlpfc", start=date(2099, 1, 5)
-    )
+    tms_service.plan(session, actor, patient, protocol_key="hf10-left-dlpfc", start=NEXT_YEAR)
     session.commit()
     row = session.get(CaseloadScore, (patient.id, "phq9"))
-    assert row is not None and row.baseline_total == 9  # the last score before 2099
+    assert row is not None and row.baseline_total == 9  # the last score before it
     tms_service.cancel_course(session, actor, patient, reason="planned in error")
     session.commit()
     session.expire_all()
@@ -387,7 +395,7 @@ def test_a_cancelled_course_leaves_the_outcome_and_the_caseload(
 def test_two_concurrent_cancellations_one_wins(engine: Engine, actor: Actor) -> None:
     factory = session_factory(engine)
     with factory() as setup:
-        patient = _course(setup, actor, "MRN-RACE", date(2099, 3, 2))
+        patient = _course(setup, actor, "MRN-RACE", NEXT_YEAR)
         setup.commit()
         ref = patient.ref
     barrier = threading.Barrier(2)

@@ -4,13 +4,18 @@ field and writes nothing."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import Engine
 
 from tms.test_tms_cli import add_patient, bad, count, monday_weeks_ago, ok
 from trdcare.adapters.db.models import RecordVersion
 from trdcare.adapters.db.models.tms import TmsSessionLog
+from trdcare.core.clock import utc_today
+
+# A course typed a year ahead in error (a 2099 start is now refused outright).
+_AHEAD = utc_today() + timedelta(days=400)
+NEXT_YEAR = _AHEAD - timedelta(days=_AHEAD.weekday())  # a Monday
 
 
 def _course(url: str, mrn: str, start: date) -> str:
@@ -20,9 +25,11 @@ def _course(url: str, mrn: str, start: date) -> str:
     return ref
 
 
-def test_cancel_a_2099_course_and_stop_one_that_began(database_url: str, engine: Engine) -> None:
+def test_cancel_a_course_not_begun_and_stop_one_that_began(
+    database_url: str, engine: Engine
+) -> None:
     url = database_url
-    ref = _course(url, "MRN-CLI-C", date(2099, 3, 2))
+    ref = _course(url, "MRN-CLI-C", NEXT_YEAR)
     kept = count(engine, RecordVersion)
     bad(url, "reason", "tms", "cancel", ref, "--reason", " ")
     bad(url, "version", "tms", "cancel", ref, "--reason", "wrong year", "--version", "9")

@@ -3,13 +3,14 @@ databases (issue #14 finding 10): who may, bad input named by field, nothing wri
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
 from trdcare.adapters.db.engine import unit_of_work
 from trdcare.adapters.db.models import RecordVersion
+from trdcare.core.clock import utc_today
 from web_support import WebClient, add_patient, client, web_app
 
 FIXTURES = (client, web_app)
@@ -29,6 +30,10 @@ NO = {
     "previous_tms": False,
     "previous_mri": False,
 }
+
+# A course typed a year ahead in error (a 2099 start is now refused outright).
+_AHEAD = utc_today() + timedelta(days=400)
+NEXT_YEAR = _AHEAD - timedelta(days=_AHEAD.weekday())  # a Monday
 
 
 def _plan(client: WebClient, ref: str, start: date) -> dict[str, Any]:
@@ -59,11 +64,11 @@ def _past_course(client: WebClient, sessions: int) -> str:
 
 
 class TestCourseApi:
-    def test_a_2099_course_is_cancelled_by_a_physician_with_a_reason(
+    def test_a_course_not_begun_is_cancelled_by_a_physician_with_a_reason(
         self, client: WebClient
     ) -> None:
         ref = add_patient(client.engine)
-        course = _plan(client, ref, date(2099, 3, 2))
+        course = _plan(client, ref, NEXT_YEAR)
         url = f"/api/v1/patients/{ref}/tms/course/cancel"
         before = _kept_versions(client)
         client.as_role("technician")
@@ -181,9 +186,9 @@ class TestAdverseEventApi:
 
 
 class TestPages:
-    def test_cancel_a_2099_course_from_its_page(self, client: WebClient) -> None:
+    def test_cancel_a_course_not_begun_from_its_page(self, client: WebClient) -> None:
         ref = add_patient(client.engine)
-        _plan(client, ref, date(2099, 3, 2))
+        _plan(client, ref, NEXT_YEAR)
         client.as_role("physician", via="session")
         page = client.get(f"/patients/{ref}/tms").text
         assert "Cancel the course" in page
@@ -196,12 +201,14 @@ class TestPages:
         assert _kept_versions(client) == before
         done = client.form(
             f"/patients/{ref}/tms/course/cancel",
-            {"reason": "planned for 2099 in error", "version": "1"},
+            {"reason": "planned a year ahead in error", "version": "1"},
         )
         assert done.status_code == 303, done.text
         page = client.get(done.headers["location"]).text
         assert "Course cancelled" in page
-        assert "cancelled: planned for 2099 in error" in page and 'id="cancelled-courses"' in page
+        assert (
+            "cancelled: planned a year ahead in error" in page and 'id="cancelled-courses"' in page
+        )
 
     def test_correct_and_retire_a_session_from_its_page(self, client: WebClient) -> None:
         ref = _past_course(client, 2)

@@ -104,7 +104,46 @@ class TestPlanForm:
             "Motor threshold (% MSO): is out of range (allowed: a number in [1, 100] %MSO; given: 250)."
         )
         assert errors["time_zone"].startswith("Time zone: is not a known time zone")
+        typo = client.form(
+            f"/patients/{ref}/tms/plan",
+            {"protocol": "fda_10hz", "start": "2099-03-02", "target_method": "hotspot_rule"},
+        )
+        assert field_errors(typo.text)["start"].startswith(
+            "First treatment day: is too far in the future to plan"
+        )
         assert "Mars/Base" in errors["time_zone"]
+        assert_plain(response.text)
+
+
+class TestSessionFormCorrected:
+    def test_a_refused_session_keeps_the_ticked_side_effects_and_each_event_by_its_row(
+        self, client: WebClient
+    ) -> None:
+        """Before, the side-effect boxes came back unticked, and an event entered in row 2
+        alone had its problem shown beside row 1 ('entry 1'): the rows sent were renumbered."""
+        ref = add_patient(client.engine)
+        client.as_role("physician", via="session")
+        planned_course(client, ref)
+        response = client.post(
+            f"/patients/{ref}/tms/session",
+            data={
+                **prefilled(client.get(f"/patients/{ref}/tms/session").text),
+                "csrf_token": client.csrf,
+                "pulses_delivered": "all of them",
+                "side_effects": ["headache", "scalp_discomfort"],
+                "ae_1_kind": "headache",
+                "ae_1_severity": "mild",
+                "ae_1_description": "d" * 20_000,
+            },
+        )
+        assert response.status_code == 422
+        errors = field_errors(response.text)
+        assert errors["pulses_delivered"] == "Pulses delivered must be a whole number."
+        assert "ae_0_description" not in errors
+        assert errors["ae_1_description"].startswith("Description (event 2) is too long")
+        for key in ("headache", "scalp_discomfort"):
+            assert f'name="side_effects" value="{key}" checked' in response.text
+        assert 'name="side_effects" value="facial_twitching" checked' not in response.text
         assert_plain(response.text)
 
 
@@ -128,7 +167,7 @@ class TestFreeTextLimits:
         assert response.status_code == 422
         errors = field_errors(response.text)
         assert errors["ae_0_description"].startswith(
-            f"Description (adverse events, entry 1) is too long: at most {NOTE_MAX_CHARS} "
+            f"Description (event 1) is too long: at most {NOTE_MAX_CHARS} "
             "characters are allowed, 20000 characters were given"
         )
         assert 'name="ae_0_kind"' in response.text

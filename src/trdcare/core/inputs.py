@@ -13,12 +13,14 @@ declares a field with the kind, e.g. ``note: ClinicalNote``.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
 
 from trdcare.core.checks import Interval
+from trdcare.core.clock import PLANNING_HORIZON_DAYS, utc_today
 from trdcare.core.text import check_free_text, check_single_line_text
 
 # Characters, per kind of free text.
@@ -92,3 +94,17 @@ def _known_time_zone(name: str) -> str:
 TimeZoneName = Annotated[
     str, StringConstraints(min_length=1, max_length=60), AfterValidator(_known_time_zone)
 ]
+
+
+def _within_horizon(day: date) -> date:
+    last = utc_today() + timedelta(days=PLANNING_HORIZON_DAYS)
+    if day > last:
+        raise ValueError(
+            f"is too far in the future to plan (allowed: on or before {last.isoformat()}, "
+            f"about three years ahead; given: {day.isoformat()})"
+        )
+    return day
+
+
+#: A day care is planned for: not beyond the planning horizon (core.clock, a DESIGN guard).
+PlannedDate = Annotated[date, AfterValidator(_within_horizon)]

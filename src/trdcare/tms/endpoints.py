@@ -42,6 +42,7 @@ from trdcare.core.inputs import (
     ClinicalNote,
     InputModel,
     Label,
+    PlannedDate,
     Reason,
     RequiredNote,
     TimeZoneName,
@@ -221,7 +222,7 @@ class PlanIn(_In):
     same input, so every problem of the form is reported at once."""
 
     protocol: str = Field(min_length=1, max_length=60, title="Protocol")
-    start: date = Field(title="First treatment day")
+    start: PlannedDate = Field(title="First treatment day")
     acute_sessions: int | None = Field(default=None, ge=1, le=200, title="Acute sessions")
     include_taper: bool = Field(default=True, title="Include the taper")
     closures: list[date] = Field(default_factory=list, max_length=200, title="Clinic closures")

@@ -80,8 +80,7 @@ from trdcare.tms.repository import TmsRepository
 
 router = APIRouter(include_in_schema=False)
 
-# How the session and adverse-event pages name an event row's fields (flat_paths).
-AE_FORM_PATHS = {f"adverse_events.{i}.": f"ae_{i}_" for i in range(AE_FORM_ROWS)}
+
 MESSAGES = {
     "screened": "Safety screen recorded.",
     "acknowledged": "Caution acknowledged by the physician.",
@@ -102,6 +101,27 @@ MESSAGES = {
     "cancelled": "Course cancelled; it is kept with your reason. Another course can be planned.",
     "stopped": "Course stopped; its sessions are kept and the remaining ones are off the calendar.",
 }
+
+
+# How the session and adverse-event pages name an event row's fields (flat_paths).
+def ae_form_issues(problem: FormProblem) -> list[Issue]:
+    """The issues of a form with adverse-event rows, each beside its own row.
+
+    The form sends only the rows with an event chosen, so the n-th event is the n-th filled
+    row (row 2 alone is event 1), not row n: its path and its words follow the row.
+    """
+    filled = [i for i in range(AE_FORM_ROWS) if problem.value(f"ae_{i}_kind")]
+    paths = {f"adverse_events.{n}.": f"ae_{row}_" for n, row in enumerate(filled)}
+    issues = []
+    for issue in flat_paths(problem, paths).issues:
+        for n, row in enumerate(filled):
+            if issue.path.startswith(f"ae_{row}_"):
+                said = issue.message.replace(
+                    f"(adverse events, entry {n + 1})", f"(event {row + 1})"
+                )
+                issue = replace(issue, message=said)
+        issues.append(issue)
+    return issues
 
 
 def _patient(db: Session, principal: Principal, ref: str, purpose: str) -> Patient:
@@ -593,6 +613,7 @@ def _session_page(
     *,
     values: dict[str, str] | None = None,
     errors: list[Issue] | None = None,
+    side_effects_ticked: list[str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     data = overview(db, principal, patient)
@@ -624,6 +645,7 @@ def _session_page(
             "values": defaults,
             "errors": errors or [],
             "side_effects": [(k, v[0]) for k, v in common_side_effects().items()],
+            "side_effects_ticked": side_effects_ticked or [],
             **_adverse_event_fields(principal),
         },
         status_code=status_code,
@@ -651,7 +673,8 @@ def _session_again(request: Request, problem: FormProblem) -> HTMLResponse:
             principal,
             patient,
             values=problem.values,
-            errors=flat_paths(problem, AE_FORM_PATHS).issues,
+            errors=ae_form_issues(problem),
+            side_effects_ticked=problem.ticked("side_effects"),
         )
 
 
@@ -734,7 +757,7 @@ def _adverse_event_again(request: Request, problem: FormProblem) -> HTMLResponse
             principal,
             patient,
             values=problem.values,
-            errors=flat_paths(problem, AE_FORM_PATHS).issues,
+            errors=ae_form_issues(problem),
         )
 
 

@@ -58,9 +58,15 @@ class FormProblem:
     values: dict[str, str] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     detail: str | None = None
+    # Every value of a field sent more than once (ticked checkboxes of one name).
+    lists: dict[str, list[str]] = field(default_factory=dict)
 
     def value(self, name: str, default: str = "") -> str:
         return self.values.get(name, default)
+
+    def ticked(self, name: str) -> list[str]:
+        """The values of the boxes named ``name`` that were ticked."""
+        return self.lists.get(name, [])
 
 
 Redisplay = Callable[[Request, FormProblem], Response]
@@ -74,6 +80,7 @@ class FormRejected(Exception):
         super().__init__(error.render())
         self.error = error
         self.values = form_values(form)
+        self.lists = form_lists(form)
 
 
 def redisplay(hook: Redisplay) -> Callable[[Endpoint], Endpoint]:
@@ -107,6 +114,29 @@ def form_values(form: BaseModel | Mapping[str, object] | FormData | None) -> dic
         if key in MACHINERY_FIELDS or value is None or isinstance(value, dict | list):
             continue
         out[key] = value if isinstance(value, str) else str(value)
+    return out
+
+
+def form_lists(
+    form: BaseModel | Mapping[str, object] | FormData | None,
+) -> dict[str, list[str]]:
+    """Every value of each field, as text (a checkbox group sends one value per ticked box;
+    :func:`form_values` keeps one). Never the CSRF token."""
+    if form is None:
+        return {}
+    if isinstance(form, FormData):
+        pairs = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    else:
+        items = form.model_dump(mode="json", by_alias=True) if isinstance(form, BaseModel) else form
+        pairs = []
+        for key, value in items.items():
+            for one in value if isinstance(value, list) else [value]:
+                if isinstance(one, str | int | float) and not isinstance(one, bool):
+                    pairs.append((key, str(one)))
+    out: dict[str, list[str]] = {}
+    for key, value in pairs:
+        if key not in MACHINERY_FIELDS:
+            out.setdefault(key, []).append(value)
     return out
 
 

@@ -230,6 +230,7 @@ async def handle_request_validation(request: Request, exc: Exception) -> Respons
     # forms.py builds on this module (and on auth, which imports it): imported when used.
     from trdcare.adapters.web.forms import (
         FormProblem,
+        form_lists,
         form_values,
         labels_of,
         redisplay_hook,
@@ -244,9 +245,11 @@ async def handle_request_validation(request: Request, exc: Exception) -> Respons
         body = getattr(exc, "body", None)
         in_body = all(issue.location == "body" for issue in issues)
         if hook is not None and in_body:
+            sent = body if isinstance(body, FormData | dict) else None
             refused = FormProblem(
-                values=form_values(body if isinstance(body, FormData | dict) else None),
+                values=form_values(sent),
                 issues=[plain_issue(err, labels, examples=examples) for err in errors],
+                lists=form_lists(sent),
             )
             return await _redisplayed(request, hook, refused)
     problem = Problem(
@@ -282,7 +285,7 @@ async def handle_form_rejected(request: Request, exc: Exception) -> Response:
     # message is never dropped (before, the form came back unchanged with no word of why).
     labels, _ = labels_of(*route_models(request))
     issues = labelled(domain_issues(exc.error), labels)
-    problem = FormProblem(values=exc.values, issues=issues)
+    problem = FormProblem(values=exc.values, issues=issues, lists=exc.lists)
     return await _redisplayed(request, hook, problem, status=exc.error.status)
 
 
