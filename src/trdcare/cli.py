@@ -15,6 +15,7 @@ from trdcare.assessments import cli as assessments_cli
 from trdcare.audit import cli as audit_cli
 from trdcare.cli_support import CliContext, PlainWordsGroup
 from trdcare.config import load_settings
+from trdcare.courses import cli as courses_cli
 from trdcare.dbs import cli as dbs_cli
 from trdcare.demo import cli as demo_cli
 from trdcare.esketamine import cli as esketamine_cli
@@ -73,6 +74,7 @@ app.add_typer(db_cli.app, name="db")
 app.add_typer(patients_cli.app, name="patient")
 app.add_typer(history_cli.app, name="history")
 app.add_typer(history_cli.course_app, name="course")
+courses_cli.register(history_cli.course_app)
 app.add_typer(audit_cli.app, name="audit")
 app.command("demo")(demo_cli.demo)
 app.command("caseload")(assessments_cli.caseload)

@@ -271,7 +271,12 @@ def dashboard(
         for ref, extra in provider(db, principal).items():
             merged = extras.setdefault(ref, {"alerts": []})
             merged["alerts"] = merged["alerts"] + list(extra.get("alerts", []))
-            merged.update({k: v for k, v in extra.items() if k != "alerts"})
+            for key, value in extra.items():
+                if key == "course" and merged.get("course") and value:
+                    # A patient in courses of two rooms (TMS and another): both are shown.
+                    merged["course"] = f"{merged['course']}; {value}"
+                elif key != "alerts":
+                    merged[key] = value
     open_alerts = account_service.open_alerts(db)
     for _link, ref in open_alerts:
         extras.setdefault(ref, {"alerts": []})["alerts"].append("self_report_suicidal_ideation")

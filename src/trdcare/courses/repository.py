@@ -41,9 +41,10 @@ _OPEN_PAUSE = (
 )
 
 
-def _alert_rows() -> Select[tuple[Any, ...]]:
-    """Per non-TMS current course with an alert: patient ref, course ref, modality, status,
-    unacknowledged serious events (one query for the whole caseload)."""
+def _caseload_rows(*, active_patients: bool) -> Select[tuple[Any, ...]]:
+    """Per non-TMS current course that is ongoing (active or paused) or has a serious event
+    no physician has reviewed: patient ref, course ref, modality, status, the number of
+    such events (one query for the whole caseload, active patients only for the caseload)."""
     serious = (
         select(CourseAdverseEvent.course_id, func.count().label("n"))
         .where(
@@ -54,7 +55,7 @@ def _alert_rows() -> Select[tuple[Any, ...]]:
         .group_by(CourseAdverseEvent.course_id)
         .subquery()
     )
-    return (
+    query = (
         select(
             Patient.ref,
             TreatmentCourse.ref,
@@ -67,14 +68,19 @@ def _alert_rows() -> Select[tuple[Any, ...]]:
         .where(
             TreatmentCourse.retired_at.is_(None),
             TreatmentCourse.modality.not_in(OWN_ROOM_MODALITIES),
-            or_(TreatmentCourse.status == "paused", serious.c.n.is_not(None)),
+            or_(TreatmentCourse.status.in_(("active", "paused")), serious.c.n.is_not(None)),
         )
         .order_by(TreatmentCourse.start_date, TreatmentCourse.id)
     )
+    if active_patients:
+        query = query.where(Patient.status == "active", Patient.retired_at.is_(None))
+    return query
 
 
-_ALERT_ROWS = _alert_rows()
-_PATIENT_ALERT_ROWS = _alert_rows().where(TreatmentCourse.patient_id == bindparam("patient_id"))
+_CASELOAD_ROWS = _caseload_rows(active_patients=True)
+_PATIENT_ROWS = _caseload_rows(active_patients=False).where(
+    TreatmentCourse.patient_id == bindparam("patient_id")
+)
 
 
 class CoursesRepository:
@@ -108,10 +114,11 @@ class CoursesRepository:
     def open_pause(self, course_id: int) -> CoursePause | None:
         return self.session.scalars(_OPEN_PAUSE, {"course_id": course_id}).first()
 
-    def alert_rows(self, patient_id: int | None = None) -> list[tuple[str, str, str, str, int]]:
-        """(patient ref, course ref, modality, status, unacknowledged serious events)."""
+    def caseload_rows(self, patient_id: int | None = None) -> list[tuple[str, str, str, str, int]]:
+        """(patient ref, course ref, modality, status, unacknowledged serious events) per
+        ongoing course or course with an alert (:func:`_caseload_rows`)."""
         if patient_id is None:
-            rows = self.session.execute(_ALERT_ROWS)
+            rows = self.session.execute(_CASELOAD_ROWS)
         else:
-            rows = self.session.execute(_PATIENT_ALERT_ROWS, {"patient_id": patient_id})
+            rows = self.session.execute(_PATIENT_ROWS, {"patient_id": patient_id})
         return [(p, c, m, s, int(n or 0)) for p, c, m, s, n in rows]

@@ -20,26 +20,33 @@ pause one wins and the other is told the course is no longer paused (409).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from trdcare.accounts.domain.permissions import SAFETY_FLAG_ROLES, may_change_record
 from trdcare.adapters.db.locking import lock_patient
 from trdcare.adapters.db.models import Patient, TreatmentCourse
 from trdcare.adapters.db.models.courses import CourseAdverseEvent, CoursePause
 from trdcare.adapters.db.stamping import (
+    VersionEntry,
+    claim_next_version,
+    correct_row,
+    retire_row,
     snapshot,
     stamp_new,
+    version_history,
 )
 from trdcare.assessments.domain import CourseVerdict, ScorePoint, course_verdict
 from trdcare.assessments.repository import AssessmentRepository
 from trdcare.audit import service as audit
 from trdcare.core.actor import Actor
 from trdcare.core.clock import utc_now, utc_today
-from trdcare.core.errors import Conflict, InvalidInput, IssueCollector, NotFound
+from trdcare.core.corrections import correction_reason
+from trdcare.core.errors import Conflict, InvalidInput, IssueCollector, NotFound, PermissionDenied
 from trdcare.courses.domain import (
     NOTE_MIN_CHARS,
     OWN_ROOM_MODALITIES,
@@ -458,7 +465,7 @@ def open_alerts_for(session: Session, patient: Patient) -> list[CourseAlert]:
     (whatever the course's status). TMS courses are the TMS room's (not counted here)."""
     return [
         alert
-        for row in CoursesRepository(session).alert_rows(patient.id)
+        for row in CoursesRepository(session).caseload_rows(patient.id)
         for alert in _alerts_of(*row)
     ]
 
@@ -474,18 +481,30 @@ def _alerts_of(
     return out
 
 
-def caseload_alerts(session: Session, actor: Actor) -> dict[str, list[CourseAlert]]:
-    """Every patient's open course alerts in one query (the dashboard; audited)."""
-    out: dict[str, list[CourseAlert]] = {}
-    for row in CoursesRepository(session).alert_rows():
-        for alert in _alerts_of(*row):
-            out.setdefault(alert.patient_ref, []).append(alert)
+@dataclass(frozen=True, slots=True)
+class CaseloadCourse:
+    """A patient's ongoing (or alerting) non-TMS course, for the dashboard."""
+
+    patient_ref: str
+    course_ref: str
+    modality: str
+    status: str
+    alerts: tuple[str, ...]
+
+
+def caseload_courses(session: Session, actor: Actor) -> list[CaseloadCourse]:
+    """Every active patient's ongoing non-TMS courses and those with an open alert, oldest
+    first, in one query (the dashboard; audited)."""
+    out = [
+        CaseloadCourse(p, c, m, s, tuple(a.code for a in _alerts_of(p, c, m, s, n)))
+        for p, c, m, s, n in CoursesRepository(session).caseload_rows()
+    ]
     audit.record(
         session,
         actor,
         "read",
         "course_caseload",
-        detail={"patients": len(out), "patient_refs": sorted(out)},
+        detail={"courses": len(out), "patient_refs": sorted({c.patient_ref for c in out})},
     )
     return out
 
@@ -559,6 +578,354 @@ def course_outcome(
     return verdict
 
 
+# -------------------------------------------------------------------------------------------
+# Corrections and entered-in-error (as the TMS room's adverse events)
+
+#: What a correction may change.
+AE_CORRECTABLE = ("kind", "severity", "serious_criteria", "description", "occurred_on")
+
+
+def _may_change(actor: Actor, as_role: str | None, entered_by: str, what: str) -> None:
+    if as_role is None:
+        return
+    if not may_change_record(
+        as_role, "courses.correct", entered_by_self=entered_by == actor.username
+    ):
+        raise PermissionDenied(
+            f"{what} was recorded by someone else: a {as_role.replace('_', ' ')} corrects "
+            "only what they recorded (a physician corrects anyone's)"
+        )
+
+
+def _physician_for_safety_flag(as_role: str | None, physician: str | None, what: str) -> str:
+    """Who decides that a serious event goes or stops being serious: on the web the
+    signed-in physician; on the command line the physician named with ``--physician``."""
+    if as_role is not None:
+        if as_role not in SAFETY_FLAG_ROLES:
+            raise PermissionDenied(
+                f"{what} is serious: only a physician may mark it entered in error or make it "
+                "not serious"
+            )
+        return ""
+    name = (physician or "").strip()
+    if not name or len(name) > 60:
+        raise InvalidInput.single(
+            "physician",
+            f"is required: {what} is serious, so a physician decides",
+            allowed="the deciding physician's name (at most 60 characters)",
+            given=f"{len(name)} characters" if name else None,
+        )
+    return f" (decided by {name})"
+
+
+def _event_of(session: Session, patient: Patient, event_id: int) -> CourseAdverseEvent:
+    event = CoursesRepository(session).event(patient.id, event_id)
+    if event is None:
+        raise NotFound(f"adverse event: no adverse event {event_id} in this patient's courses")
+    return event
+
+
+def _course_row(session: Session, event: CourseAdverseEvent) -> TreatmentCourse:
+    course = session.get(TreatmentCourse, event.course_id)
+    assert course is not None  # a foreign key
+    return course
+
+
+def correct_adverse_event(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    event_id: int,
+    changes: Mapping[str, Any],
+    *,
+    reason: str,
+    expected_version: int | None = None,
+    as_role: str | None = None,
+    physician: str | None = None,
+) -> tuple[CourseAdverseEvent, dict[str, tuple[Any, Any]], Transition | None]:
+    """Correct an adverse event: a new version, the old one kept with who, when and why.
+
+    Made serious, it acts as a serious event reported now (an active course pauses). Made
+    not serious, it needs a physician (``physician``; ``as_role`` a physician on the web);
+    a pause it caused stays until the physician's pause review.
+
+    Raises
+    ------
+    InvalidInput
+        No reason, an unknown field, an invalid event, or nothing changed.
+    PermissionDenied
+        Not one's own entry, or a serious event made not serious and not a physician.
+    NotFound, Conflict
+        No such event; changed or retired meanwhile.
+    """
+    issues = IssueCollector()
+    why = correction_reason(reason, issues=issues)
+    for key in sorted(set(changes) - set(AE_CORRECTABLE)):
+        issues.add(key, "cannot be corrected", allowed=", ".join(AE_CORRECTABLE))
+    issues.raise_if_any()
+    lock_patient(session, patient.id)
+    event = _event_of(session, patient, event_id)
+    what = f"adverse event {event_id}"
+    _may_change(actor, as_role, event.created_by, what)
+    if event.retired_at is not None:
+        claim_next_version(session, event, actor, why, what=what)  # raises: already retired
+    course = _course_row(session, event)
+    built = adverse_event(
+        course.modality,
+        kind=str(changes.get("kind", event.kind)),
+        severity=str(changes.get("severity", event.severity)),
+        occurred_on=changes.get("occurred_on", event.occurred_on),
+        today=utc_today(),
+        serious_criteria_given=changes.get("serious_criteria", event.serious_criteria) or (),
+        description=str(changes.get("description", event.description) or ""),
+        born_on=patient.birth_date,
+        course_start=course.start_date,
+    )
+    decided_by = ""
+    if event.serious and not built.serious:
+        decided_by = _physician_for_safety_flag(as_role, physician, what)
+    was_serious = event.serious
+    changed = correct_row(
+        session,
+        event,
+        actor,
+        why + decided_by,
+        {
+            "kind": built.kind,
+            "severity": built.severity,
+            "serious": built.serious,
+            "serious_criteria": list(built.serious_criteria),
+            "criteria_added": list(built.criteria_added),
+            "description": built.description,
+            "occurred_on": built.occurred_on,
+        },
+        what=what,
+        expected_version=expected_version,
+    )
+    if not changed:
+        raise InvalidInput.single(
+            "changes",
+            "nothing to correct: every value is the one recorded",
+            allowed="at least one changed detail",
+        )
+    transition = None
+    if built.serious and not was_serious:
+        # Now serious: as if reported now, so an active course pauses for a review; an
+        # earlier acknowledgement does not cover it.
+        event.acknowledged_at = event.acknowledged_by = event.acknowledgement_note = None
+        status = course.status if course.status in ("active", "paused", "completed") else "stopped"
+        transition = on_adverse_event(status, course.modality, built)  # type: ignore[arg-type]
+        if transition.paused and course.retired_at is None:
+            pause = CoursePause(
+                course_id=course.id,
+                patient_id=patient.id,
+                event_id=event.id,
+                paused_at=utc_now(),
+                reason=pause_reason(course.modality, built),
+            )
+            stamp_new(pause, actor)
+            CoursesRepository(session).add(pause)
+            history_service.set_course_status(
+                session, actor, course, "paused", on=utc_today(), reason=pause.reason
+            )
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "update",
+        "course_adverse_event",
+        entity_id=event.id,
+        patient_ref=patient.ref,
+        detail={"fields": sorted(changed), "serious": event.serious, "version": event.version},
+    )
+    return event, changed, transition
+
+
+def retire_adverse_event(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    event_id: int,
+    *,
+    reason: str,
+    expected_version: int | None = None,
+    as_role: str | None = None,
+    physician: str | None = None,
+) -> CourseAdverseEvent:
+    """Mark an adverse event entered in error (kept, with who, when and why).
+
+    A serious event needs a physician's decision. A pause it caused is not lifted: the
+    course stays paused until the physician's pause review.
+
+    Raises
+    ------
+    InvalidInput
+        No reason, or no physician for a serious event.
+    PermissionDenied
+        Not one's own entry, or a serious event and not a physician.
+    NotFound, Conflict
+        No such event; already retired, or changed meanwhile.
+    """
+    why = correction_reason(reason)
+    lock_patient(session, patient.id)
+    event = _event_of(session, patient, event_id)
+    what = f"adverse event {event_id}"
+    _may_change(actor, as_role, event.created_by, what)
+    decided_by = ""
+    if event.serious and event.retired_at is None:
+        decided_by = _physician_for_safety_flag(as_role, physician, what)
+    retire_row(
+        session, event, actor, why + decided_by, what=what, expected_version=expected_version
+    )
+    audit.record(
+        session,
+        actor,
+        "retire",
+        "course_adverse_event",
+        entity_id=event.id,
+        patient_ref=patient.ref,
+        detail={"serious": event.serious, "physician_decided": event.serious},
+    )
+    return event
+
+
+def adverse_event_versions(
+    session: Session, actor: Actor, patient: Patient, event_id: int
+) -> tuple[CourseAdverseEvent, list[VersionEntry]]:
+    """An adverse event and its earlier versions (audited read)."""
+    event = _event_of(session, patient, event_id)
+    history = version_history(session, event)
+    audit.record(
+        session,
+        actor,
+        "read",
+        "course_adverse_event_versions",
+        entity_id=event.id,
+        patient_ref=patient.ref,
+        detail={"versions": len(history)},
+    )
+    return event, history
+
+
+def retired_adverse_events(
+    session: Session, actor: Actor, patient: Patient, course: TreatmentCourse
+) -> list[CourseAdverseEvent]:
+    """The course's events marked entered in error (audited read)."""
+    _check_course(patient, course)
+    rows = CoursesRepository(session).retired_events(course.id)
+    audit.record(
+        session,
+        actor,
+        "read",
+        "course_adverse_event_list",
+        patient_ref=patient.ref,
+        detail={"course": course.ref, "retired": len(rows)},
+    )
+    return rows
+
+
 def kinds_of(course: TreatmentCourse) -> list[dict[str, Any]]:
     """The kinds a form offers for this course, with source and status (no patient data)."""
     return [k.to_dict() for k in kinds_for(course.modality).values()]
+
+
+# -------------------------------------------------------------------------------------------
+# Views (dictionaries the response models and the pages read)
+
+
+def event_to_dict(course: TreatmentCourse, e: CourseAdverseEvent) -> dict[str, Any]:
+    """One adverse event as the API and the pages show it, with its kind's label and mark."""
+    kind = kinds_for(course.modality).get(e.kind)
+    return {
+        "id": e.id,
+        "version": e.version,
+        "course_ref": course.ref,
+        "occurred_on": e.occurred_on,
+        "kind": e.kind,
+        "kind_label": kind.label if kind else e.kind,
+        "kind_status": kind.source.status if kind else "UNVERIFIED",
+        "severity": e.severity,
+        "serious": e.serious,
+        "serious_criteria": list(e.serious_criteria),
+        "criteria_added": list(e.criteria_added),
+        "description": e.description,
+        "delivery_ref": e.delivery_ref,
+        "catalogue_version": e.catalogue_version,
+        "recorded_by": e.created_by,
+        "recorded_at": e.created_at,
+        "acknowledged_at": e.acknowledged_at,
+        "acknowledged_by": e.acknowledged_by,
+        "acknowledgement_note": e.acknowledgement_note,
+        "retired_at": e.retired_at,
+        "retired_reason": e.retired_reason,
+    }
+
+
+def pause_to_dict(p: CoursePause) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "event_id": p.event_id,
+        "paused_at": p.paused_at,
+        "reason": p.reason,
+        "decision": p.decision,
+        "reviewed_by": p.reviewed_by,
+        "reviewed_at": p.reviewed_at,
+        "review_note": p.review_note,
+    }
+
+
+def verdict_to_dict(v: CourseVerdict) -> dict[str, Any]:
+    return {
+        "scale": v.scale_id,
+        "baseline_total": v.baseline.total,
+        "baseline_on": v.baseline.on,
+        "baseline_after_course_start": v.baseline_after_course_start,
+        "latest_total": v.latest.total,
+        "latest_on": v.latest.on,
+        "change": v.change,
+        "percent_change": v.percent_change,
+        "category": v.category,
+        "response": v.response,
+        "remission": v.remission,
+    }
+
+
+def course_view(
+    session: Session, actor: Actor, patient: Patient, course: TreatmentCourse
+) -> dict[str, Any]:
+    """The course as its safety page, the chart panel and the API show it (audited reads):
+    status, whether it is deliverable, the open pause, alerts, events, pauses, outcome."""
+    events = adverse_events(session, actor, patient, course)
+    all_pauses = pauses(session, actor, patient, course)
+    open_pause = next((p for p in reversed(all_pauses) if p.reviewed_at is None), None)
+    verdict = course_outcome(session, actor, patient, course)
+    try:
+        require_deliverable(session, course)
+        refusal = None
+    except Conflict as exc:
+        refusal = exc.message
+    alerts = []
+    if course.status == "paused":
+        alerts.append(ALERT_PAUSED)
+    if any(e.serious and e.acknowledged_at is None for e in events):
+        alerts.append(ALERT_SERIOUS)
+    return {
+        "ref": course.ref,
+        "modality": course.modality,
+        "status": course.status,
+        "start_date": course.start_date,
+        "end_date": course.end_date,
+        "primary_scale": course.primary_scale,
+        "deliverable": refusal is None,
+        "refusal": refusal,
+        "open_pause": pause_to_dict(open_pause) if open_pause else None,
+        "alerts": alerts,
+        "adverse_events": [event_to_dict(course, e) for e in events],
+        "pauses": [pause_to_dict(p) for p in all_pauses],
+        "outcome": verdict_to_dict(verdict) if verdict else None,
+    }
+
+
+def course_status(session: Session, event: CourseAdverseEvent) -> str:
+    """The status of the course an event belongs to (after a correction)."""
+    return _course_row(session, event).status

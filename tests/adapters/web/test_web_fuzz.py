@@ -75,6 +75,11 @@ def prepare(client: WebClient) -> dict[str, str]:
         f"/api/v1/patients/{ref}/tms/plan",
         json={"protocol": "hf10-left-dlpfc", "start": "2026-01-05", "mt_pct_mso": 50},
     )
+    # A non-TMS course: the courses room's routes reach past the lookup.
+    course = client.post(
+        f"/api/v1/patients/{ref}/courses",
+        json={"modality": "vns", "start_date": "2026-01-05"},
+    )
     with unit_of_work(client.engine) as session:
         patient = session.query(Patient).filter_by(ref=ref).one()
         link, token = account_service.create_link(
@@ -84,7 +89,13 @@ def prepare(client: WebClient) -> dict[str, str]:
     for role in ("admin", "physician"):
         client.as_role(role)
         tokens[role] = client.headers["authorization"]
-    return {"ref": ref, "token": token, "link_ref": link.ref, **tokens}
+    return {
+        "ref": ref,
+        "token": token,
+        "link_ref": link.ref,
+        "course_ref": course.json()["ref"],
+        **tokens,
+    }
 
 
 def make_check(operation: Any, real: dict[str, str], failures: list[str]) -> Any:
@@ -106,7 +117,7 @@ def make_check(operation: Any, real: dict[str, str], failures: list[str]) -> Any
         suppress_health_check=list(HealthCheck),
     )
     def check(case: Any) -> None:
-        for name in ("ref", "token", "link_ref"):
+        for name in ("ref", "token", "link_ref", "course_ref"):
             if name in (case.path_parameters or {}):
                 case.path_parameters[name] = real[name]
         response = case.call(headers={"Authorization": real[role]})

@@ -413,6 +413,22 @@ def _seed(client: WebClient) -> tuple[dict[str, str], list[str]]:
         json={"answers": dict.fromkeys(SCREEN_ITEMS, False)},
     )
     assert screened.status_code < 300, screened.text
+    # A non-TMS course with a serious adverse event (paused): the courses room's pages.
+    course = client.post(
+        f"/api/v1/patients/{ref}/courses",
+        json={"modality": "esketamine", "start_date": (today - timedelta(days=7)).isoformat()},
+    )
+    assert course.status_code == 201, course.text
+    course_ref = course.json()["ref"]
+    event = client.post(
+        f"/api/v1/patients/{ref}/courses/{course_ref}/adverse-events",
+        json={
+            "kind": "respiratory_depression",
+            "severity": "severe",
+            "occurred_on": today.isoformat(),
+        },
+    )
+    assert event.status_code == 201, event.text
     token_ref = client.get("/api/v1/me/tokens").json()[0]["ref"]
     values = {
         "ref": ref,
@@ -423,6 +439,8 @@ def _seed(client: WebClient) -> tuple[dict[str, str], list[str]]:
         "fresh_ref": fresh_ref,
         # The staff-entered PHQ-9 above answers item 9 with 2: a suicidality alert.
         "assessment_id": str(answers[f"/api/v1/patients/{ref}/assessments"]["assessment"]["id"]),
+        "course_ref": course_ref,
+        "event_id": str(event.json()["adverse_event"]["id"]),
     }
     return values, [ref, *demo_refs[:2]]
 

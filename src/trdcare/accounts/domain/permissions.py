@@ -142,6 +142,29 @@ _TABLE: tuple[Permission, ...] = (
         "physician",
     ),
     _p(
+        "courses.read",
+        "See a treatment course's adverse events, pauses and reviews (every modality but TMS)",
+        *sorted(_CLINICAL),
+    ),
+    _p(
+        "courses.adverse_event",
+        "Report an adverse event of a treatment course (a serious one pauses the course)",
+        *sorted(_CLINICAL),
+    ),
+    _p(
+        "courses.review",
+        "Review a paused treatment course (resume or stop) and acknowledge its serious "
+        "adverse events",
+        "physician",
+    ),
+    _p(
+        "courses.correct",
+        "Correct a treatment course's adverse events or mark them entered in error, with a "
+        "reason (a clinician or technician only what they recorded; a serious event: a "
+        "physician only)",
+        *sorted(_CLINICAL),
+    ),
+    _p(
         "tms.tools",
         "Use the calculators and the protocol library (no patient data)",
         *sorted(_STAFF),
@@ -378,6 +401,7 @@ OWN_RECORDS_ONLY: Mapping[str, frozenset[str]] = {
     "vns.correct": frozenset({"clinician"}),
     "dbs.correct": frozenset({"clinician"}),
     "psilocybin.correct": frozenset({"clinician", "technician"}),
+    "courses.correct": frozenset({"clinician", "technician"}),
 }
 
 #: Who may mark a serious adverse event entered in error or make it not serious: a safety

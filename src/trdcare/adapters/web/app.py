@@ -48,6 +48,7 @@ class Health(BaseModel):
 def _api_routers() -> list[APIRouter]:
     from trdcare.accounts import endpoints as accounts
     from trdcare.assessments import endpoints as assessments
+    from trdcare.courses import endpoints as courses
     from trdcare.dbs import endpoints as dbs
     from trdcare.esketamine import endpoints as esketamine
     from trdcare.history import endpoints as history
@@ -74,12 +75,14 @@ def _api_routers() -> list[APIRouter]:
         neurofeedback.router,
         pgx.router,
         labs.router,
+        courses.router,
     ]
 
 
 def _page_routers() -> list[APIRouter]:
     from trdcare.accounts import pages as accounts
     from trdcare.assessments import pages as assessments
+    from trdcare.courses import pages as courses
     from trdcare.dbs import pages as dbs
     from trdcare.esketamine import pages as esketamine
     from trdcare.history import pages as history
@@ -100,6 +103,7 @@ def _page_routers() -> list[APIRouter]:
         dbs.router,
         ketamine.router,
         psilocybin.router,
+        courses.router,
     ]
 
 

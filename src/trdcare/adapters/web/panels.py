@@ -26,6 +26,7 @@ PANEL_MODULES: tuple[str, ...] = (
     "trdcare.psilocybin.pages",
     "trdcare.pgx.pages",
     "trdcare.labs.pages",
+    "trdcare.courses.pages",
 )
 
 

@@ -37,6 +37,7 @@ ROOMS = (
     "psilocybin",
     "pgx",
     "labs",
+    "courses",
 )
 
 # Navigation: (label, url, permission); an entry shows only to roles that hold it.
