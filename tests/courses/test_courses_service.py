@@ -356,3 +356,23 @@ def test_a_paused_course_keeps_its_scale_on_the_schedule(session: Session, actor
     )
     entry = next(e for e in page.entries if e.patient_ref == p.ref)
     assert "assessment_overdue" in entry.alerts
+
+
+def test_a_paused_course_is_not_completed_behind_the_review(session: Session, actor: Actor) -> None:
+    p = _patient(session, actor)
+    c = _course(session, actor, p, "vns")
+    service.report_adverse_event(
+        session,
+        actor,
+        p,
+        c,
+        kind="dyspnoea",
+        severity="severe",
+        occurred_on=utc_today(),
+        serious_criteria=["hospitalisation"],
+    )
+    with pytest.raises(Conflict, match="review of the pause"):
+        history_service.set_course_status(
+            session, actor, c, "completed", on=utc_today(), reason="titration done"
+        )
+    assert c.status == "paused"

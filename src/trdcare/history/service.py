@@ -329,6 +329,12 @@ def set_course_status(
     check_option("status", status, COURSE_STATUSES)
     if course.status == status:
         return
+    if course.status == "paused" and status == "completed":
+        # A serious adverse event paused it: only a physician's pause review ends the pause.
+        raise Conflict(
+            f"course {course.ref} is paused after a serious adverse event: a physician's "
+            "review of the pause resumes or stops it first"
+        )
     snapshot(session, course, actor, reason)
     course.status = status
     course.end_date = None if status in ONGOING_COURSE_STATUSES else on
