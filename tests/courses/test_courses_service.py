@@ -376,3 +376,28 @@ def test_a_paused_course_is_not_completed_behind_the_review(session: Session, ac
             session, actor, c, "completed", on=utc_today(), reason="titration done"
         )
     assert c.status == "paused"
+
+
+def test_the_caseload_lists_non_tms_courses_only(session: Session, actor: Actor) -> None:
+    p = _patient(session, actor)
+    _course(session, actor, p, "tms")  # the TMS room's own dashboard rows count it
+    c = _course(session, actor, p, "ketamine")
+    done = service.caseload_courses(session, actor)
+    assert [(x.course_ref, x.modality, x.alerts) for x in done] == [(c.ref, "ketamine", ())]
+    service.report_adverse_event(
+        session,
+        actor,
+        p,
+        c,
+        kind="oxygen_desaturation",
+        severity="severe",
+        occurred_on=utc_today(),
+    )
+    (row,) = service.caseload_courses(session, actor)
+    assert row.alerts == ("course_paused", "serious_adverse_event")
+    # A discharged patient leaves the caseload, but the chart still shows the alerts.
+    p.status = "discharged"
+    session.flush()
+    assert service.caseload_courses(session, actor) == []
+    assert len(service.open_alerts_for(session, p)) == 2
+    assert _audited(session, "read", "course_caseload")

@@ -63,9 +63,15 @@ def _patient(db: Session, principal: Principal, ref: str, purpose: str) -> Patie
 MARKED = ("UNVERIFIED", "SECONDARY")
 
 
+#: Modalities without a catalogue of their own (the history room's vocabulary).
+OTHER_MODALITY_LABELS = {"ect": "ECT", "medication": "Medication", "psychotherapy": "Psychotherapy"}
+
+
 def modality_label(modality: str) -> str:
     """How a page names a modality (the catalogue's label, else the word)."""
-    return catalogued_modalities().get(modality, modality.replace("_", " ").capitalize())
+    return catalogued_modalities().get(modality) or OTHER_MODALITY_LABELS.get(
+        modality, modality.replace("_", " ").capitalize()
+    )
 
 
 def _form_options(course: TreatmentCourse) -> dict[str, Any]:
