@@ -399,5 +399,6 @@ def test_the_caseload_lists_non_tms_courses_only(session: Session, actor: Actor)
     p.status = "discharged"
     session.flush()
     assert service.caseload_courses(session, actor) == []
-    assert len(service.open_alerts_for(session, p)) == 2
+    assert len(service.open_alerts_for(session, p, actor=actor)) == 2
     assert _audited(session, "read", "course_caseload")
+    assert _audited(session, "read", "course_alerts")

@@ -459,15 +459,31 @@ def review_pause(
     return pause, transition
 
 
-def open_alerts_for(session: Session, patient: Patient) -> list[CourseAlert]:
+def open_alerts_for(
+    session: Session, patient: Patient, *, actor: Actor | None = None
+) -> list[CourseAlert]:
     """The patient's open course alerts: ``course_paused`` per paused course and
     ``serious_adverse_event`` per course with a serious event no physician has reviewed
-    (whatever the course's status). TMS courses are the TMS room's (not counted here)."""
-    return [
+    (whatever the course's status). TMS courses are the TMS room's (not counted here).
+
+    Pass ``actor`` (the user the alerts are shown to): the read is then audited. Without
+    it the caller audits its own read (e.g. inside a use case that already did).
+    """
+    alerts = [
         alert
         for row in CoursesRepository(session).caseload_rows(patient.id)
         for alert in _alerts_of(*row)
     ]
+    if actor is not None:
+        audit.record(
+            session,
+            actor,
+            "read",
+            "course_alerts",
+            patient_ref=patient.ref,
+            detail={"alerts": [a.code for a in alerts]},
+        )
+    return alerts
 
 
 def _alerts_of(
