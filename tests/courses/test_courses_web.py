@@ -294,3 +294,19 @@ class TestDashboard:
         assert "Course paused" in row and "Serious adverse event" in row
         assert "Esketamine nasal spray (paused)" in row
         assert row.count("Course paused") == 1
+
+
+@pytest.mark.parametrize(
+    "modality", ["esketamine", "ketamine", "vns", "dbs", "psilocybin", "neurofeedback"]
+)
+def test_the_history_room_opens_a_course_of_each_new_modality(
+    client: WebClient, modality: str
+) -> None:
+    ref = add_patient(client.engine, f"MRN-{modality}")
+    client.as_role("clinician")
+    r = client.post(
+        f"/api/v1/patients/{ref}/courses", json={"modality": modality, "start_date": TODAY}
+    )
+    assert r.status_code == 201 and r.json()["modality"] == modality, r.text
+    r = client.get(f"/api/v1/patients/{ref}/courses/{r.json()['ref']}/safety")
+    assert r.status_code == 200 and r.json()["status"] == "active"
