@@ -310,3 +310,39 @@ def test_the_history_room_opens_a_course_of_each_new_modality(
     assert r.status_code == 201 and r.json()["modality"] == modality, r.text
     r = client.get(f"/api/v1/patients/{ref}/courses/{r.json()['ref']}/safety")
     assert r.status_code == 200 and r.json()["status"] == "active"
+
+
+def test_the_pages_speak_the_clinic_s_words(client: WebClient) -> None:
+    from web_support import machine_words
+
+    ref, course = _course(client, "esketamine")
+    client.as_role("technician")
+    event = _report(
+        client,
+        ref,
+        course,
+        kind="respiratory_depression",
+        severity="severe",
+        delivery_ref="esketamine_session:12",
+    ).json()["adverse_event"]
+    client.as_role("physician")
+    r = client.post(
+        f"/api/v1/patients/{ref}/course-adverse-events/{event['id']}/correct",
+        json={
+            "reason": "admitted overnight",
+            "version": 1,
+            "serious_criteria": ["hospitalisation", "important_medical_event"],
+        },
+    )
+    assert r.status_code == 200, r.text
+    client.as_role("physician", via="session")
+    for path in (
+        f"/patients/{ref}",
+        f"/patients/{ref}/courses/{course}/safety",
+        f"/patients/{ref}/courses/{course}/adverse-event",
+        f"/patients/{ref}/course-adverse-events/{event['id']}",
+        "/dashboard",
+    ):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert machine_words(page.text) == set(), path

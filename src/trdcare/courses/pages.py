@@ -333,6 +333,20 @@ def report_submit(
 
 
 # an event's record, corrections and entered-in-error -------------------------------------------
+def _plain(course: TreatmentCourse, field: str, value: Any) -> Any:
+    """A kept value as the clinic reads it: a kind by its label, criteria by their names."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if field == "kind" and isinstance(value, str):
+        kind = kinds_for(course.modality).get(value)
+        return kind.label if kind else value.replace("_", " ")
+    if isinstance(value, list):
+        criteria = serious_criteria()
+        names = [criteria[c].label.split(" (")[0] if c in criteria else str(c) for c in value]
+        return ", ".join(names) or "none"
+    return value
+
+
 def _record_page(
     request: Request,
     db: Session,
@@ -353,7 +367,12 @@ def _record_page(
             "changed_at": v.changed_at,
             "reason": v.reason,
             "changes": [
-                {"field": f.field, "before": f.before, "after": f.after} for f in v.changes
+                {
+                    "field": f.field,
+                    "before": _plain(course, f.field, f.before),
+                    "after": _plain(course, f.field, f.after),
+                }
+                for f in v.changes
             ],
         }
         for v in versions_out(entries)
@@ -373,6 +392,7 @@ def _record_page(
         {
             "patient": patient,
             "event": course_service.event_to_dict(course, event),
+            "criteria_names": _plain(course, "serious_criteria", list(event.serious_criteria)),
             "course": course,
             "label": modality_label(course.modality),
             "history": history,
