@@ -236,7 +236,7 @@ def kinds(
 def correct_event(
     ctx: typer.Context,
     patient: PatientArg,
-    event_id: Annotated[int, typer.Argument(help="The adverse event's id.", min=1)],
+    event_id: Annotated[int, typer.Argument(help="The adverse event's id.")],
     reason: ReasonOpt,
     kind: Annotated[str | None, typer.Option("--kind")] = None,
     severity: Annotated[str | None, typer.Option("--severity")] = None,
@@ -303,7 +303,7 @@ def correct_event(
 def retire_event(
     ctx: typer.Context,
     patient: PatientArg,
-    event_id: Annotated[int, typer.Argument(help="The adverse event's id.", min=1)],
+    event_id: Annotated[int, typer.Argument(help="The adverse event's id.")],
     reason: ReasonOpt,
     physician: Annotated[
         str | None, typer.Option("--physician", help="the deciding physician (serious events)")
