@@ -272,11 +272,17 @@ def dashboard(
             merged = extras.setdefault(ref, {"alerts": []})
             merged["alerts"] = merged["alerts"] + list(extra.get("alerts", []))
             for key, value in extra.items():
-                if key == "course" and merged.get("course") and value:
+                if key in ("course", "course_fallback") and merged.get(key) and value:
                     # A patient in courses of two rooms (TMS and another): both are shown.
-                    merged["course"] = f"{merged['course']}; {value}"
+                    merged[key] = f"{merged[key]}; {value}"
                 elif key != "alerts":
                     merged[key] = value
+    for merged in extras.values():
+        # The courses room names any ongoing course ("course_fallback"), for the modalities
+        # whose own room does not describe it; a room's own words come first.
+        fallback = merged.pop("course_fallback", None)
+        if fallback and not merged.get("course"):
+            merged["course"] = fallback
     open_alerts = account_service.open_alerts(db)
     for _link, ref in open_alerts:
         extras.setdefault(ref, {"alerts": []})["alerts"].append("self_report_suicidal_ideation")

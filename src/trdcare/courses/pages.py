@@ -92,16 +92,19 @@ def _form_options(course: TreatmentCourse) -> dict[str, Any]:
 
 # the dashboard and the chart -----------------------------------------------------------------
 def dashboard_rows(db: Session, principal: Principal) -> dict[str, dict[str, Any]]:
-    """Per patient with an ongoing (or alerting) non-TMS course: the course in words and its
-    alerts (``course_paused``, ``serious_adverse_event``), in one query. TMS courses are the
+    """Per patient with an ongoing (or alerting) non-TMS course: the course in words (as a
+    fallback to the therapy room's own) and its alerts (``course_paused``, ``serious_adverse_event``), in one query. TMS courses are the
     TMS room's own rows, so nothing is counted twice."""
     out: dict[str, dict[str, Any]] = {}
     for c in course_service.caseload_courses(db, principal.actor):
         entry = out.setdefault(c.patient_ref, {"alerts": []})
         entry["alerts"] = list(dict.fromkeys([*entry["alerts"], *c.alerts]))
         if c.status in ("active", "paused"):
+            # Shown when the modality's own room gives no words for the course (ECT, or a
+            # room not built yet); a room's own text ("VNS month 4 of 12") comes first.
             text = f"{modality_label(c.modality)} ({c.status})"
-            entry["course"] = f"{entry['course']}; {text}" if entry.get("course") else text
+            prior = entry.get("course_fallback")
+            entry["course_fallback"] = f"{prior}; {text}" if prior else text
     return out
 
 
