@@ -508,6 +508,23 @@ class CaseloadCourse:
     alerts: tuple[str, ...]
 
 
+def caseload_alerts(session: Session, actor: Actor) -> dict[str, list[CourseAlert]]:
+    """Every active patient's open course alerts in one query (audited): patient ref ->
+    alerts. The dashboard's own provider shows them already; a room may read its own."""
+    out: dict[str, list[CourseAlert]] = {}
+    for row in CoursesRepository(session).caseload_rows():
+        for alert in _alerts_of(*row):
+            out.setdefault(alert.patient_ref, []).append(alert)
+    audit.record(
+        session,
+        actor,
+        "read",
+        "course_caseload",
+        detail={"patients": len(out), "patient_refs": sorted(out)},
+    )
+    return out
+
+
 def caseload_courses(session: Session, actor: Actor) -> list[CaseloadCourse]:
     """Every active patient's ongoing non-TMS courses and those with an open alert, oldest
     first, in one query (the dashboard; audited)."""
