@@ -162,18 +162,25 @@ def test_a_session_through_the_pages(client: WebClient) -> None:
     assert r.status_code == 303, r.text
     client.as_role("clinician", via="session")
     discharge = {
-        "discharge_systolic_mmhg": "130",
-        "discharge_diastolic_mmhg": "80",
+        "discharge_systolic_mmhg": "152",
+        "discharge_diastolic_mmhg": "94",
         "sedation_resolved": "true",
         "dissociation_resolved": "true",
         "respiratory_depression_resolved": "true",
     }
     r = client.form(f"{url}/discharge", discharge)
-    assert r.status_code == 422 and "safe_transport" in field_errors(r.text)
-    r = client.form(f"{url}/discharge", {**discharge, "safe_transport": "true"})
+    assert r.status_code == 422
+    errors = field_errors(r.text)
+    assert "safe_transport" in errors and "elevated_bp_reviewed" in errors
+    assert "152/94 mmHg is still elevated" in errors["elevated_bp_reviewed"]
+    assert 'name="sedation_resolved" value="true" checked' in r.text  # kept after the error
+    r = client.form(
+        f"{url}/discharge", {**discharge, "safe_transport": "true", "elevated_bp_reviewed": "true"}
+    )
     assert r.status_code == 303, r.text
     page = client.get(url).text
     plain(page)
+    assert 'id="discharge-bp"' in page and "Systolic 152 mmHg is above 140 mmHg." in page
     assert 'id="rems-state"' in page and ">due<" in page
     form = client.get(f"{url}/rems-form").text
     plain(form)

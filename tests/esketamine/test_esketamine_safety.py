@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from trdcare.core.errors import InvalidInput
 from trdcare.esketamine.domain import (
     VITAL_SIGN_LIMITS,
+    check_discharge_bp,
     check_dose,
     check_predose_bp,
     check_vital_signs,
@@ -274,3 +275,35 @@ def test_rems_due_property(session_day: date) -> None:
     assert (deadline.due - session_day).days == 7
     assert not deadline.overdue(deadline.due)
     assert deadline.overdue(deadline.due + timedelta(days=1))
+
+
+# -- blood pressure at discharge (modalities.md §1.2 Hypertensive BP at discharge, UNVERIFIED;
+# the threshold is the pre-dose one, a configurable trdcare choice) ------------------------
+@pytest.mark.parametrize(
+    ("systolic", "diastolic", "elevated", "n_values"),
+    [
+        (140, 90, False, 0),  # the threshold itself is not "above"
+        (141, 90, True, 1),
+        (140, 91, True, 1),
+        (182, 111, True, 2),
+        (118, 76, False, 0),
+    ],
+)
+def test_discharge_bp_warns_strictly_above_the_threshold(
+    systolic: int, diastolic: int, elevated: bool, n_values: int
+) -> None:
+    check = check_discharge_bp(systolic, diastolic)
+    assert check.needs_review is elevated
+    assert check.verdict == ("warning" if elevated else "ok")
+    value_findings = [f for f in check.findings if "mmHg is above" in f]
+    assert len(value_findings) == n_values
+    if elevated:
+        assert "hypertensive crisis" in check.findings[-1]
+    assert check.status == "UNVERIFIED"
+    assert check.reasons[0].rule == "discharge_blood_pressure"
+
+
+def test_discharge_bp_refuses_implausible_readings() -> None:
+    with pytest.raises(InvalidInput) as info:
+        check_discharge_bp(80, 95)
+    assert info.value.issues[0].path == "diastolic_mmhg"

@@ -343,6 +343,34 @@ def test_discharge_at_two_hours_not_a_second_before(session: Session, actor: Act
     assert row.status == "discharged"
 
 
+def test_elevated_bp_at_discharge_needs_a_confirmed_review(session: Session, actor: Actor) -> None:
+    """modalities.md §1.2 Hypertensive BP at discharge (UNVERIFIED): keep monitoring; the
+    discharging clinician confirms the still-elevated reading was reviewed."""
+    patient = _planned(session, actor)
+    ref = _dosed(session, actor, patient)
+    high = {"discharge_systolic_mmhg": 168, "discharge_diastolic_mmhg": 96}
+    with pytest.raises(InvalidInput) as info:
+        _discharge(session, actor, patient, ref, **high)
+    (issue,) = info.value.issues
+    assert issue.path == "elevated_bp_reviewed"
+    assert "168/96 mmHg is still elevated" in issue.message
+    row = session.scalars(select(EsketamineSession)).one()
+    assert row.status == "dosed" and row.discharge_systolic_mmhg is None
+    _discharge(session, actor, patient, ref, elevated_bp_reviewed=True, **high)
+    assert row.status == "discharged"
+    view = service.session_detail(session, actor, patient, ref)["discharge"]
+    assert view["bp_elevated"] is True and view["bp_rule_status"] == "UNVERIFIED"
+    assert any(f == "Systolic 168 mmHg is above 140 mmHg." for f in view["bp_findings"])
+
+
+def test_normal_bp_at_discharge_needs_no_review(session: Session, actor: Actor) -> None:
+    patient = _planned(session, actor)
+    ref = _dosed(session, actor, patient)
+    _discharge(session, actor, patient, ref, discharge_systolic_mmhg=140)
+    view = service.session_detail(session, actor, patient, ref)["discharge"]
+    assert view["bp_elevated"] is False and view["bp_findings"] == []
+
+
 @pytest.mark.parametrize(
     ("kw", "field"),
     [

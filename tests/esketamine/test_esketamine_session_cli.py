@@ -212,6 +212,26 @@ def test_a_session_from_the_command_line(database_url: str, engine: Engine) -> N
         "--at",
         iso(first + timedelta(hours=1)),
     )
+    # A pressure still elevated at discharge needs the review confirmed (modalities.md §1.2,
+    # UNVERIFIED); nothing is written without it.
+    bad(
+        database_url,
+        "elevated_bp_reviewed",
+        "esketamine",
+        "discharge",
+        ref,
+        sref,
+        "--by",
+        "RN A",
+        "--systolic",
+        "160",
+        "--diastolic",
+        "80",
+        "--sedation-resolved",
+        "--dissociation-resolved",
+        "--respiratory-depression-resolved",
+        "--safe-transport",
+    )
     s = ok(
         database_url,
         "esketamine",

@@ -467,6 +467,13 @@ def discharge_cmd(
     safe_transport: Annotated[
         bool, typer.Option("--safe-transport", help="a safe way home, not driving")
     ] = False,
+    elevated_bp_reviewed: Annotated[
+        bool,
+        typer.Option(
+            "--elevated-bp-reviewed",
+            help="a blood pressure still elevated at discharge was reviewed (rule UNVERIFIED)",
+        ),
+    ] = False,
     at: Annotated[str | None, typer.Option("--at", help="discharged at (ISO; default now)")] = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -483,6 +490,7 @@ def discharge_cmd(
         "dissociation_resolved": dissociation_resolved,
         "respiratory_depression_resolved": respiratory_depression_resolved,
         "safe_transport": safe_transport,
+        "elevated_bp_reviewed": elevated_bp_reviewed,
         "discharged_at": _moment(at, "discharged_at"),
     }
     doc = _run(

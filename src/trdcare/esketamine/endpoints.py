@@ -194,6 +194,11 @@ class DischargeIn(_In):
         default=False, title="Respiratory depression resolved"
     )
     safe_transport: bool = Field(default=False, title="Safe way home arranged (not driving)")
+    elevated_bp_reviewed: bool = Field(
+        default=False,
+        title="Blood pressure still elevated at discharge: reviewed (keep monitoring; emergency "
+        "care for a hypertensive crisis)",
+    )
     note: ClinicalNote = Field(default="", title="Note")
 
 

@@ -332,6 +332,11 @@ def stop_submit(
     return RedirectResponse(f"/patients/{patient.ref}/esketamine?msg=stopped", status_code=303)
 
 
+def _discharge_bp_threshold() -> str:
+    rule = load().discharge_blood_pressure
+    return f"{rule.systolic_above_mmhg}/{rule.diastolic_above_mmhg}"
+
+
 # check-in -----------------------------------------------------------------------------------
 def _check_in_page(
     request: Request,
@@ -444,6 +449,7 @@ def _session_page(
             "errors": errors or [],
             "message": message,
             "ranges": VITAL_SIGN_RANGES,
+            "discharge_bp_threshold": _discharge_bp_threshold(),
             "purposes": PURPOSES,
             "doses": _dose_options(data["phase"]),
             "tz": str(_tz(request)),

@@ -135,6 +135,12 @@ class Discharge(ResponseModel):
     by: str | None
     at: str | None
     note: str | None
+    bp_elevated: bool | None = Field(
+        description="The discharge reading was above the elevated threshold (the discharging "
+        "clinician confirmed it was reviewed); the rule is UNVERIFIED"
+    )
+    bp_findings: list[str]
+    bp_rule_status: str | None
 
 
 class RemsTask(ResponseModel):

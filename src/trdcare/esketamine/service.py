@@ -56,6 +56,7 @@ from trdcare.courses import service as courses_service
 from trdcare.esketamine.domain import (
     CalendarMonth,
     assess_eligibility,
+    check_discharge_bp,
     check_dose,
     check_predose_bp,
     concomitant_medications,
@@ -683,6 +684,7 @@ def discharge(
     dissociation_resolved: bool,
     respiratory_depression_resolved: bool,
     safe_transport: bool,
+    elevated_bp_reviewed: bool = False,
     discharge_systolic_mmhg: float,
     discharge_diastolic_mmhg: float,
     discharge_pulse_bpm: float | None = None,
@@ -693,7 +695,9 @@ def discharge(
     """Discharge after at least 2 hours with sedation, dissociation and respiratory
     depression resolved and a safe way home (no driving); the REMS form's 7-day task opens.
 
-    Refused, naming each unmet field, before 2 hours or with a criterion unresolved.
+    Refused, naming each unmet field, before 2 hours or with a criterion unresolved, or with
+    a blood pressure still elevated (``check_discharge_bp``, UNVERIFIED) that the discharging
+    clinician has not confirmed as reviewed (``elevated_bp_reviewed``).
     """
     vitals = check_vital_signs(
         prefix="discharge_",
@@ -738,6 +742,16 @@ def discharge(
     ):
         if not ok:
             issues.add(field, f"{words} has not resolved", allowed="resolved", given="not resolved")
+    bp = check_discharge_bp(discharge_systolic_mmhg, discharge_diastolic_mmhg)
+    if bp.needs_review and not elevated_bp_reviewed:
+        issues.add(
+            "elevated_bp_reviewed",
+            f"blood pressure {bp.systolic_mmhg}/{bp.diastolic_mmhg} mmHg is still elevated: "
+            "keep monitoring, refer for emergency care if a hypertensive crisis appears, and "
+            "confirm it was reviewed before discharge",
+            allowed="reviewed",
+            given="not reviewed",
+        )
     if not safe_transport:
         issues.add(
             "safe_transport",
@@ -767,7 +781,7 @@ def discharge(
         "esketamine_discharge",
         entity_id=row.id,
         patient_ref=patient.ref,
-        detail={"monitored_min": result.monitored_min},
+        detail={"monitored_min": result.monitored_min, "elevated_bp_reviewed": bp.needs_review},
     )
     return row
 
@@ -1063,12 +1077,26 @@ def session_to_dict(
             "by": row.discharged_by,
             "at": _iso(row.monitoring_end),
             "note": row.discharge_note,
+            **_discharge_bp_view(row),
         },
         "signed": None
         if row.signed_at is None
         else {"by": row.signed_by, "at": _iso(row.signed_at)},
         "rems": rems_task(row, on=on),
         "note": row.note,
+    }
+
+
+def _discharge_bp_view(row: EsketamineSession) -> dict[str, Any]:
+    """Whether the stored discharge reading was still elevated (the warning the discharging
+    clinician confirmed), with the rule's status so the page can mark it UNVERIFIED."""
+    if row.discharge_systolic_mmhg is None or row.discharge_diastolic_mmhg is None:
+        return {"bp_elevated": None, "bp_findings": [], "bp_rule_status": None}
+    bp = check_discharge_bp(row.discharge_systolic_mmhg, row.discharge_diastolic_mmhg)
+    return {
+        "bp_elevated": bp.needs_review,
+        "bp_findings": list(bp.findings),
+        "bp_rule_status": bp.status,
     }
 
 

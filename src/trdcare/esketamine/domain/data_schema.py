@@ -113,6 +113,14 @@ class Discharge(Sourced):
     must_resolve: tuple[Criterion, ...] = Field(min_length=1)
 
 
+class DischargeBloodPressure(Sourced):
+    """Blood pressure still elevated at discharge: a warning the discharging clinician
+    confirms, not a block (UNVERIFIED: the reference gives no number of its own)."""
+
+    systolic_above_mmhg: int = Field(gt=0)
+    diastolic_above_mmhg: int = Field(gt=0)
+
+
 class RemsMonitoringForm(Sourced):
     submit_within_days: int = Field(ge=0)
 
@@ -168,6 +176,7 @@ class EsketamineFile(DataModel):
     postdose_blood_pressure: PostdoseBloodPressure
     observation: Observation
     discharge: Discharge
+    discharge_blood_pressure: DischargeBloodPressure
     rems_monitoring_form: RemsMonitoringForm
     eligibility: Eligibility
     concomitant_medications: ConcomitantMedications
@@ -186,6 +195,7 @@ class EsketamineFile(DataModel):
             self.postdose_blood_pressure,
             self.observation,
             self.discharge,
+            self.discharge_blood_pressure,
             self.rems_monitoring_form,
             self.eligibility.indication,
             self.eligibility.monotherapy,

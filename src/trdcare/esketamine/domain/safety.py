@@ -6,6 +6,9 @@
   needs a prescriber's sign-off**, never a block (the label sets no absolute hold).
 * :func:`discharge_readiness`: at least 2 hours of monitoring and sedation, dissociation and
   respiratory depression resolved; every unmet criterion is listed.
+* :func:`check_discharge_bp`: a blood pressure still elevated at discharge is a **warning the
+  discharging clinician confirms** (keep monitoring; emergency care for a hypertensive crisis),
+  UNVERIFIED: the reference gives no number of its own.
 * :func:`rems_form_due`: the REMS Patient Monitoring Form is due within 7 days of the
   session.
 
@@ -18,7 +21,8 @@ References
 .. [1] modalities.md §1.1 Device and dosing (VERIFIED: MIMS HK; Medscape; RxList).
 .. [2] modalities.md §1.2 Pre-dose BP threshold (VERIFIED, secondary wording: droracle;
    Oncology Nurse Advisor), minimum observation (VERIFIED: label mirror; Epocrates; FDA
-   REMS) and discharge criteria (VERIFIED, REMS objective: FDA REMS page).
+   REMS) and discharge criteria (VERIFIED, REMS objective: FDA REMS page); hypertensive BP
+   at discharge (UNVERIFIED: exact label wording not retrieved).
 .. [3] modalities.md §1.4 Patient Monitoring Form within 7 days (VERIFIED: J&J Medical
    Connect transcript).
 """
@@ -399,6 +403,89 @@ def discharge_readiness(
         earliest_discharge=start + minimum,
         unmet=tuple(unmet),
         reasons=reasons,
+    )
+
+
+# -- blood pressure at discharge ------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class DischargeBpCheck:
+    """The blood pressure at discharge against the elevated threshold (a warning the
+    discharging clinician confirms, never a block)."""
+
+    systolic_mmhg: int
+    diastolic_mmhg: int
+    verdict: BpVerdict
+    needs_review: bool
+    findings: tuple[str, ...]
+    reasons: tuple[Reason, ...]
+
+    @property
+    def status(self) -> Status:
+        return reasons_status(self.reasons)
+
+
+def check_discharge_bp(systolic_mmhg: float, diastolic_mmhg: float) -> DischargeBpCheck:
+    """Warn when the blood pressure is still elevated at discharge.
+
+    Parameters
+    ----------
+    systolic_mmhg, diastolic_mmhg : float
+        The reading at discharge, mmHg (whole numbers within
+        :data:`trdcare.core.vitals.VITAL_SIGN_LIMITS`).
+
+    Returns
+    -------
+    DischargeBpCheck
+        ``verdict="warning"`` with ``needs_review`` when systolic or diastolic is strictly above
+        the data file's ``discharge_blood_pressure`` threshold (140/90 mmHg itself is ``"ok"``),
+        one finding per elevated value plus what to do; discharge is never blocked by the
+        reading itself, only by an unconfirmed review.
+
+    Raises
+    ------
+    InvalidInput
+        A value outside the plausibility ranges or a diastolic not below the systolic.
+
+    References
+    ----------
+    .. [1] modalities.md §1.2 Hypertensive BP at discharge: "If BP is still elevated, keep
+       monitoring; refer for emergency care if hypertensive crisis or hypertensive
+       encephalopathy symptoms appear" (UNVERIFIED, exact label wording not retrieved). The
+       threshold for "still elevated" is the pre-dose one (§1.2 Pre-dose BP threshold), a
+       trdcare choice kept configurable in the data file.
+    """
+    check_vital_signs(systolic_mmhg=systolic_mmhg, diastolic_mmhg=diastolic_mmhg)
+    rule = load().discharge_blood_pressure
+    systolic, diastolic = int(systolic_mmhg), int(diastolic_mmhg)
+    findings: list[str] = []
+    if systolic > rule.systolic_above_mmhg:
+        findings.append(f"Systolic {systolic} mmHg is above {rule.systolic_above_mmhg} mmHg.")
+    if diastolic > rule.diastolic_above_mmhg:
+        findings.append(f"Diastolic {diastolic} mmHg is above {rule.diastolic_above_mmhg} mmHg.")
+    elevated = bool(findings)
+    if elevated:
+        findings.append(
+            "Blood pressure is still elevated: keep monitoring, and refer for emergency care "
+            "if a hypertensive crisis or symptoms of hypertensive encephalopathy appear."
+        )
+    reason = Reason(
+        rule="discharge_blood_pressure",
+        finding=rule.text,
+        inputs={
+            "systolic_mmhg": systolic,
+            "diastolic_mmhg": diastolic,
+            "systolic_above_mmhg": rule.systolic_above_mmhg,
+            "diastolic_above_mmhg": rule.diastolic_above_mmhg,
+        },
+        sources=sources_of(rule.sources, rule.status, where=rule.where, tag=rule.tag),
+    )
+    return DischargeBpCheck(
+        systolic_mmhg=systolic,
+        diastolic_mmhg=diastolic,
+        verdict="warning" if elevated else "ok",
+        needs_review=elevated,
+        findings=tuple(findings),
+        reasons=(reason,),
     )
 
 
