@@ -17,25 +17,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
 
+from trdcare.core.criteria import (
+    ANSWERS,
+    Answer,
+    Criterion,
+    Overall,
+    Verdict,
+    criteria_status,
+    overall_verdict,
+)
 from trdcare.core.errors import IssueCollector
-from trdcare.core.provenance import JSONDict, Reason, Source, Status, reasons_status, to_json
+from trdcare.core.provenance import JSONDict, Reason, Source, Status
 from trdcare.dbs.domain.catalogue import load_pathway, pathway_sources
 from trdcare.dbs.domain.data_schema import Sourced, SourcedValue
 
-Verdict = Literal["met", "unmet", "unknown"]
-Answer = Literal["yes", "no", "unknown"]
-ANSWERS: tuple[Answer, ...] = ("yes", "no", "unknown")
 DIAGNOSES = ("mdd", "bipolar_i", "bipolar_ii", "other", "unknown")
-Overall = Literal["meets_criteria", "does_not_meet", "incomplete"]
-
-DATA_SOURCES = {
-    "patient": "the patient record (date of birth)",
-    "history": "the treatment history (history room)",
-    "assessments": "the rating scales recorded (assessments room)",
-    "clinician": "the clinician's answer on this candidacy form",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,29 +57,6 @@ class DbsAnswers:
 
 
 @dataclass(frozen=True, slots=True)
-class Criterion:
-    id: str
-    label: str
-    verdict: Verdict
-    finding: str
-    data_source: str
-    reason: Reason
-
-    def to_dict(self) -> JSONDict:
-        return {
-            "id": self.id,
-            "label": self.label,
-            "verdict": self.verdict,
-            "finding": self.finding,
-            "data_source": self.data_source,
-            "data_source_text": DATA_SOURCES[self.data_source],
-            "sources": [s.to_dict() for s in self.reason.sources],
-            "status": self.reason.status,
-            "inputs": to_json(self.reason.inputs),
-        }
-
-
-@dataclass(frozen=True, slots=True)
 class DbsCandidacy:
     as_of: date
     criteria: tuple[Criterion, ...]
@@ -92,16 +66,11 @@ class DbsCandidacy:
 
     @property
     def overall(self) -> Overall:
-        verdicts = {c.verdict for c in self.criteria}
-        if "unmet" in verdicts:
-            return "does_not_meet"
-        if "unknown" in verdicts:
-            return "incomplete"
-        return "meets_criteria"
+        return overall_verdict(self.criteria)
 
     @property
     def status(self) -> Status:
-        return reasons_status([c.reason for c in self.criteria])
+        return criteria_status(self.criteria)
 
     def to_dict(self) -> JSONDict:
         return {

@@ -6,12 +6,11 @@ with :mod:`importlib.resources`. Every verdict carries its reasons (rule, inputs
 status); a result that uses an UNVERIFIED fact says so.
 """
 
+from trdcare.core.criteria import ANSWERS, Criterion
 from trdcare.vns.domain.candidacy import (
-    ANSWERS,
     Candidacy,
     CandidacyAnswers,
     CandidacyFacts,
-    Criterion,
     ScaleVisit,
     check_answers,
     evaluate_candidacy,

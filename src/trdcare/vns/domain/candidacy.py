@@ -15,25 +15,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
 
+from trdcare.core.criteria import (
+    ANSWERS,
+    Answer,
+    Criterion,
+    Overall,
+    Verdict,
+    criteria_status,
+    overall_verdict,
+)
 from trdcare.core.errors import IssueCollector
-from trdcare.core.provenance import JSONDict, Reason, Source, Status, reasons_status, to_json
+from trdcare.core.provenance import JSONDict, Reason, Source, Status
 from trdcare.vns.domain.catalogue import load, sources_of
 from trdcare.vns.domain.data_schema import Sourced
-
-Verdict = Literal["met", "unmet", "unknown"]
-Answer = Literal["yes", "no", "unknown"]
-ANSWERS: tuple[Answer, ...] = ("yes", "no", "unknown")
-Overall = Literal["meets_criteria", "does_not_meet", "incomplete"]
-
-#: Where a criterion's data came from, in the clinic's words.
-DATA_SOURCES = {
-    "patient": "the patient record (date of birth)",
-    "history": "the treatment history (history room)",
-    "assessments": "the rating scales recorded (assessments room)",
-    "clinician": "the clinician's answer on this candidacy form",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,29 +92,6 @@ class CandidacyAnswers:
 
 
 @dataclass(frozen=True, slots=True)
-class Criterion:
-    id: str
-    label: str
-    verdict: Verdict
-    finding: str
-    data_source: str
-    reason: Reason
-
-    def to_dict(self) -> JSONDict:
-        return {
-            "id": self.id,
-            "label": self.label,
-            "verdict": self.verdict,
-            "finding": self.finding,
-            "data_source": self.data_source,
-            "data_source_text": DATA_SOURCES[self.data_source],
-            "sources": [s.to_dict() for s in self.reason.sources],
-            "status": self.reason.status,
-            "inputs": to_json(self.reason.inputs),
-        }
-
-
-@dataclass(frozen=True, slots=True)
 class Candidacy:
     """Every criterion with its verdict, and the overall verdict."""
 
@@ -131,16 +103,11 @@ class Candidacy:
 
     @property
     def overall(self) -> Overall:
-        verdicts = {c.verdict for c in self.criteria}
-        if "unmet" in verdicts:
-            return "does_not_meet"
-        if "unknown" in verdicts:
-            return "incomplete"
-        return "meets_criteria"
+        return overall_verdict(self.criteria)
 
     @property
     def status(self) -> Status:
-        return reasons_status([c.reason for c in self.criteria])
+        return criteria_status(self.criteria)
 
     def to_dict(self) -> JSONDict:
         return {
