@@ -90,3 +90,11 @@ def test_unknown_scale():
     with pytest.raises(InvalidInput) as info:
         parse_answers("phq10", ["0"])
     assert info.value.issues[0].path == "scale"
+
+
+@pytest.mark.parametrize("token", ["²", "³", "¹"])
+def test_superscript_digits_are_refused_naming_the_item(token):
+    """'²'.isdigit() is true but int('²') raises: refused as an answer, not a crash."""
+    with pytest.raises(InvalidInput) as info:
+        parse_answers("phq9", [token, "0", "0", "0", "0", "0", "0", "0", "0"])
+    assert info.value.issues[0].path == "items.1"

@@ -127,3 +127,18 @@ def test_own_validator_sentences_are_shown_as_written() -> None:
     (issue,) = plain_issues(caught.value.errors(), {"": "End"})
     assert "Value error" not in issue.message
     assert issue.message.endswith("must be after 1900.")
+
+
+@pytest.mark.parametrize("key", ["²", "٣", "x", "12"])
+def test_a_mapping_key_that_looks_like_a_digit_is_named_not_crashed(key: str) -> None:
+    """str.isdigit() is true for '²' but int() refuses it: the wording of an invalid entry of
+    a labelled list or mapping must not raise (it gave the API fuzz run a 500)."""
+
+    class Answers(BaseModel):
+        exclusions: dict[str, Literal["yes", "no"]] = Field(title="Exclusions")
+
+    with pytest.raises(ValidationError) as caught:
+        Answers.model_validate({"exclusions": {key: "maybe"}})
+    (issue,) = plain_issues(caught.value.errors(), {"exclusions": "Exclusions"})
+    assert issue.path == f"exclusions.{key}"
+    assert "yes" in issue.message

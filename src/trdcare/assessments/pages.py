@@ -444,7 +444,7 @@ def _acknowledge_again(request: Request, problem: FormProblem) -> HTMLResponse:
 
 
 def _assessment_id(raw: str) -> int:
-    if not raw.isdigit() or len(raw) > 10:
+    if not raw.isdecimal() or len(raw) > 10:
         raise NotFound("alert: no suicidality alert with this id")
     return int(raw)
 

@@ -39,11 +39,11 @@ def default_label(path: Sequence[str]) -> str:
 
     ``("antidepressant_trials", "0", "end")`` -> ``End (antidepressant trials, entry 1)``.
     """
-    names = [p for p in path if not p.isdigit()]
+    names = [p for p in path if not p.isdecimal()]
     if not names:
         return "The input"
     label = humanize(names[-1])
-    positions = [i for i, p in enumerate(path) if p.isdigit()]
+    positions = [i for i, p in enumerate(path) if p.isdecimal()]
     if positions:
         index = positions[-1]
         owner = path[index - 1] if index > 0 else ""
@@ -193,12 +193,12 @@ def _label_for(path: str, labels: Mapping[str, str]) -> str:
     template = labels.get(f"{parent}.*") if parent else None
     if template is not None:
         return template.format(key=key)
-    if parent in labels and key.isdigit():  # an entry of a labelled list
+    if parent in labels and key.isdecimal():  # an entry of a labelled list
         return f"{labels[parent]} (entry {int(key) + 1})"
     parts = path.split(".") if path else []
-    positions = [i for i, p in enumerate(parts) if p.isdigit()]
+    positions = [i for i, p in enumerate(parts) if p.isdecimal()]
     if positions:  # a field of a list's entry: "trials.0.end" is labelled as "trials.end"
-        generic = ".".join(p for p in parts if not p.isdigit())
+        generic = ".".join(p for p in parts if not p.isdecimal())
         if generic in labels:
             index = positions[-1]
             owner = ".".join(parts[:index])

@@ -202,7 +202,7 @@ def _form_paths(issues: list[Issue], rows_map: dict[str, dict[int, int]]) -> lis
     out = []
     for issue in issues:
         parts = issue.path.split(".")
-        if len(parts) >= 2 and parts[0] in rows_map and parts[1].isdigit():
+        if len(parts) >= 2 and parts[0] in rows_map and parts[1].isdecimal():
             parts[1] = str(rows_map[parts[0]].get(int(parts[1]), parts[1]))
         elif parts[0] == "episode" and len(parts) == 2:
             parts = parts[1:]

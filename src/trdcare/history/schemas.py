@@ -312,7 +312,7 @@ class HistoryForm(InputModel):
         for key, value in data.items():
             kind, _, rest = str(key).partition(".")
             index, _, name = rest.partition(".")
-            if kind in ROWS and index.isdigit() and name:
+            if kind in ROWS and index.isdecimal() and name:
                 if value != "":  # an empty cell is not given
                     cells[kind].setdefault(int(index), {})[name] = value
             else:

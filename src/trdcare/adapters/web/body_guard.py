@@ -177,7 +177,7 @@ class RequestBodyGuard:
 
         limit = self.limit_for(scope)
         declared = _header(scope, b"content-length")
-        if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+        if declared is not None and declared.strip().isdecimal() and int(declared) > limit:
             refusal = too_large(limit, _fmt_bytes(int(declared)))
             await error_response(scope, refusal)(scope, receive, send)
             return

@@ -297,7 +297,7 @@ def _prepare_for_serve(
     except ConfigurationError as exc:
         fail("configuration", str(exc))
     raw_workers = os.environ.get("TRDCARE_WORKERS") or "1"
-    if workers is None and not (raw_workers.isdigit() and 1 <= int(raw_workers) <= 64):
+    if workers is None and not (raw_workers.isdecimal() and 1 <= int(raw_workers) <= 64):
         fail("TRDCARE_WORKERS", f"not a whole number from 1 to 64 (given: {raw_workers!r})")
     n_workers = workers or int(raw_workers)
     logins = prepare(settings, demo=demo)

@@ -73,7 +73,7 @@ def _parse_value(scale: Scale, key: str, token: str, issues: IssueCollector) -> 
             return 1
         if text in _NO:
             return 0
-    elif text.isdigit() and int(text) in scale.item(key).allowed_values:
+    elif text.isdecimal() and int(text) in scale.item(key).allowed_values:
         return int(text)
     issues.add(
         f"items.{key}", "not an allowed answer", allowed=_describe_token(scale, key), given=token

@@ -22,7 +22,7 @@ def board_id(name: str) -> int:
     key = name.strip().upper()
     aliases = {"SYNTHETIC": "SYNTHETIC_BOARD"}
     key = aliases.get(key, key)
-    if key.lstrip("-").isdigit():
+    if key.lstrip("-").isdecimal():
         return int(key)
     if key in BoardIds.__members__:
         return int(BoardIds[key].value)
