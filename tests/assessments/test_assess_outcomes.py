@@ -144,7 +144,7 @@ def test_early_improvement_window(pairs, expected):
 def test_early_improvement_notes_analogy_for_other_scales():
     """Validated on HAM-D17: other scales say so."""
     outcome = course_outcome("phq9", at_days([(0, 20), (14, 10)]))
-    assert any("applied to phq9 by analogy" in line for line in outcome.explanation)
+    assert any("applied to PHQ-9 by analogy" in line for line in outcome.explanation)
 
 
 def test_rci_reference_illustration():

@@ -524,6 +524,8 @@ def test_thase_rush_ect_reasons() -> None:
     assert "ect_below_stage_iv" in codes(low.reasons)
     rul = thase_rush(history(_classes("SSRI"), ect=[ect("right_unilateral")]))
     assert "ect_not_bilateral" in codes(rul.reasons)
+    (words,) = [r.message for r in rul.reasons if r.code == "ect_not_bilateral"]
+    assert "with placement right unilateral are not counted" in words  # the clinic's words
     wider = thase_rush(
         history(_classes("SSRI", "SNRI", "TCA", "MAOI"), ect=[ect("bifrontal")]),
         bilateral_placements=("bilateral", "bifrontal"),

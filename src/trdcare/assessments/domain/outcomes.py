@@ -1000,7 +1000,7 @@ def _early_improvement(
         f"{prov['early_improvement_window_days'].cite()}"
     )
     if scale.id != "hamd17":
-        rule += f"; validated on HAM-D17 [S51], applied to {scale.id} by analogy"
+        rule += f"; validated on HAM-D17 [S51], applied to {scale.short_name} by analogy"
     if rows[0].total == 0:
         explanation.append(f"{rule}: not assessable (baseline 0)")
         return None

@@ -540,11 +540,11 @@ def _thase_rush(
             )
         )
     if other_ect:
+        placements = ", ".join(sorted({c.electrode_placement.replace("_", " ") for c in other_ect}))
         reasons.append(
             Reason(
                 "ect_not_bilateral",
-                f"{len(other_ect)} failed ECT course(s) with placement "
-                f"{', '.join(sorted({c.electrode_placement for c in other_ect}))} are not "
+                f"{len(other_ect)} failed ECT course(s) with placement {placements} are not "
                 "counted for stage V (bilateral ECT only).",
                 "trdcare_derived",
                 "DERIVED",
