@@ -54,3 +54,16 @@ def test_a_charted_patient_s_pages_show_no_identifiers(client: WebClient) -> Non
         page = client.get(path)
         assert page.status_code == 200, path
         assert machine_words(page.text) == set(), path
+
+
+def test_a_refusal_names_the_role_and_what_it_lacks_in_words(client: WebClient) -> None:
+    """Before: "Role: 'front_desk' may not do this (needs permission 'clinical.read')"."""
+    client.as_role("front_desk", via="session")
+    page = client.get("/dashboard")
+    assert page.status_code == 403
+    assert "a front desk account may not do this; it needs the permission to" in page.text
+    assert "'front_desk'" not in page.text
+    client.as_role("front_desk")
+    problem = client.get("/api/v1/caseload")
+    assert problem.status_code == 403
+    assert problem.json()["detail"].startswith("role: a front desk account may not do this")

@@ -37,6 +37,16 @@ from trdcare.core.errors import PermissionDenied
 from trdcare.core.ids import is_ref
 
 
+def refusal_words(role: str, permission: str) -> str:
+    """Why a role is refused, in the clinic's words: the role as people say it and what the
+    missing permission allows (its id last, for the administrator who grants it)."""
+    allows = PERMISSIONS[permission].description if permission in PERMISSIONS else permission
+    return (
+        f"role: a {role.replace('_', ' ')} account may not do this; it needs the permission to "
+        f"{allows[:1].lower()}{allows[1:]} ({permission})"
+    )
+
+
 @dataclass(frozen=True)
 class Principal:
     """An authenticated caller."""
@@ -193,7 +203,5 @@ class Require:
                 detail={"permission": self.permission, "method": request.method},
             )
             db.commit()
-            raise PermissionDenied(
-                f"role: {principal.role!r} may not do this (needs permission {self.permission!r})"
-            )
+            raise PermissionDenied(refusal_words(principal.role, self.permission))
         return principal
