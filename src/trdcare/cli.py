@@ -23,6 +23,7 @@ from trdcare.history import cli as history_cli
 from trdcare.ketamine import cli as ketamine_cli
 from trdcare.labs import cli as labs_cli
 from trdcare.neurofeedback import cli as neurofeedback_cli
+from trdcare.pathway import cli as pathway_cli
 from trdcare.patients import cli as patients_cli
 from trdcare.pgx import cli as pgx_cli
 from trdcare.psilocybin import cli as psilocybin_cli
@@ -85,6 +86,7 @@ app.command("assess-correct")(assessments_cli.assess_correct)
 app.command("assess-retire")(assessments_cli.assess_retire)
 app.command("assess-versions")(assessments_cli.assess_versions)
 app.command("stage")(history_cli.stage)
+app.command("options")(pathway_cli.options)
 app.add_typer(tms_cli.app, name="tms")
 app.add_typer(neurofeedback_cli.app, name="nf")
 app.add_typer(dbs_cli.app, name="dbs")

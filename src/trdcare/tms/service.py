@@ -231,6 +231,24 @@ def acknowledge_screen(
     return row
 
 
+def latest_screen(session: Session, actor: Actor, patient: Patient) -> dict[str, Any] | None:
+    """The patient's latest safety screen (its verdict and reasons), or ``None`` (audited read;
+    the pathway room's options read it)."""
+    row = TmsRepository(session).latest_screen(patient.id)
+    if row is None:
+        return None
+    audit.record(
+        session,
+        actor,
+        "read",
+        "tms_screen",
+        entity_id=row.id,
+        patient_ref=patient.ref,
+        detail={"verdict": row.verdict},
+    )
+    return screen_to_dict(row)
+
+
 def screen_to_dict(row: TmsScreen) -> dict[str, Any]:
     return {
         "ref": row.ref,

@@ -1,0 +1,1 @@
+"""The pathway across therapies: the treatment-options engine (issue 13, docs/pathway.md)."""
