@@ -27,6 +27,7 @@ from trdcare.pathway import cli as pathway_cli
 from trdcare.patients import cli as patients_cli
 from trdcare.pgx import cli as pgx_cli
 from trdcare.psilocybin import cli as psilocybin_cli
+from trdcare.reports import cli as reports_cli
 from trdcare.tms import cli as tms_cli
 from trdcare.vns import cli as vns_cli
 
@@ -97,6 +98,7 @@ app.add_typer(psilocybin_cli.app, name="psilocybin")
 app.add_typer(pgx_cli.app, name="pgx")
 app.add_typer(labs_cli.app, name="labs")
 app.add_typer(accounts_cli.app, name="user")
+app.add_typer(reports_cli.app, name="report")
 app.command("serve")(web_serve.serve)
 
 

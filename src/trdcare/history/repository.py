@@ -73,5 +73,13 @@ class HistoryRepository:
             )
         )
 
+    def course_by_ref_only(self, ref: str) -> TreatmentCourse | None:
+        """A current course by its ref alone (the documents room addresses a course so)."""
+        return self.session.scalar(
+            select(TreatmentCourse).where(
+                TreatmentCourse.ref == ref, TreatmentCourse.retired_at.is_(None)
+            )
+        )
+
     def course_ref_exists(self, ref: str) -> bool:
         return self.session.scalar(select(func.count()).where(TreatmentCourse.ref == ref)) != 0

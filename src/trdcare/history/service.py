@@ -374,6 +374,20 @@ def find_course(
     return courses[0] if courses else None
 
 
+def course_by_ref(session: Session, ref: str) -> TreatmentCourse:
+    """A current course by its ref alone (the caller then finds and audits its patient).
+
+    Raises
+    ------
+    NotFound
+        No current course with this ref (none, or entered in error).
+    """
+    course = HistoryRepository(session).course_by_ref_only(ref)
+    if course is None:
+        raise NotFound("course: no current course with this ref")
+    return course
+
+
 def list_courses(session: Session, actor: Actor, patient: Patient) -> list[TreatmentCourse]:
     rows = HistoryRepository(session).courses(patient.id)
     audit.record(

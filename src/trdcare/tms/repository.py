@@ -203,6 +203,15 @@ class TmsRepository:
             )
         )
 
+    def plan_of_course(self, treatment_course_id: int) -> TmsCoursePlan | None:
+        """The TMS plan of one treatment course (retired plans left out)."""
+        return self.session.scalar(
+            select(TmsCoursePlan).where(
+                TmsCoursePlan.treatment_course_id == treatment_course_id,
+                TmsCoursePlan.retired_at.is_(None),
+            )
+        )
+
     def course(self, course_id: int) -> TreatmentCourse | None:
         return self.session.get(TreatmentCourse, course_id)
 

@@ -1233,6 +1233,65 @@ def mt_to_dict(row: TmsMtSession) -> dict[str, Any]:
     }
 
 
+def course_record(
+    session: Session, actor: Actor, patient: Patient, course: TreatmentCourse
+) -> dict[str, Any]:
+    """One TMS course as a document shows it (the course report): its plan, the sessions
+    given (day and number), its adverse events and who planned it (audited read).
+
+    Raises
+    ------
+    NotFound
+        The course is not this patient's, or it has no TMS plan.
+    """
+    repo = TmsRepository(session)
+    row = repo.plan_of_course(course.id) if course.patient_id == patient.id else None
+    if row is None:
+        raise NotFound("course: no TMS plan for this course of this patient")
+    tz = _tz(row.time_zone)
+    logs = repo.session_logs(row.id)
+    numbers = {lg.id: lg.session_number for lg in logs}
+    audit.record(
+        session,
+        actor,
+        "read",
+        "tms_course_plan",
+        entity_id=row.id,
+        patient_ref=patient.ref,
+        detail={"sessions": len(logs), "purpose": "document"},
+    )
+    return {
+        "protocol": row.protocol_key,
+        "protocol_name": row.protocol.get("name") or row.protocol_key,
+        "protocol_definition": dict(row.protocol),
+        "status": row.status,
+        "start_date": row.start_date,
+        "planned": row.planned_sessions,
+        "delivered": row.delivered_sessions,
+        "mt_pct_mso": row.mt_pct_mso,
+        "intensity": dict(row.intensity),
+        "target_label": describe_target(row.target),
+        "planned_by": row.created_by,
+        "session_days": [ensure_utc(lg.delivered_at).astimezone(tz).date() for lg in logs],
+        "adverse_events": [adverse_event_to_dict(e, numbers) for e in repo.adverse_events(row.id)],
+    }
+
+
+def latest_screen(session: Session, actor: Actor, patient: Patient) -> dict[str, Any] | None:
+    """The patient's latest TMS safety screen (``screen_to_dict``), None without one
+    (audited read)."""
+    row = TmsRepository(session).latest_screen(patient.id)
+    audit.record(
+        session,
+        actor,
+        "read",
+        "tms_screen",
+        entity_id=None if row is None else row.id,
+        patient_ref=patient.ref,
+    )
+    return None if row is None else screen_to_dict(row)
+
+
 def find_course(session: Session, patient: Patient) -> TreatmentCourse | None:
     row = TmsRepository(session).current_plan(patient.id)
     return None if row is None else TmsRepository(session).course(row.treatment_course_id)

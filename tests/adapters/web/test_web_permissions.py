@@ -119,6 +119,7 @@ class Fixtures:
             "course_ref": "C-NONE",
             "session_ref": "K-NONE",
             "observation_id": "1",
+            "therapy": "tms",
         }
 
 

@@ -165,6 +165,19 @@ _TABLE: tuple[Permission, ...] = (
         *sorted(_CLINICAL),
     ),
     _p(
+        "reports.course",
+        "See and download a treatment course's report (protocol, sessions, adverse events, "
+        "score trajectory, outcome) as a page or PDF",
+        *sorted(_CLINICAL),
+    ),
+    _p(
+        "reports.prior_auth",
+        "See and download a prior-authorization packet (TMS, esketamine) as a page, PDF or "
+        "JSON: trials, scores, safety screen, planned protocol and codes",
+        "physician",
+        "clinician",
+    ),
+    _p(
         "tms.tools",
         "Use the calculators and the protocol library (no patient data)",
         *sorted(_STAFF),

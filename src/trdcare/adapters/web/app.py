@@ -58,6 +58,7 @@ def _api_routers() -> list[APIRouter]:
     from trdcare.patients import endpoints as patients
     from trdcare.pgx import endpoints as pgx
     from trdcare.psilocybin import endpoints as psilocybin
+    from trdcare.reports import endpoints as reports
     from trdcare.tms import endpoints as tms
     from trdcare.vns import endpoints as vns
 
@@ -76,6 +77,7 @@ def _api_routers() -> list[APIRouter]:
         pgx.router,
         labs.router,
         courses.router,
+        reports.router,
     ]
 
 
@@ -89,6 +91,7 @@ def _page_routers() -> list[APIRouter]:
     from trdcare.ketamine import pages as ketamine
     from trdcare.patients import pages as patients
     from trdcare.psilocybin import pages as psilocybin
+    from trdcare.reports import pages as reports
     from trdcare.tms import pages as tms
     from trdcare.vns import pages as vns
 
@@ -104,6 +107,7 @@ def _page_routers() -> list[APIRouter]:
         ketamine.router,
         psilocybin.router,
         courses.router,
+        reports.router,
     ]
 
 

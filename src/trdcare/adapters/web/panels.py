@@ -27,6 +27,7 @@ PANEL_MODULES: tuple[str, ...] = (
     "trdcare.pgx.pages",
     "trdcare.labs.pages",
     "trdcare.courses.pages",
+    "trdcare.reports.pages",
 )
 
 

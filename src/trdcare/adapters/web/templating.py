@@ -38,6 +38,7 @@ ROOMS = (
     "pgx",
     "labs",
     "courses",
+    "reports",
 )
 
 # Navigation: (label, url, permission); an entry shows only to roles that hold it.

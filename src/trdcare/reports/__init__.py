@@ -1,0 +1,1 @@
+"""Documents that leave the clinic: the course report and the prior-authorization packet."""
