@@ -1277,21 +1277,6 @@ def course_record(
     }
 
 
-def latest_screen(session: Session, actor: Actor, patient: Patient) -> dict[str, Any] | None:
-    """The patient's latest TMS safety screen (``screen_to_dict``), None without one
-    (audited read)."""
-    row = TmsRepository(session).latest_screen(patient.id)
-    audit.record(
-        session,
-        actor,
-        "read",
-        "tms_screen",
-        entity_id=None if row is None else row.id,
-        patient_ref=patient.ref,
-    )
-    return None if row is None else screen_to_dict(row)
-
-
 def find_course(session: Session, patient: Patient) -> TreatmentCourse | None:
     row = TmsRepository(session).current_plan(patient.id)
     return None if row is None else TmsRepository(session).course(row.treatment_course_id)
