@@ -11,9 +11,10 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi import FastAPI
@@ -183,3 +184,16 @@ def machine_words(page: str) -> set[str]:
     body = re.sub(r"<(script|style|code|cite|textarea)\b.*?</\1>", " ", page, flags=re.S | re.I)
     visible = html.unescape(re.sub(r"<[^>]+>", " ", body))
     return set(_MACHINE_WORD.findall(visible))
+
+
+def assert_clinic_words(page: str) -> None:
+    """What a clinician reads: no library wording, no identifiers, no "None"."""
+    assert_plain(page)
+    assert machine_words(page) == set(), machine_words(page)
+    assert ">None<" not in page and " None " not in page and "Undefined" not in page
+
+
+def local_input(client: TestClient, moment: datetime) -> str:
+    """``moment`` as a page's date-and-time field takes it: the clinic's local time."""
+    tz = ZoneInfo(client.app.state.settings.timezone)  # type: ignore[attr-defined]
+    return moment.astimezone(tz).strftime("%Y-%m-%dT%H:%M")

@@ -17,11 +17,19 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StringConstraints,
+    model_validator,
+)
 
 from trdcare.core.checks import Interval
 from trdcare.core.clock import PLANNING_HORIZON_DAYS, utc_today
 from trdcare.core.text import check_free_text, check_single_line_text
+from trdcare.core.vitals import VITAL_SIGN_LIMITS
 
 # Characters, per kind of free text.
 NAME_MAX_CHARS = 120  # a person's given or family name, a display name, a token's name
@@ -108,3 +116,25 @@ def _within_horizon(day: date) -> date:
 
 #: A day care is planned for: not beyond the planning horizon (core.clock, a DESIGN guard).
 PlannedDate = Annotated[date, AfterValidator(_within_horizon)]
+
+
+def _blank_is_none(value: object) -> object:
+    """A page form's empty input is "not given", never an empty number."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+#: A form field that may be left empty.
+Blank = BeforeValidator(_blank_is_none)
+
+# Vital-sign readings bounded by the shared plausibility ranges (core.vitals), so a form
+# reports a reading out of range with the rest of its problems in one round; the services
+# check the same ranges again. An optional reading left empty on a page is "not measured".
+Systolic = Annotated[float, within(VITAL_SIGN_LIMITS["systolic_mmhg"])]
+Diastolic = Annotated[float, within(VITAL_SIGN_LIMITS["diastolic_mmhg"])]
+OptionalSystolic = Annotated[float | None, Blank, within(VITAL_SIGN_LIMITS["systolic_mmhg"])]
+OptionalDiastolic = Annotated[float | None, Blank, within(VITAL_SIGN_LIMITS["diastolic_mmhg"])]
+OptionalPulse = Annotated[float | None, Blank, within(VITAL_SIGN_LIMITS["pulse_bpm"])]
+OptionalSpo2 = Annotated[float | None, Blank, within(VITAL_SIGN_LIMITS["spo2_pct"])]
+OptionalRespiratoryRate = Annotated[
+    float | None, Blank, within(VITAL_SIGN_LIMITS["respiratory_rate_per_min"])
+]

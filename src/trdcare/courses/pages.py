@@ -55,6 +55,35 @@ MESSAGES = {
 }
 
 
+# The scales a course's outcome may be judged on (its primary scale), as a form offers them.
+OUTCOME_SCALES = [
+    ("madrs", "MADRS"),
+    ("hamd17", "HAM-D17"),
+    ("phq9", "PHQ-9"),
+    ("qids_sr16", "QIDS-SR16"),
+]
+
+# This room's pages for a course's adverse events and pause review, linked from the pages of
+# the modality rooms whose courses they are (VNS, DBS, IV ketamine, psilocybin).
+COURSE_PAGES = {
+    "report": "/patients/{ref}/courses/{course_ref}/adverse-event",
+    "safety": "/patients/{ref}/courses/{course_ref}/safety",
+}
+
+
+def course_links(request: Request, patient_ref: str, course_ref: str | None) -> dict[str, str]:
+    """The pages of ``course_ref`` that this app serves: ``report`` (an adverse event) and
+    ``safety`` (status, events, the physician's pause review)."""
+    if course_ref is None:
+        return {}
+    paths = {getattr(r, "path", "") for r in request.app.routes}
+    return {
+        name: path.format(ref=patient_ref, course_ref=course_ref)
+        for name, path in COURSE_PAGES.items()
+        if path in paths
+    }
+
+
 def _patient(db: Session, principal: Principal, ref: str, purpose: str) -> Patient:
     return patient_service.find_patient(db, principal.actor, patient_ref(ref), purpose=purpose)
 

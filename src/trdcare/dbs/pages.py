@@ -31,6 +31,7 @@ from trdcare.assessments import pages as assessment_pages
 from trdcare.audit import service as audit
 from trdcare.core.clock import utc_today
 from trdcare.core.errors import DomainError, Issue
+from trdcare.courses.pages import OUTCOME_SCALES, course_links
 from trdcare.dbs import schemas
 from trdcare.dbs import service as dbs_service
 from trdcare.dbs.domain import default_limits, lead_contacts, target_catalogue
@@ -41,26 +42,6 @@ from trdcare.patients import service as patient_service
 from trdcare.patients.pages import patient_ref
 
 router = APIRouter(include_in_schema=False)
-
-
-# The courses room's pages for a course's adverse events and pause review; linked once that
-# room serves them (its report form, its safety page with the physician's pause review).
-COURSE_PAGES = {
-    "report": "/patients/{ref}/courses/{course_ref}/adverse-event",
-    "safety": "/patients/{ref}/courses/{course_ref}/safety",
-}
-
-
-def course_links(request: Request, patient_ref: str, course_ref: str | None) -> dict[str, str]:
-    """The courses room's pages of ``course_ref`` that this app serves."""
-    if course_ref is None:
-        return {}
-    paths = {getattr(r, "path", "") for r in request.app.routes}
-    return {
-        name: path.format(ref=patient_ref, course_ref=course_ref)
-        for name, path in COURSE_PAGES.items()
-        if path in paths
-    }
 
 
 MESSAGES = {
@@ -80,7 +61,6 @@ DIAGNOSIS_OPTIONS = [
     ("other", "Another diagnosis"),
 ]
 SIDES = [("left", "Left"), ("right", "Right")]
-SCALES = [("madrs", "MADRS"), ("hamd17", "HAM-D17"), ("phq9", "PHQ-9"), ("qids_sr16", "QIDS-SR16")]
 ENDINGS = [("completed", "Completed"), ("stopped", "Stopped")]
 
 
@@ -318,7 +298,7 @@ def _surgery_page(
             "errors": errors or [],
             "targets": list(target_catalogue().items()),
             "sides": SIDES,
-            "scales": SCALES,
+            "scales": OUTCOME_SCALES,
             **_common(principal),
         },
         status_code=status_code,

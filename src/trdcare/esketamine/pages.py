@@ -10,13 +10,10 @@ A page's date-and-time field is the clinic's local time.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -27,6 +24,8 @@ from trdcare.adapters.web.db import Db
 from trdcare.adapters.web.forms import (
     FormProblem,
     FormRejected,
+    clinic_time_zone,
+    in_clinic_time,
     page_principal,
     page_session,
     redisplay,
@@ -113,28 +112,8 @@ def _patient(db: Session, principal: Principal, ref: str, purpose: str) -> Patie
     return patient_service.find_patient(db, principal.actor, patient_ref(ref), purpose=purpose)
 
 
-def _tz(request: Request) -> ZoneInfo:
-    return ZoneInfo(request.app.state.settings.timezone)
-
-
-def _local(request: Request, model: BaseModel, *names: str) -> BaseModel:
-    """The page's date-and-time fields are the clinic's local time."""
-    tz = _tz(request)
-    changes: dict[str, Any] = {}
-    for name in names:
-        value = getattr(model, name)
-        if isinstance(value, datetime) and value.tzinfo is None:
-            changes[name] = value.replace(tzinfo=tz)
-        elif isinstance(value, list):
-            changes[name] = [
-                v.replace(tzinfo=tz) if isinstance(v, datetime) and v.tzinfo is None else v
-                for v in value
-            ]
-    return model.model_copy(update=changes)
-
-
 def _now_local(request: Request) -> str:
-    return esk_service.utc_now().astimezone(_tz(request)).strftime("%Y-%m-%dT%H:%M")
+    return esk_service.utc_now().astimezone(clinic_time_zone(request)).strftime("%Y-%m-%dT%H:%M")
 
 
 def _course_or_none(db: Session, principal: Principal, patient: Patient) -> dict[str, Any] | None:
@@ -186,7 +165,7 @@ def overview_page(
             "patient": patient,
             "esk": _course_or_none(db, principal, patient),
             "message": MESSAGES.get(msg or ""),
-            "tz": str(_tz(request)),
+            "tz": str(clinic_time_zone(request)),
             "errors": [],
             "values": {},
         },
@@ -306,7 +285,7 @@ def _stop_again(request: Request, problem: FormProblem) -> HTMLResponse:
                 "patient": patient,
                 "esk": _course_or_none(db, principal, patient),
                 "message": None,
-                "tz": str(_tz(request)),
+                "tz": str(clinic_time_zone(request)),
                 "errors": problem.issues,
                 "values": problem.values,
             },
@@ -401,8 +380,7 @@ def check_in_submit(
     form: Annotated[CheckInIn, Form()],
 ) -> Response:
     patient = _patient(db, principal, ref, "esketamine_check_in")
-    local = _local(request, form, "checked_in_at")
-    assert isinstance(local, CheckInIn)
+    local = in_clinic_time(request, form, "checked_in_at")
     try:
         session_ref = check_in_from(db, principal, patient, local)
     except DomainError as exc:
@@ -452,7 +430,7 @@ def _session_page(
             "discharge_bp_threshold": _discharge_bp_threshold(),
             "purposes": PURPOSES,
             "doses": _dose_options(data["phase"]),
-            "tz": str(_tz(request)),
+            "tz": str(clinic_time_zone(request)),
             "dose_phases": DOSE_PHASES,
             "operator": who(principal),
             "events": esk_service.session_adverse_events(db, principal.actor, patient, session_ref),
@@ -548,8 +526,7 @@ def dose_submit(
     form: Annotated[DoseIn, Form()],
 ) -> Response:
     patient = _patient(db, principal, ref, "esketamine_dose")
-    local = _local(request, form, "device_times", "administered_at", "monitoring_start")
-    assert isinstance(local, DoseIn)
+    local = in_clinic_time(request, form, "device_times", "administered_at", "monitoring_start")
     try:
         dose_from(db, principal, patient, session_ref, local)
     except DomainError as exc:
@@ -569,8 +546,7 @@ def observe_submit(
     form: Annotated[ObservationIn, Form()],
 ) -> Response:
     patient = _patient(db, principal, ref, "esketamine_observe")
-    local = _local(request, form, "observed_at")
-    assert isinstance(local, ObservationIn)
+    local = in_clinic_time(request, form, "observed_at")
     try:
         observe_from(db, principal, patient, session_ref, local)
     except DomainError as exc:
@@ -590,8 +566,7 @@ def discharge_submit(
     form: Annotated[DischargeIn, Form()],
 ) -> Response:
     patient = _patient(db, principal, ref, "esketamine_discharge")
-    local = _local(request, form, "discharged_at")
-    assert isinstance(local, DischargeIn)
+    local = in_clinic_time(request, form, "discharged_at")
     try:
         discharge_from(db, principal, patient, session_ref, local)
     except DomainError as exc:
@@ -632,8 +607,7 @@ def rems_submit(
     form: Annotated[RemsSubmittedIn, Form()],
 ) -> Response:
     patient = _patient(db, principal, ref, "esketamine_rems_submitted")
-    local = _local(request, form, "submitted_at")
-    assert isinstance(local, RemsSubmittedIn)
+    local = in_clinic_time(request, form, "submitted_at")
     try:
         esk_service.mark_rems_submitted(
             db,
@@ -751,7 +725,7 @@ def _review_again(request: Request, problem: FormProblem) -> HTMLResponse:
                 "patient": patient,
                 "esk": _course_or_none(db, principal, patient),
                 "message": None,
-                "tz": str(_tz(request)),
+                "tz": str(clinic_time_zone(request)),
                 "errors": problem.issues,
                 "values": problem.values,
             },

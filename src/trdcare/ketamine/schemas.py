@@ -9,59 +9,77 @@ answer carries the off-label notice.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
 from trdcare.adapters.web.corrections import RetireIn
-from trdcare.core.inputs import ClinicalNote, InputModel, Reason
+from trdcare.core.inputs import (
+    Blank,
+    ClinicalNote,
+    Diastolic,
+    InputModel,
+    OptionalDiastolic,
+    OptionalPulse,
+    OptionalRespiratoryRate,
+    OptionalSpo2,
+    OptionalSystolic,
+    Reason,
+    Systolic,
+)
 from trdcare.core.outputs import Number, ResponseModel
+
+# A number a page form may leave empty (not given), and a moment likewise.
+OptionalNumber = Annotated[float | None, Blank]
+OptionalMoment = Annotated[datetime | None, Blank]
 
 
 # -- inputs ------------------------------------------------------------------------------------
 class DoseIn(InputModel):
     weight_kg: float = Field(title="Weight (kg)", allow_inf_nan=False)
-    dose_mg_per_kg: float | None = Field(default=None, title="Dose (mg/kg)", allow_inf_nan=False)
-    infusion_min: float | None = Field(
+    dose_mg_per_kg: OptionalNumber = Field(default=None, title="Dose (mg/kg)", allow_inf_nan=False)
+    infusion_min: OptionalNumber = Field(
         default=None, title="Infusion time (min)", allow_inf_nan=False
     )
 
 
 class SeriesIn(DoseIn):
     start: date = Field(title="First infusion on")
-    infusions: float | None = Field(default=None, title="Infusions", allow_inf_nan=False)
-    infusions_per_week: float | None = Field(
+    infusions: OptionalNumber = Field(default=None, title="Infusions", allow_inf_nan=False)
+    infusions_per_week: OptionalNumber = Field(
         default=None, title="Infusions a week", allow_inf_nan=False
     )
     primary_scale: str = Field(default="madrs", title="Primary scale", max_length=20)
 
 
 class InfusionStartIn(InputModel):
-    predose_systolic_mmhg: float = Field(title="Systolic before (mmHg)", allow_inf_nan=False)
-    predose_diastolic_mmhg: float = Field(title="Diastolic before (mmHg)", allow_inf_nan=False)
-    predose_pulse_bpm: float | None = Field(
+    predose_systolic_mmhg: Systolic = Field(title="Systolic before (mmHg)", allow_inf_nan=False)
+    predose_diastolic_mmhg: Diastolic = Field(title="Diastolic before (mmHg)", allow_inf_nan=False)
+    predose_pulse_bpm: OptionalPulse = Field(
         default=None, title="Pulse before (beats/min)", allow_inf_nan=False
     )
-    predose_spo2_pct: float | None = Field(
+    predose_spo2_pct: OptionalSpo2 = Field(
         default=None, title="SpO2 before (%)", allow_inf_nan=False
     )
-    weight_kg: float | None = Field(default=None, title="Weight today (kg)", allow_inf_nan=False)
-    started_at: datetime | None = Field(default=None, title="Started at")
-    bp_signoff_reason: Reason | None = Field(
+    weight_kg: OptionalNumber = Field(default=None, title="Weight today (kg)", allow_inf_nan=False)
+    started_at: OptionalMoment = Field(default=None, title="Started at")
+    bp_signoff_reason: Annotated[Reason | None, Blank] = Field(
         default=None, title="Physician's reason to infuse despite the blood pressure"
     )
     note: ClinicalNote = Field(default="", title="Note")
 
 
 class ObservationIn(InputModel):
-    at: datetime | None = Field(default=None, title="Observed at")
-    systolic_mmhg: float | None = Field(default=None, title="Systolic (mmHg)", allow_inf_nan=False)
-    diastolic_mmhg: float | None = Field(
+    at: OptionalMoment = Field(default=None, title="Observed at")
+    systolic_mmhg: OptionalSystolic = Field(
+        default=None, title="Systolic (mmHg)", allow_inf_nan=False
+    )
+    diastolic_mmhg: OptionalDiastolic = Field(
         default=None, title="Diastolic (mmHg)", allow_inf_nan=False
     )
-    pulse_bpm: float | None = Field(default=None, title="Pulse (beats/min)", allow_inf_nan=False)
-    spo2_pct: float | None = Field(default=None, title="SpO2 (%)", allow_inf_nan=False)
-    respiratory_rate_per_min: float | None = Field(
+    pulse_bpm: OptionalPulse = Field(default=None, title="Pulse (beats/min)", allow_inf_nan=False)
+    spo2_pct: OptionalSpo2 = Field(default=None, title="SpO2 (%)", allow_inf_nan=False)
+    respiratory_rate_per_min: OptionalRespiratoryRate = Field(
         default=None, title="Respiratory rate (breaths/min)", allow_inf_nan=False
     )
     sedation: bool = Field(default=False, title="Sedation present")
@@ -71,11 +89,11 @@ class ObservationIn(InputModel):
 
 
 class InfusionEndIn(InputModel):
-    ended_at: datetime | None = Field(default=None, title="Ended at")
+    ended_at: OptionalMoment = Field(default=None, title="Ended at")
 
 
 class DischargeIn(InputModel):
-    discharged_at: datetime | None = Field(default=None, title="Discharged at")
+    discharged_at: OptionalMoment = Field(default=None, title="Discharged at")
     sedation_resolved: bool = Field(default=False, title="Sedation resolved")
     dissociation_resolved: bool = Field(default=False, title="Dissociation resolved")
     respiratory_depression_resolved: bool = Field(
@@ -85,14 +103,14 @@ class DischargeIn(InputModel):
 
 class StopIn(InputModel):
     reason: Reason = Field(title="Reason")
-    on: date | None = Field(default=None, title="Stopped on")
+    on: Annotated[date | None, Blank] = Field(default=None, title="Stopped on")
 
 
 class InfusionCorrectionIn(RetireIn):
     """The details to correct (only those given change)."""
 
-    started_at: datetime | None = Field(default=None, title="Started at")
-    ended_at: datetime | None = Field(default=None, title="Ended at")
+    started_at: OptionalMoment = Field(default=None, title="Started at")
+    ended_at: OptionalMoment = Field(default=None, title="Ended at")
     note: ClinicalNote | None = Field(default=None, title="Note")
 
 

@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from trdcare.adapters.db.stamping import VersionEntry
 from trdcare.core.corrections import REASON_MAX_CHARS, REASON_MIN_CHARS
+from trdcare.core.inputs import Blank as Blank  # re-exported: the rooms import it from here
 from trdcare.core.inputs import InputModel
 from trdcare.core.text import check_free_text
 
@@ -38,15 +39,6 @@ class RetireIn(InputModel):
 
     reason: CorrectionReason = Field(title="Reason", description=REASON_DESCRIPTION)
     version: int = Field(ge=1, le=2**31 - 1, title="Version shown", description=VERSION_DESCRIPTION)
-
-
-def _blank_is_none(value: object) -> object:
-    """A page form's empty input is "not given", never an empty number."""
-    return None if isinstance(value, str) and not value.strip() else value
-
-
-#: A form field that may be left empty.
-Blank = BeforeValidator(_blank_is_none)
 
 
 class FieldChangeOut(BaseModel):

@@ -32,7 +32,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any, TypeVar, get_args
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -49,6 +51,7 @@ from trdcare.core.errors import DomainError, Issue, message_issue
 MACHINERY_FIELDS = frozenset({"csrf_token"})
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+Model = TypeVar("Model", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -255,3 +258,38 @@ def page_session(request: Request) -> Iterator[Session]:
     """A unit of work for a redisplay hook (the request's own has rolled back)."""
     with unit_of_work(request.app.state.engine) as session:
         yield session
+
+
+def redisplay_page(
+    show: Callable[[Request, Session, Principal, FormProblem], Response],
+) -> Redisplay:
+    """A redisplay hook that shows a page again with the refused form: ``show`` gets the
+    signed-in user and a unit of work of its own (the request's has rolled back)."""
+
+    def hook(request: Request, problem: FormProblem) -> Response:
+        principal = page_principal(request)
+        with page_session(request) as db:
+            return show(request, db, principal, problem)
+
+    return hook
+
+
+def clinic_time_zone(request: Request) -> ZoneInfo:
+    return ZoneInfo(request.app.state.settings.timezone)
+
+
+def in_clinic_time(request: Request, model: Model, *names: str) -> Model:
+    """A form's date-and-time fields (``datetime-local``: no offset) read as the clinic's
+    local time; a value with an offset (the API's) is kept as given."""
+    tz = clinic_time_zone(request)
+    changes: dict[str, Any] = {}
+    for name in names:
+        value = getattr(model, name)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            changes[name] = value.replace(tzinfo=tz)
+        elif isinstance(value, list):
+            changes[name] = [
+                v.replace(tzinfo=tz) if isinstance(v, datetime) and v.tzinfo is None else v
+                for v in value
+            ]
+    return model.model_copy(update=changes)

@@ -95,9 +95,13 @@ def environment() -> Environment:
     return env
 
 
-def _format_datetime(value: datetime | None, tz: str = "UTC") -> str:
-    if value is None:
+def _format_datetime(value: datetime | str | None, tz: str = "UTC") -> str:
+    """A moment in the clinic's time zone; a service's ISO text (``2026-01-02T10:00:00+00:00``,
+    as JSON documents carry it) is read first."""
+    if value is None or value == "":
         return "-"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
 
 
