@@ -153,3 +153,22 @@ def test_without_weasyprint_the_pdf_command_says_so_plainly(
     assert "Traceback" not in result.output
     assert not out.exists()
     assert exports(engine) == 0
+
+
+def test_the_app_and_the_command_start_without_loading_weasyprint() -> None:
+    """WeasyPrint is imported only when a PDF is made: `trdcare serve` and every other
+    command start on a machine without Pango."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['weasyprint'] = None\n"
+        "from trdcare.adapters.web.app import create_app\n"
+        "import trdcare.cli, trdcare.reports.pages, trdcare.reports.endpoints\n"
+        "print('started')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "started"
