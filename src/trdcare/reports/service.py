@@ -180,6 +180,40 @@ def _outcome(
     )
 
 
+def _esketamine_course(
+    session: Session, actor: Actor, patient: Patient, course: TreatmentCourse
+) -> tuple[str, tuple[tuple[str, str], ...], int | None, int, tuple[date, ...]] | None:
+    """The esketamine room's record of ``course`` (its current course): protocol, details,
+    sessions planned and given (discharged), the days given; None when that room's current
+    course is another one."""
+    try:
+        doc = esketamine_service.status(session, actor, patient)
+    except NotFound:
+        return None
+    if doc.get("course_ref") != course.ref:
+        return None
+    given = [s for s in doc.get("sessions", []) if s.get("status") == "discharged"]
+    days = tuple(
+        date.fromisoformat(str(s["checked_in_at"])[:10]) for s in given if s.get("checked_in_at")
+    )
+    return (
+        "Esketamine nasal spray, label schedule",
+        _esketamine_details(doc),
+        len(doc.get("schedule") or []) or None,
+        len(given),
+        days,
+    )
+
+
+def _esketamine_details(doc: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    population = str(doc.get("population", ""))
+    return (
+        ("Indication", POPULATION_LABELS.get(population, population.replace("_", " "))),
+        ("Maintenance", str(doc.get("maintenance", "")).replace("_", " ")),
+        ("Weeks", str(doc.get("weeks", ""))),
+    )
+
+
 def course_report(
     session: Session,
     actor: Actor,
@@ -221,6 +255,10 @@ def course_report(
                 )
             )
     else:
+        if course.modality == "esketamine":
+            esk = _esketamine_course(session, actor, patient, course)
+            if esk is not None:
+                protocol_name, details, planned, given, days = esk
         for row in courses_service.adverse_events(session, actor, patient, course):
             e = courses_service.event_to_dict(course, row)
             events.append(
@@ -426,12 +464,7 @@ def _esketamine(
         findings=tuple(findings),
         acknowledged_by=signoff["by"] if signoff else None,
     )
-    population = str(doc.get("population", ""))
-    details = (
-        ("Indication", POPULATION_LABELS.get(population, population.replace("_", " "))),
-        ("Maintenance", str(doc.get("maintenance", "")).replace("_", " ")),
-        ("Weeks", str(doc.get("weeks", ""))),
-    )
+    details = _esketamine_details(doc)
     protocol = ProtocolFact(
         name="Esketamine nasal spray, label schedule",
         start=date.fromisoformat(doc["start_date"]),
