@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
-from reports_support import tms_record
 from test_e2e_browser import ARTIFACTS, PASSWORD, _free_port, browser, sign_in
 
+from reports_support import tms_record
 from trdcare.accounts import service as account_service
 from trdcare.accounts.schemas import UserCreate
 from trdcare.adapters.db.engine import make_engine, unit_of_work
