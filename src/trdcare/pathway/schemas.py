@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from trdcare.core.inputs import InputModel
 from trdcare.pathway.domain.data_schema import TherapyId
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
@@ -103,3 +104,79 @@ class FactsFile(Strict):
     pgx: list[PgxResult] = []
     ect: Ect = Ect()
     contraindications: list[Contraindication] = []
+
+
+# -- the API and the page -----------------------------------------------------------------
+class OptionsRequest(Strict):
+    """What a clinician may add to the record's facts when asking for the options: the
+    patient's stated preferences, and which therapies to show (all when empty)."""
+
+    therapies: list[TherapyId] = []
+    preferences: Preferences = Preferences()
+
+
+class OptionsForm(InputModel):
+    """The options page's preference form (a ticked checkbox sends "on")."""
+
+    drug_free: bool = Field(default=False, title="Wants a drug-free option")
+    cannot_attend_daily: bool = Field(default=False, title="Cannot attend daily")
+
+
+class SourceOut(BaseModel):
+    citation: str
+    status: str
+    where: str
+    tag: str
+
+
+class ReasonOut(BaseModel):
+    rule: str
+    finding: str
+    inputs: dict[str, object]
+    sources: list[SourceOut]
+    status: str
+    kind: Literal["decisive", "preference", "context"] = "context"
+
+
+class EntryOut(BaseModel):
+    text: str
+    sources: list[SourceOut]
+    status: str
+
+
+class EvidenceOut(EntryOut):
+    level: str
+    level_text: str
+
+
+class GuidelineOut(EntryOut):
+    step: int
+
+
+class OptionOut(BaseModel):
+    rank: int
+    therapy: TherapyId
+    label: str
+    status: Literal[
+        "available", "needs_information", "not_indicated", "contraindicated", "investigational_only"
+    ]
+    status_text: str
+    reasons: list[ReasonOut]
+    expected_time_to_response: EntryOut
+    evidence: EvidenceOut
+    guideline: GuidelineOut
+    schedule: EntryOut | None
+    drug_free: bool
+    preference_conflicts: list[str]
+    provenance_status: str
+
+
+class OptionsOut(BaseModel):
+    patient: str
+    as_of: str
+    options: list[OptionOut]
+    ordering_rule: EntryOut
+    status_precedence: list[str]
+    context: list[ReasonOut]
+    unverified: list[str]
+    catalogue_version: str

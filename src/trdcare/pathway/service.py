@@ -228,7 +228,9 @@ def esketamine_verdict(eligibility: Mapping[str, Any]) -> RoomVerdict:
     )
 
 
-def esketamine_unscreened(trd_status: str, age_years: int | None) -> RoomVerdict:
+def esketamine_unscreened(
+    trd_status: str, age_years: int | None, *, where: str = "the facts file"
+) -> RoomVerdict:
     """No esketamine screen answered: the label's indication (the room's own data) can still
     be judged, and the screen's questions are what is missing."""
     ind = esketamine_catalogue().eligibility.indication
@@ -269,8 +271,14 @@ def esketamine_unscreened(trd_status: str, age_years: int | None) -> RoomVerdict
         (
             Reason(
                 "esketamine_screen_missing",
-                "Answer the esketamine eligibility screen (label contraindications and "
-                f"warnings): {', '.join(esketamine_questions())}.",
+                (
+                    "Answer the esketamine eligibility screen (esketamine_screen in the facts "
+                    f"file): {', '.join(esketamine_questions())}."
+                )
+                if where == "the facts file"
+                else "Answer the esketamine eligibility screen (the label's contraindications "
+                f"and warnings, {len(esketamine_questions())} questions) on the esketamine "
+                "page.",
                 {"questions": list(esketamine_questions())},
                 sources,
             ),
@@ -599,7 +607,7 @@ def options_for_patient(
             + f" (screened for the course from {course['start_date']}).",
         )
     else:
-        rooms["esketamine"] = esketamine_unscreened(summary.trd_status, age)
+        rooms["esketamine"] = esketamine_unscreened(summary.trd_status, age, where="the record")
 
     vns_doc = vns_service.overview(session, actor, patient, as_of=on)
     if vns_doc.get("candidacy"):

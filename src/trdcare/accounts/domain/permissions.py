@@ -397,6 +397,12 @@ _TABLE: tuple[Permission, ...] = (
         "physician",
         "clinician",
     ),
+    _p(
+        "pathway.read",
+        "See a patient's treatment options across therapies: each therapy's status with its "
+        "reasons, evidence, guideline position and sources",
+        *sorted(_CLINICAL),
+    ),
     _p("account.self", "Change one's own password and manage one's own API tokens", *_STAFF),
     _p("users.manage", "Add, change and deactivate user accounts; revoke any token", "admin"),
     _p("audit.read", "Read the audit log and verify its hash chain", "admin"),

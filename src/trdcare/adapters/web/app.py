@@ -55,6 +55,7 @@ def _api_routers() -> list[APIRouter]:
     from trdcare.ketamine import endpoints as ketamine
     from trdcare.labs import endpoints as labs
     from trdcare.neurofeedback import endpoints as neurofeedback
+    from trdcare.pathway import endpoints as pathway
     from trdcare.patients import endpoints as patients
     from trdcare.pgx import endpoints as pgx
     from trdcare.psilocybin import endpoints as psilocybin
@@ -78,6 +79,7 @@ def _api_routers() -> list[APIRouter]:
         labs.router,
         courses.router,
         reports.router,
+        pathway.router,
     ]
 
 
@@ -89,6 +91,7 @@ def _page_routers() -> list[APIRouter]:
     from trdcare.esketamine import pages as esketamine
     from trdcare.history import pages as history
     from trdcare.ketamine import pages as ketamine
+    from trdcare.pathway import pages as pathway
     from trdcare.patients import pages as patients
     from trdcare.psilocybin import pages as psilocybin
     from trdcare.reports import pages as reports
@@ -108,6 +111,7 @@ def _page_routers() -> list[APIRouter]:
         psilocybin.router,
         courses.router,
         reports.router,
+        pathway.router,
     ]
 
 

@@ -28,6 +28,7 @@ PANEL_MODULES: tuple[str, ...] = (
     "trdcare.labs.pages",
     "trdcare.courses.pages",
     "trdcare.reports.pages",
+    "trdcare.pathway.pages",
 )
 
 

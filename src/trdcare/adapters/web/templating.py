@@ -39,6 +39,7 @@ ROOMS = (
     "labs",
     "courses",
     "reports",
+    "pathway",
 )
 
 # Navigation: (label, url, permission); an entry shows only to roles that hold it.
