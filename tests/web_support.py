@@ -197,3 +197,20 @@ def local_input(client: TestClient, moment: datetime) -> str:
     """``moment`` as a page's date-and-time field takes it: the clinic's local time."""
     tz = ZoneInfo(client.app.state.settings.timezone)  # type: ignore[attr-defined]
     return moment.astimezone(tz).strftime("%Y-%m-%dT%H:%M")
+
+
+# What a rendered page must never show: Python's None, a template's Undefined, a dict or list.
+LEAKS = re.compile(r"\bNone\b|Undefined|undefined|\{'|\['")
+
+
+def plain_page(client: WebClient, url: str, status: int = 200, response: Any = None) -> str:
+    """The page at ``url`` (or the ``response`` already had), checked: the expected status,
+    nothing leaked (:data:`LEAKS`: also a dict or list as Python prints it), and
+    :func:`assert_clinic_words`."""
+    r = response if response is not None else client.get(url)
+    assert r.status_code == status, (url, r.status_code)
+    text: str = r.text
+    found = LEAKS.search(html.unescape(text))
+    assert not found, text[max(found.start() - 200, 0) : found.end() + 50] if found else ""
+    assert_clinic_words(text)
+    return text

@@ -7,11 +7,13 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
+from trdcare.adapters.web.corrections import Blank
 from trdcare.core.inputs import ClinicalNote, InputModel
 from trdcare.core.outputs import ResponseModel
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
-OptionalFinite = Annotated[float | None, Field(allow_inf_nan=False)]
+# A page form's empty bound is "not given" (a result may come without a range).
+OptionalFinite = Annotated[float | None, Field(allow_inf_nan=False), Blank]
 Short = Annotated[str, StringConstraints(min_length=1, max_length=40, strip_whitespace=True)]
 LabName = Annotated[str, StringConstraints(max_length=200, strip_whitespace=True)]
 

@@ -14,7 +14,7 @@ from trdcare.adapters.db.stamping import retire_row, stamp_new
 from trdcare.audit import service as audit
 from trdcare.core.actor import Actor
 from trdcare.core.clock import utc_today
-from trdcare.core.errors import InvalidInput, NotFound
+from trdcare.core.errors import InvalidInput, IssueCollector, NotFound
 from trdcare.labs.domain import analyte as find_analyte
 from trdcare.labs.domain import flag_result, load
 from trdcare.labs.domain.flags import WORDS
@@ -41,20 +41,25 @@ def record_result(
     note: str = "",
 ) -> LabResult:
     test = find_analyte(analyte)
+    issues = IssueCollector()  # every problem at once: a form shows each beside its field
     if unit not in test.units:
-        raise InvalidInput.single(
+        issues.add(
             "unit", f"is not a unit of {test.short_name}", allowed=", ".join(test.units), given=unit
         )
     if collected_on > utc_today():
-        raise InvalidInput.single(
+        issues.add(
             "collected_on",
             "is in the future",
             allowed=f"on or before {utc_today()}",
             given=collected_on,
         )
     if patient.birth_date and collected_on < patient.birth_date:
-        raise InvalidInput.single("collected_on", "is before the date of birth", given=collected_on)
-    flag = flag_result(value, reference_low, reference_high)
+        issues.add("collected_on", "is before the date of birth", given=collected_on)
+    try:
+        flag = flag_result(value, reference_low, reference_high)
+    except InvalidInput as exc:
+        issues.extend(exc.issues)
+    issues.raise_if_any()
     row = LabResult(
         patient_id=patient.id,
         analyte=test.id,

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
+from trdcare.adapters.web.corrections import Blank
 from trdcare.core.inputs import ClinicalNote, InputModel
 from trdcare.core.outputs import ResponseModel
 
@@ -23,7 +24,8 @@ class OutsideCallIn(InputModel):
     gene: Gene = Field(title="Gene")
     diplotype: DiplotypeText = Field(title="Diplotype", description="e.g. *1/*4 or *1x2/*41")
     lab: LabName = Field(default="", title="Laboratory")
-    reported_on: date | None = Field(default=None, title="Reported on")
+    # A page form's empty date is "not given".
+    reported_on: Annotated[date | None, Blank] = Field(default=None, title="Reported on")
     note: ClinicalNote = Field(default="", title="Note")
 
 

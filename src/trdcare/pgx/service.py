@@ -20,7 +20,7 @@ from trdcare.adapters.db.stamping import retire_row, stamp_new
 from trdcare.audit import service as audit
 from trdcare.core.actor import Actor
 from trdcare.core.clock import utc_today
-from trdcare.core.errors import InvalidInput, NotFound
+from trdcare.core.errors import InvalidInput, IssueCollector, NotFound
 from trdcare.core.ids import new_ref
 from trdcare.history import service as history_service
 from trdcare.pgx.domain import tables
@@ -91,15 +91,22 @@ def add_outside_call(
     reported_on: date | None,
     note: str = "",
 ) -> PgxResult:
-    """Store a lab-reported diplotype (the way CYP2D6 copy number and hybrids are entered)."""
+    """Store a lab-reported diplotype (the way CYP2D6 copy number and hybrids are entered).
+
+    Every problem is told at once (a form shows each beside its field)."""
+    issues = IssueCollector()
+    try:
+        phenotype = parse_diplotype(gene, diplotype)
+    except InvalidInput as exc:
+        issues.extend(exc.issues)
     if reported_on is not None and reported_on > utc_today():
-        raise InvalidInput.single(
+        issues.add(
             "reported_on",
             "is in the future",
             allowed=f"on or before {utc_today()}",
             given=reported_on,
         )
-    phenotype = parse_diplotype(gene, diplotype)
+    issues.raise_if_any()
     result = from_outside(phenotype, f"Reported by {lab}." if lab else "")
     row = _row(patient, result, lab=lab, reported_on=reported_on, note=note)
     stamp_new(row, actor)

@@ -91,8 +91,10 @@ def _page_routers() -> list[APIRouter]:
     from trdcare.esketamine import pages as esketamine
     from trdcare.history import pages as history
     from trdcare.ketamine import pages as ketamine
+    from trdcare.labs import pages as labs
     from trdcare.pathway import pages as pathway
     from trdcare.patients import pages as patients
+    from trdcare.pgx import pages as pgx
     from trdcare.psilocybin import pages as psilocybin
     from trdcare.reports import pages as reports
     from trdcare.tms import pages as tms
@@ -109,6 +111,8 @@ def _page_routers() -> list[APIRouter]:
         dbs.router,
         ketamine.router,
         psilocybin.router,
+        pgx.router,
+        labs.router,
         courses.router,
         reports.router,
         pathway.router,
