@@ -1,4 +1,9 @@
-"""The `trdcare` command. Each room contributes its own thin CLI module."""
+"""The `trdcare` command. Each room contributes its own thin CLI module.
+
+The root names every command with its help line (:data:`COMMANDS`); a room's CLI module is
+imported only when one of its commands runs, so ``trdcare pgx call`` does not pay for the web
+app and every other room (``bench/cli_startup.py``). ``--help`` lists them all from here.
+"""
 
 from __future__ import annotations
 
@@ -8,28 +13,123 @@ from typing import Annotated
 import typer
 
 from trdcare import __version__
-from trdcare.accounts import cli as accounts_cli
-from trdcare.adapters.db import cli as db_cli
-from trdcare.adapters.web import serve as web_serve
-from trdcare.assessments import cli as assessments_cli
-from trdcare.audit import cli as audit_cli
-from trdcare.cli_support import CliContext, PlainWordsGroup
+from trdcare.cli_support import CliContext, LazyCommand, PlainWordsGroup
 from trdcare.config import load_settings
-from trdcare.courses import cli as courses_cli
-from trdcare.dbs import cli as dbs_cli
-from trdcare.demo import cli as demo_cli
-from trdcare.esketamine import cli as esketamine_cli
-from trdcare.history import cli as history_cli
-from trdcare.ketamine import cli as ketamine_cli
-from trdcare.labs import cli as labs_cli
-from trdcare.neurofeedback import cli as neurofeedback_cli
-from trdcare.pathway import cli as pathway_cli
-from trdcare.patients import cli as patients_cli
-from trdcare.pgx import cli as pgx_cli
-from trdcare.psilocybin import cli as psilocybin_cli
-from trdcare.reports import cli as reports_cli
-from trdcare.tms import cli as tms_cli
-from trdcare.vns import cli as vns_cli
+
+# name -> where it lives and its help line (tests/cli/test_cli_lazy.py checks each line is
+# the command's own). Commands first, then groups, in the order --help lists them.
+COMMANDS: dict[str, LazyCommand] = {
+    "demo": LazyCommand(
+        "trdcare.demo.cli",
+        "demo",
+        "Load a synthetic demo clinic (once) and print its caseload summary.",
+    ),
+    "caseload": LazyCommand(
+        "trdcare.assessments.cli",
+        "caseload",
+        "Every active patient: latest score and band, change, response/remission, alerts.",
+    ),
+    "score": LazyCommand(
+        "trdcare.assessments.cli", "score", "Score a rating scale (no database needed)."
+    ),
+    "assess": LazyCommand(
+        "trdcare.assessments.cli",
+        "assess",
+        "Record a rating scale for a patient (every item answer is stored).",
+    ),
+    "outcome": LazyCommand(
+        "trdcare.assessments.cli",
+        "outcome",
+        "Response, remission, change and relapse for a patient's course.",
+    ),
+    "assess-correct": LazyCommand(
+        "trdcare.assessments.cli",
+        "assess_correct",
+        "Correct an assessment: the whole corrected form is the next version, the old kept.",
+    ),
+    "assess-retire": LazyCommand(
+        "trdcare.assessments.cli",
+        "assess_retire",
+        "Mark an assessment entered in error (kept; out of the outcome and the caseload).",
+    ),
+    "assess-versions": LazyCommand(
+        "trdcare.assessments.cli",
+        "assess_versions",
+        "An assessment's earlier versions: who corrected it, when, why, which answers.",
+    ),
+    "stage": LazyCommand(
+        "trdcare.history.cli",
+        "stage",
+        "TRD status and staging (Maudsley, Thase-Rush, MGH-S), each explained.",
+    ),
+    "options": LazyCommand(
+        "trdcare.pathway.cli",
+        "options",
+        "Every therapy's option (available, needs information, not indicated, contraindicated, "
+        "investigational only) with reasons, evidence, guideline position and sources.",
+    ),
+    "serve": LazyCommand(
+        "trdcare.adapters.web.serve",
+        "serve",
+        "Run the clinic web application (JSON API under /api/v1 and the pages).",
+    ),
+    "db": LazyCommand("trdcare.adapters.db.cli", "app", "Database schema (Alembic migrations)."),
+    "patient": LazyCommand("trdcare.patients.cli", "app", "The patient record."),
+    "history": LazyCommand(
+        "trdcare.history.cli", "app", "Treatment history of the current episode."
+    ),
+    "course": LazyCommand(
+        "trdcare.history.cli",
+        "course_app",
+        "Treatment courses (TMS, esketamine...).",
+        extend="trdcare.courses.cli:register",
+    ),
+    "audit": LazyCommand("trdcare.audit.cli", "app", "The audit log."),
+    "tms": LazyCommand("trdcare.tms.cli", "app", "The TMS pathway: screen, plan, deliver, review."),
+    "nf": LazyCommand(
+        "trdcare.neurofeedback.cli",
+        "app",
+        "EEG neurofeedback (investigational for depression): analyse recordings, run sessions.",
+    ),
+    "dbs": LazyCommand(
+        "trdcare.dbs.cli", "app", "Deep brain stimulation (investigational for depression)."
+    ),
+    "esketamine": LazyCommand(
+        "trdcare.esketamine.cli",
+        "app",
+        "Esketamine (nasal): the US label's schedule and safety checks.",
+    ),
+    "vns": LazyCommand(
+        "trdcare.vns.cli", "app", "Vagus nerve stimulation: candidacy, implant, titration log."
+    ),
+    "ketamine": LazyCommand(
+        "trdcare.ketamine.cli",
+        "app",
+        "IV racemic ketamine (OFF-LABEL for depression): dose, series, infusion record.",
+    ),
+    "psilocybin": LazyCommand(
+        "trdcare.psilocybin.cli",
+        "app",
+        "Psilocybin-assisted therapy (RESEARCH PROTOCOL OR REGULATED PROGRAMME ONLY).",
+    ),
+    "pgx": LazyCommand(
+        "trdcare.pgx.cli", "app", "Pharmacogenomics: VCF -> star alleles -> CPIC advice."
+    ),
+    "labs": LazyCommand(
+        "trdcare.labs.cli", "app", "Biomarker labs (LOINC-coded results with reference ranges)."
+    ),
+    "user": LazyCommand("trdcare.accounts.cli", "app", "Staff accounts, API tokens and roles."),
+    "report": LazyCommand(
+        "trdcare.reports.cli",
+        "app",
+        "Documents that leave the clinic: course report, prior-authorization packet.",
+    ),
+}
+
+
+class RootGroup(PlainWordsGroup):
+    lazy_commands = COMMANDS
+
 
 app = typer.Typer(
     name="trdcare",
@@ -37,7 +137,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
-    cls=PlainWordsGroup,
+    cls=RootGroup,
 )
 
 
@@ -70,36 +170,6 @@ def root(
     context = CliContext(load_settings(data_dir=data_dir, database_url=database_url))
     ctx.obj = context
     ctx.call_on_close(context.close)
-
-
-app.add_typer(db_cli.app, name="db")
-app.add_typer(patients_cli.app, name="patient")
-app.add_typer(history_cli.app, name="history")
-app.add_typer(history_cli.course_app, name="course")
-courses_cli.register(history_cli.course_app)
-app.add_typer(audit_cli.app, name="audit")
-app.command("demo")(demo_cli.demo)
-app.command("caseload")(assessments_cli.caseload)
-app.command("score")(assessments_cli.score)
-app.command("assess")(assessments_cli.assess)
-app.command("outcome")(assessments_cli.outcome)
-app.command("assess-correct")(assessments_cli.assess_correct)
-app.command("assess-retire")(assessments_cli.assess_retire)
-app.command("assess-versions")(assessments_cli.assess_versions)
-app.command("stage")(history_cli.stage)
-app.command("options")(pathway_cli.options)
-app.add_typer(tms_cli.app, name="tms")
-app.add_typer(neurofeedback_cli.app, name="nf")
-app.add_typer(dbs_cli.app, name="dbs")
-app.add_typer(esketamine_cli.app, name="esketamine")
-app.add_typer(vns_cli.app, name="vns")
-app.add_typer(ketamine_cli.app, name="ketamine")
-app.add_typer(psilocybin_cli.app, name="psilocybin")
-app.add_typer(pgx_cli.app, name="pgx")
-app.add_typer(labs_cli.app, name="labs")
-app.add_typer(accounts_cli.app, name="user")
-app.add_typer(reports_cli.app, name="report")
-app.command("serve")(web_serve.serve)
 
 
 def main() -> None:

@@ -11,11 +11,11 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, NoReturn, ParamSpec, TypeVar, overload
 
 import typer
 from pydantic import ValidationError
@@ -293,6 +293,8 @@ def _allowed(param: Any) -> str | None:
 
 def _subcommands(ctx: Any) -> str:
     commands = getattr(getattr(ctx, "command", None), "commands", None) or {}
+    if isinstance(commands, LazyCommands):  # the root's: named without importing them
+        commands = {name: commands.listing(name) for name in commands}
     return ", ".join(sorted(name for name, c in commands.items() if not c.hidden))
 
 
@@ -343,12 +345,131 @@ def usage_error_line(error: usage.UsageError) -> str:
     return error.format_message()
 
 
+# --- Commands imported when they run ------------------------------------------------------
+# Importing every room's CLI (and with it the web app, pydantic schemas, numpy...) took ~1.5 s
+# before any command ran; `python -m trdcare.pgx` showed a call needs 0.3 s. The root group
+# names its commands and their help lines; a room's module is imported when its command runs.
+
+
+@dataclass(frozen=True)
+class LazyCommand:
+    """A root command imported only when it runs (``bench/cli_startup.py`` measures why).
+
+    ``module`` and ``attribute`` name a Typer sub-app or a command function; ``help`` is its
+    line in ``trdcare --help`` (a test checks it is the command's own); ``extend`` names a
+    ``module:function`` that adds another room's commands to the sub-app first.
+    """
+
+    module: str
+    attribute: str
+    help: str
+    extend: str = ""
+
+    def load(self, name: str) -> Any:
+        from importlib import import_module
+
+        import typer.main
+        from typer.core import DEFAULT_MARKUP_MODE
+        from typer.models import CommandInfo
+
+        target = getattr(import_module(self.module), self.attribute)
+        command: Any
+        if isinstance(target, typer.Typer):
+            if self.extend:
+                module, _, function = self.extend.partition(":")
+                getattr(import_module(module), function)(target)
+            command = typer.main.get_group(target)
+        else:
+            command = typer.main.get_command_from_info(
+                CommandInfo(name=name, callback=target),
+                pretty_exceptions_short=True,
+                rich_markup_mode=DEFAULT_MARKUP_MODE,
+            )
+        command.name = name
+        return command
+
+    def stub(self, name: str) -> Any:
+        """What ``--help`` lists: the name and help line, nothing imported."""
+        from typer.core import TyperCommand
+
+        return TyperCommand(name=name, help=self.help)
+
+
+# Loaded once a process: a sub-app extended by another room (the course group) is extended once.
+_LOADED: dict[str, Any] = {}
+
+
+class LazyCommands(MutableMapping[str, Any]):
+    """A group's commands by name; a lazy one is imported on first look-up of its value."""
+
+    def __init__(self, eager: Mapping[str, Any], lazy: Mapping[str, LazyCommand]) -> None:
+        self.lazy = dict(lazy)
+        self.eager = dict(eager)
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self.eager:
+            return self.eager[name]
+        spec = self.lazy[name]
+        key = f"{spec.module}:{spec.attribute}:{name}"
+        if key not in _LOADED:
+            _LOADED[key] = spec.load(name)
+        return _LOADED[key]
+
+    def listing(self, name: str) -> Any:
+        """The command as ``--help`` lists it (a stub when not imported yet)."""
+        if name in self.eager:
+            return self.eager[name]
+        return self.lazy[name].stub(name)
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self.lazy.pop(name, None)
+        self.eager[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        if self.eager.pop(name, None) is None:
+            del self.lazy[name]
+
+    def __contains__(self, name: object) -> bool:  # by name: nothing imported
+        return name in self.eager or name in self.lazy
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.eager
+        yield from (n for n in self.lazy if n not in self.eager)
+
+    def __len__(self) -> int:
+        return len(self.eager.keys() | self.lazy.keys())
+
+
 class PlainWordsGroup(TyperGroup):
     """The root `trdcare` group: usage errors anywhere below it become one plain line, exit 2.
 
     Parsing happens in ``make_context`` (this group's options) and in ``invoke`` (each
     subcommand's), so both are guarded; asking for help (``NoArgsIsHelpError``) is left alone.
+    Its commands are :class:`LazyCommand` entries of ``lazy_commands`` (a subclass's), imported
+    when they run; ``--help`` lists them without importing them.
     """
+
+    lazy_commands: ClassVar[Mapping[str, LazyCommand]] = {}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.commands = LazyCommands(self.commands, self.lazy_commands)
+        self._listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)  # the names only: nothing imported
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if self._listing and isinstance(self.commands, LazyCommands):
+            return self.commands.listing(cmd_name) if cmd_name in self.commands else None
+        return super().get_command(ctx, cmd_name)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
 
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
         try:

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
@@ -25,24 +24,11 @@ from trdcare.adapters.db.models.tms import (
     TmsScreen,
     TmsSessionLog,
 )
-from trdcare.tms import cli as tms_cli
 
 runner = CliRunner()
 
 
-def _app() -> typer.Typer:
-    """The root command with the tms sub-app (mounted here until the root mounts it)."""
-    if any(g.name == "tms" for g in root_cli.app.registered_groups):
-        return root_cli.app
-    app = typer.Typer(pretty_exceptions_enable=False, add_completion=False)
-    app.callback()(root_cli.root)
-    app.registered_groups.extend(root_cli.app.registered_groups)
-    app.registered_commands.extend(root_cli.app.registered_commands)
-    app.add_typer(tms_cli.app, name="tms")
-    return app
-
-
-APP = _app()
+APP = root_cli.app  # the root mounts tms (imported when a tms command runs)
 
 
 def run(url: str | None, *args: str) -> Any:
