@@ -19,24 +19,24 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, NoReturn, ParamSpec,
 
 import typer
 from pydantic import ValidationError
-from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 
 # Typer 0.29 carries its own copy of click (checking values with pydantic) and does not
 # re-export its usage errors; pyproject.toml asks for that Typer.
 from typer._click import exceptions as usage
 from typer.core import TyperGroup
 
-from trdcare.adapters.db.engine import make_engine, unit_of_work
-from trdcare.adapters.db.migrate import is_up_to_date, upgrade
 from trdcare.config import Settings, load_settings
 from trdcare.core.actor import Actor
 from trdcare.core.checks import find_nul_character
 from trdcare.core.errors import DomainError
 from trdcare.core.input_errors import humanize, plain_issues, plain_message
 
+# The database layer (SQLAlchemy, Alembic) is imported by the commands that use it, not at
+# start-up: `trdcare --help` and the PGx commands need none of it (bench/cli_startup.py).
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
     from trdcare.audit.domain import AuditKey
 
 P = ParamSpec("P")
@@ -59,6 +59,7 @@ class CliContext:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
+            from trdcare.adapters.db.engine import make_engine
             from trdcare.audit.keys import bind_key
 
             key = self.audit_key
@@ -86,6 +87,8 @@ class CliContext:
 
     def ensure_schema(self) -> None:
         """SQLite (embedded) is migrated on first use; a server database must be upgraded."""
+        from trdcare.adapters.db.migrate import is_up_to_date, upgrade
+
         if not is_up_to_date(self.engine):
             if not self.settings.is_sqlite:
                 fail("database", "schema is not up to date; run `trdcare db upgrade` first")
@@ -94,6 +97,8 @@ class CliContext:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
+        from trdcare.adapters.db.engine import unit_of_work
+
         self.ensure_schema()
         with unit_of_work(self.engine) as session:
             yield session
@@ -108,6 +113,7 @@ READ_MODEL_ACTOR = Actor(username="system:read-models", role="system", source="j
 
 def rebuild_stale_read_models(engine: Engine) -> bool:
     """Rebuild the read models filled by other rules than this code's (after an upgrade)."""
+    from trdcare.adapters.db.engine import unit_of_work
     from trdcare.assessments.service import ensure_caseload_scores
 
     with unit_of_work(engine) as session:
@@ -209,8 +215,12 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         except ValidationError as exc:
             typer.echo(f"error: {format_validation_error(exc)}", err=True)
             raise typer.Exit(EXIT_BAD_INPUT) from None
-        except OperationalError as exc:
-            # Connection problems: say which database, never the data.
+        except Exception as exc:
+            # Connection problems: say which database, never the data. (SQLAlchemy is loaded
+            # only by commands that use a database; without it this cannot be one.)
+            db_errors = sys.modules.get("sqlalchemy.exc")
+            if db_errors is None or not isinstance(exc, db_errors.OperationalError):
+                raise
             typer.echo(
                 f"error: database: cannot use the database ({exc.orig.__class__.__name__})",
                 err=True,
