@@ -65,7 +65,8 @@ COMMANDS: dict[str, LazyCommand] = {
     "options": LazyCommand(
         "trdcare.pathway.cli",
         "options",
-        "Every therapy's option (available, needs information, not indicated, contraindicated, "
+        # The docstring's line break is kept: --help shows it as written.
+        "Every therapy's option (available, needs information, not indicated, contraindicated,\n"
         "investigational only) with reasons, evidence, guideline position and sources.",
     ),
     "serve": LazyCommand(
