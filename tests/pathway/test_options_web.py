@@ -149,3 +149,22 @@ def test_chart_shows_the_options_panel(client: WebClient) -> None:
     client.as_role("front_desk", via="session")
     chart = client.get(f"/patients/{ref}")
     assert 'id="panel-option-tms"' not in chart.text
+
+
+def test_labs_and_pgx_on_record_are_cited_on_the_medication_option(client: WebClient) -> None:
+    ref = patient_with_history(client, "OPT-8")
+    client.as_role("clinician")
+    today = utc_today().isoformat()
+    lab = {"analyte": "tsh", "value": 6.1, "unit": "mIU/L", "reference_low": 0.4,
+           "reference_high": 4.0, "collected_on": today, "lab": "City Lab"}  # fmt: skip
+    assert client.post(f"/api/v1/patients/{ref}/labs", json=lab).status_code == 201
+    call = {"gene": "CYP2C19", "diplotype": "*2/*2"}
+    r = client.post(f"/api/v1/patients/{ref}/pgx/outside-calls", json=call)
+    assert r.status_code == 201, r.text
+    doc = client.get(f"/api/v1/patients/{ref}/options").json()
+    medication = next(o for o in doc["options"] if o["therapy"] == "medication")
+    findings = [x["finding"] for x in medication["reasons"]]
+    assert any("TSH 6.1 mIU/L" in f and "above the reference range" in f for f in findings)
+    assert any("City Lab" in s["citation"] for x in medication["reasons"] for s in x["sources"])
+    assert any("CYP2C19" in f for f in findings), findings
+    assert any(f.startswith("PGx advice for") for f in findings), findings

@@ -16,6 +16,7 @@ Two paths feed the same rooms:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import date
@@ -24,11 +25,12 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.models import Patient
+from trdcare.assessments.domain.scoring import SCALE_IDS, get_scale
 from trdcare.audit import service as audit
 from trdcare.core.actor import Actor
 from trdcare.core.clock import utc_today
 from trdcare.core.errors import InvalidInput, NotFound
-from trdcare.core.provenance import Reason, Source, base_status
+from trdcare.core.provenance import Reason, Source, base_status, weakest
 from trdcare.dbs import service as dbs_service
 from trdcare.dbs.domain.candidacy import DbsAnswers, DbsFacts
 from trdcare.dbs.domain.candidacy import evaluate_candidacy as dbs_candidacy
@@ -41,6 +43,7 @@ from trdcare.history import service as history_service
 from trdcare.history.domain.sources import SOURCES as HISTORY_SOURCES
 from trdcare.history.domain.staging import StagingReport
 from trdcare.history.domain.types import TreatmentHistory
+from trdcare.labs import service as labs_service
 from trdcare.pathway.domain.facts import (
     ClinicianFinding,
     EctIndications,
@@ -115,9 +118,15 @@ def history_summary(
     if report.thase_rush.stage:
         parts.append(f"Thase-Rush stage {report.thase_rush.stage}")
     parts.append(f"MGH-S {report.mgh_s.total:g}")
-    sources: tuple[Source, ...] = ()
+    # One source per tag, with the weakest status the facts give it (a tag cited by several
+    # facts was listed once per fact).
+    by_tag: dict[str, Source] = {}
     for fact in trd.facts:
-        sources += _history_sources(fact.source, fact.status)
+        for src in _history_sources(fact.source, fact.status):
+            known = by_tag.get(src.tag)
+            if known is None or weakest([known.status, src.status]) != known.status:
+                by_tag[src.tag] = src
+    sources = tuple(by_tag.values())
     return HistorySummary(
         trd_status=trd.status,
         failed_adequate_trials=trd.failed_adequate_trials,
@@ -156,10 +165,26 @@ def reason_from(data: Mapping[str, Any]) -> Reason:
     )
 
 
+_IDENTIFIER = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
+
+
+def plain_words(text: str) -> str:
+    """A room's finding as the clinic reads it: scale keys by their names (``qids_sr16`` ->
+    ``QIDS-SR16``), other keys (a severity band ``moderately_severe``) in words."""
+
+    def word(match: re.Match[str]) -> str:
+        key = match.group(0)
+        if key in SCALE_IDS:
+            return get_scale(key).short_name
+        return key.replace("_", " ")
+
+    return _IDENTIFIER.sub(word, text)
+
+
 def _criterion_reason(room: str, c: Mapping[str, Any]) -> Reason:
     return Reason(
         rule=f"{room}_{c['id']}",
-        finding=f"{c['label']}: {c['finding']}",
+        finding=plain_words(f"{c['label']}: {c['finding']}"),
         inputs={"verdict": c["verdict"], "data_source": c.get("data_source", "")},
         sources=tuple(Source.from_dict(s) for s in c.get("sources") or ()),
     )
@@ -562,6 +587,34 @@ def _pgx(session: Session, actor: Actor, patient: Patient) -> PgxSummary | None:
     return PgxSummary(results, tuple(advice[:6]))
 
 
+def _lab_notes(session: Session, actor: Actor, patient: Patient) -> tuple[Reason, ...]:
+    """Lab results outside the laboratory's own range (labs room), cited on the medication
+    option; the labs room gives them no depression-specific interpretation, nor does this."""
+    doc = labs_service.overview(session, actor, patient)
+    notes = []
+    for r in doc.get("results") or ():
+        if not r.get("abnormal"):
+            continue
+        lab = r.get("lab") or "the laboratory"
+        notes.append(
+            Reason(
+                "lab_outside_range",
+                f"Lab result {r['name']} {r['value']:g} {r['unit']} on "
+                f"{r['collected_on'].isoformat()}: {r['flag_words']}. {doc['interpretation']}",
+                {"analyte": r["analyte"], "flag": r["flag"]},
+                (
+                    Source(
+                        citation=f"reference range reported by {lab}",
+                        status="VERIFIED",
+                        where="labs room (docs/labs.md)",
+                        tag="lab report",
+                    ),
+                ),
+            )
+        )
+    return tuple(notes)
+
+
 def options_for_patient(
     session: Session,
     actor: Actor,
@@ -651,6 +704,7 @@ def options_for_patient(
             rooms=rooms,
             pgx=_pgx(session, actor, patient),
             preferences=preferences or Preferences(),
+            lab_notes=_lab_notes(session, actor, patient),
         )
     )
     audit.record(
