@@ -441,6 +441,7 @@ def _seed(client: WebClient) -> tuple[dict[str, str], list[str]]:
         "assessment_id": str(answers[f"/api/v1/patients/{ref}/assessments"]["assessment"]["id"]),
         "course_ref": course_ref,
         "event_id": str(event.json()["adverse_event"]["id"]),
+        "therapy": "tms",
     }
     return values, [ref, *demo_refs[:2]]
 
