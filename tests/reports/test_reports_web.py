@@ -6,6 +6,7 @@ audited export."""
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from pypdf import PdfReader
 from sqlalchemy import func, select
@@ -137,3 +138,30 @@ def test_pages_and_the_chart_panel(client: WebClient) -> None:
             select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "export")
         )
     assert n == 3
+
+
+def test_without_weasyprint_a_pdf_is_a_plain_503_and_the_pages_still_work(
+    client: WebClient, monkeypatch: Any
+) -> None:
+    import builtins
+
+    ref, course, _ = _record(client)
+    real_import = builtins.__import__
+
+    def no_weasyprint(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_weasyprint)
+    client.as_role("physician")
+    response = client.get(f"/api/v1/patients/{ref}/courses/{course}/report.pdf")
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "WeasyPrint and the Pango library" in response.json()["detail"]
+    client.as_role("physician", via="session")
+    page = client.get(f"/patients/{ref}/prior-auth/tms.pdf", headers={"accept": "text/html"})
+    assert page.status_code == 503
+    assert "use the page in the browser" in page.text
+    assert client.get(f"/patients/{ref}/prior-auth/tms").status_code == 200
+    assert _exports(client) == [("prior_auth_packet", ref)]
