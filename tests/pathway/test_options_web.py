@@ -5,10 +5,11 @@ input (422 naming the field, nothing written)."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sqlalchemy import func, select
 
-from pathway_support import RESISTANT, tms_screen
+from pathway_support import ONE_FAILED, RESISTANT, tms_screen
 from trdcare.adapters.db.engine import unit_of_work
 from trdcare.adapters.db.models import AuditEvent, Patient
 from trdcare.core.clock import utc_today
@@ -22,12 +23,16 @@ FIXTURES = (client, web_app)
 
 
 def patient_with_history(
-    client: WebClient, mrn: str, *, screen: dict[str, bool] | None = None
+    client: WebClient,
+    mrn: str,
+    *,
+    screen: dict[str, bool] | None = None,
+    history_doc: dict[str, Any] = RESISTANT,
 ) -> str:
     ref = add_patient(client.engine, mrn)
     with unit_of_work(client.engine) as session:
         patient = session.scalars(select(Patient).where(Patient.ref == ref)).one()
-        history = parse_history(RESISTANT, today=utc_today())
+        history = parse_history(history_doc, today=utc_today())
         history_service.import_history(session, SETUP, patient, history)
         if screen is not None:
             tms_service.record_screen(
@@ -168,3 +173,23 @@ def test_labs_and_pgx_on_record_are_cited_on_the_medication_option(client: WebCl
     assert any("City Lab" in s["citation"] for x in medication["reasons"] for s in x["sources"])
     assert any("CYP2C19" in f for f in findings), findings
     assert any(f.startswith("PGx advice for") for f in findings), findings
+
+
+def test_ect_first_line_indications_from_the_clinician(client: WebClient) -> None:
+    ref = patient_with_history(client, "OPT-9", history_doc=ONE_FAILED)
+    client.as_role("physician")
+    plain = client.post(f"/api/v1/patients/{ref}/options", json={"therapies": ["ect"]})
+    assert plain.json()["options"][0]["status"] == "not_indicated"
+    ticked = client.post(
+        f"/api/v1/patients/{ref}/options",
+        json={"therapies": ["ect"], "ect": {"catatonia": True}},
+    )
+    option = ticked.json()["options"][0]
+    assert option["status"] == "available"
+    assert any(
+        "First-line indication present: catatonia" in r["finding"] for r in option["reasons"]
+    )
+    client.as_role("physician", via="session")
+    page = client.form(f"/patients/{ref}/options", {"rapid_response_needed": "on"})
+    assert page.status_code == 200
+    assert "First-line indication present: a need for a rapid response" in page.text

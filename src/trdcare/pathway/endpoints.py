@@ -1,7 +1,8 @@
 """JSON API of the pathway room: a patient's treatment options across therapies.
 
 ``GET`` gives the options from the record; ``POST`` the same with the patient's stated
-preferences and a choice of therapies in the body (preferences are patient data: never in a
+preferences, the first-line ECT indications the clinician sees and a choice of therapies in
+the body (preferences are patient data: never in a
 URL). Both are reads, audited as ``treatment_options``.
 """
 
@@ -32,6 +33,7 @@ def _options(
         preferences=pathway_service.Preferences(
             body.preferences.drug_free, body.preferences.cannot_attend_daily
         ),
+        ect=pathway_service.EctIndications(**body.ect.model_dump()),
     )
     return {"patient": patient.ref, **pathway_service.select(report, list(body.therapies))}
 

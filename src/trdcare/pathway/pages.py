@@ -45,6 +45,7 @@ def _doc(
         principal.actor,
         patient,
         preferences=pathway_service.Preferences(prefs.drug_free, prefs.cannot_attend_daily),
+        ect=pathway_service.EctIndications(**prefs.ect().model_dump()),
     )
     return report.to_dict()
 
@@ -82,6 +83,17 @@ def _page(
             "prefs": prefs,
             "badges": BADGES,
             "status_words": STATUS_WORDS,
+            "ect_fields": [
+                (name, field.title)
+                for name, field in schemas.OptionsForm.model_fields.items()
+                if name
+                in (
+                    "catatonia",
+                    "severe_suicidality",
+                    "prior_ect_response",
+                    "rapid_response_needed",
+                )
+            ],
         },
     )
 

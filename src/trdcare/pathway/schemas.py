@@ -113,6 +113,7 @@ class OptionsRequest(Strict):
 
     therapies: list[TherapyId] = []
     preferences: Preferences = Preferences()
+    ect: Ect = Ect()
 
 
 class OptionsForm(InputModel):
@@ -120,6 +121,19 @@ class OptionsForm(InputModel):
 
     drug_free: bool = Field(default=False, title="Wants a drug-free option")
     cannot_attend_daily: bool = Field(default=False, title="Cannot attend daily")
+    catatonia: bool = Field(default=False, title="Catatonia")
+    severe_suicidality: bool = Field(default=False, title="Severe suicidality")
+    prior_ect_response: bool = Field(default=False, title="A prior good response to ECT")
+    rapid_response_needed: bool = Field(default=False, title="A need for a rapid response")
+
+    def ect(self) -> Ect:
+        """Ticked indications as recorded; an unticked box is "not recorded", not "absent"."""
+        return Ect(
+            catatonia=self.catatonia or None,
+            severe_suicidality=self.severe_suicidality or None,
+            prior_ect_response=self.prior_ect_response or None,
+            rapid_response_needed=self.rapid_response_needed or None,
+        )
 
 
 class SourceOut(BaseModel):

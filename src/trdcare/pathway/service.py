@@ -69,6 +69,7 @@ from trdcare.vns.domain.candidacy import evaluate_candidacy as vns_candidacy
 T = TypeVar("T")
 
 __all__ = [
+    "EctIndications",
     "Preferences",
     "check_therapy_ids",
     "options_for_patient",
@@ -621,6 +622,7 @@ def options_for_patient(
     patient: Patient,
     *,
     preferences: Preferences | None = None,
+    ect: EctIndications | None = None,
     as_of: date | None = None,
 ) -> OptionsReport:
     """Every therapy's option for a patient on record: each room is asked through its service
@@ -704,6 +706,7 @@ def options_for_patient(
             rooms=rooms,
             pgx=_pgx(session, actor, patient),
             preferences=preferences or Preferences(),
+            ect=ect or EctIndications(),
             lab_notes=_lab_notes(session, actor, patient),
         )
     )
