@@ -51,6 +51,20 @@ def test_an_outside_call_on_the_page_explains_a_trial(client: WebClient) -> None
     )
     page = plain_page(client, base, 422, r)
     assert "future" in field_errors(page)["reported_on"]
+    r = client.form(  # a report from before the patient was born; over-long text
+        f"{base}/outside-calls",
+        {"gene": "CYP2C19", "diplotype": "*1/*2" * 40, "reported_on": "0001-01-01",
+         "lab": "x" * 300},
+    )  # fmt: skip
+    page = plain_page(client, base, 422, r)
+    errors = field_errors(page)
+    assert set(errors) >= {"diplotype", "lab"}, errors
+    r = client.form(
+        f"{base}/outside-calls",
+        {"gene": "CYP2C19", "diplotype": "*2/*2", "reported_on": "0001-01-01"},
+    )
+    page = plain_page(client, base, 422, r)
+    assert "before the date of birth" in field_errors(page)["reported_on"]
 
     # an unknown star allele: named beside the diplotype with the known ones
     r = client.form(

@@ -106,6 +106,8 @@ def add_outside_call(
             allowed=f"on or before {utc_today()}",
             given=reported_on,
         )
+    elif reported_on is not None and patient.birth_date and reported_on < patient.birth_date:
+        issues.add("reported_on", "is before the date of birth", given=reported_on)
     issues.raise_if_any()
     result = from_outside(phenotype, f"Reported by {lab}." if lab else "")
     row = _row(patient, result, lab=lab, reported_on=reported_on, note=note)
