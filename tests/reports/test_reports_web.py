@@ -165,3 +165,29 @@ def test_without_weasyprint_a_pdf_is_a_plain_503_and_the_pages_still_work(
     assert "use the page in the browser" in page.text
     assert client.get(f"/patients/{ref}/prior-auth/tms").status_code == 200
     assert _exports(client) == [("prior_auth_packet", ref)]
+
+
+def test_the_course_pages_link_their_report(client: WebClient) -> None:
+    ref, course, _ = _record(client)
+    with unit_of_work(client.engine) as session:
+        from datetime import timedelta
+
+        from trdcare.core.clock import utc_today
+        from trdcare.history import service as history_service
+        from trdcare.patients import service as patient_service
+
+        patient = patient_service.find_patient(session, SETUP, ref)
+        other = history_service.add_course(
+            session,
+            SETUP,
+            patient,
+            modality="esketamine",
+            start_date=utc_today() - timedelta(days=3),
+        ).ref
+    client.as_role("clinician", via="session")
+    tms_page = client.get(f"/patients/{ref}/tms")
+    assert f'href="/patients/{ref}/courses/{course}/report"' in tms_page.text
+    safety = client.get(f"/patients/{ref}/courses/{other}/safety")
+    assert f'href="/patients/{ref}/courses/{other}/report"' in safety.text
+    client.as_role("front_desk", via="session")
+    assert "/report" not in client.get(f"/patients/{ref}").text
