@@ -282,12 +282,8 @@ def run(
     from datetime import UTC, datetime
 
     from trdcare.neurofeedback import runtime
-    from trdcare.neurofeedback.domain import catalogue
-    from trdcare.neurofeedback.domain.engine import Pipeline
-    from trdcare.neurofeedback.domain.session import FeedbackSession
-    from trdcare.neurofeedback.recording import Recorder
+    from trdcare.neurofeedback.preparation import default_recording, prepare
     from trdcare.neurofeedback.schemas import SessionInput
-    from trdcare.neurofeedback.sources.open import open_source
 
     proto, settings, used = build(
         protocol,
@@ -315,13 +311,6 @@ def run(
         )
     except ValidationError as exc:
         fail("", plain_issues(exc.errors(), PIPELINE_LABELS)[0].render())
-    values: dict[str, float] = {}
-    for name in ("baseline_s", "block_s", "target_reward_pct"):
-        v = getattr(given, name)
-        if v is None and not (name == "baseline_s" and given.threshold is not None):
-            used.append(name)
-            v = catalogue.default(name)
-        values[name] = 0.0 if v is None else float(v)
     from trdcare.cli_support import get_context
 
     cli = get_context(ctx)
@@ -334,32 +323,11 @@ def run(
             row = patient_service.find_patient(db, cli.actor, patient, purpose="nf_session")
             nf_service.check_deliverable(db, row)
     started_at = datetime.now(UTC)
-    src = open_source(source, realtime=not fast, duration_s=given.duration_s if fast else None)
-    try:
-        pipeline = Pipeline(src.info.labels, src.info.sfreq_hz, proto, settings)
-        session = FeedbackSession(pipeline, threshold=given.threshold, **values)
-    except Exception:
-        src.close()
-        raise
-    from trdcare.neurofeedback.domain import config
-
-    header = {
-        "source": f"{src.info.kind}:{src.info.name}",
-        "protocol": proto.describe(),
-        "settings": {**settings.describe(), **pipeline.plan.describe()},
-        "session": values | {"threshold": given.threshold},
-        "defaults_used": sorted(config.defaults_block(used, proto)),
-    }
-    if getattr(src, "assumed_units", False):
-        header["units"] = "not stated by the stream; taken as microvolts"
+    prepared = prepare(source, proto, settings, used, given, realtime=not fast)
+    src, pipeline, session = prepared.source, prepared.pipeline, prepared.session
+    recorder, header = prepared.recorder, prepared.header
     if record is None:
-        # an opaque name: no patient identifier in a file name
-        import uuid
-
-        stamp = started_at.strftime("%Y%m%dT%H%M%SZ")
-        name = f"session-{stamp}-{uuid.uuid4().hex[:6]}.edf"
-        record = cli.settings.data_dir / "neurofeedback" / name
-    recorder = Recorder(src.info.labels, src.info.sfreq_hz, pipeline.plan.hop_n, header)
+        record = default_recording(cli.settings.data_dir, started_at)
     stop = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
     shown = [-1.0]
