@@ -112,3 +112,64 @@ class NfCourseOut(ResponseModel):
 class NfCourseViewOut(ResponseModel):
     patient: str
     courses: list[NfCourseOut]
+
+
+# --- the clinician's start form (pages) ---------------------------------------------------
+
+from typing import Literal  # noqa: E402
+
+from trdcare.adapters.web.corrections import Blank  # noqa: E402
+
+#: The protocols a clinician picks, as the page names them.
+PROTOCOL_LABELS = {
+    "faa": "Frontal alpha asymmetry",
+    "alpha_theta": "Alpha/theta",
+    "ratio": "Custom band ratio",
+}
+#: The references, as the page names them.
+REFERENCE_LABELS = {
+    "as_recorded": "As recorded",
+    "average": "Average of the EEG channels",
+    "linked_ears": "Linked ears or mastoids",
+    "cz": "Cz",
+}
+# The page's limits on the analysis window and update (DESIGN, not clinical numbers: a
+# window must hold at least two Welch segments of a few cycles of theta, and one longer
+# than 10 s would make the display lag the brain by seconds).
+WINDOW_S = (0.25, 10.0)
+HOP_S = (0.02, 2.0)
+
+_Text = Annotated[str | None, Field(max_length=120), Blank]
+
+
+def _number(title: str, **limits: float) -> object:
+    return Field(default=None, title=title, allow_inf_nan=False, **limits)  # type: ignore[call-overload]
+
+
+class LiveStartIn(InputModel):
+    """What a clinician chooses to start a live session (every number optional: the packaged
+    default, named with the session, fills what is left empty)."""
+
+    source: Annotated[str, Field(title="Source", min_length=1, max_length=300)]
+    protocol: Annotated[str, Field(title="Protocol", min_length=1, max_length=20)]
+    channels: Annotated[_Text, Field(title="Channels")] = None
+    band: Annotated[_Text, Field(title="Alpha band (Hz)")] = None
+    numerator: Annotated[_Text, Field(title="Numerator band (Hz)")] = None
+    denominator: Annotated[_Text, Field(title="Denominator band (Hz)")] = None
+    direction: Annotated[Literal["up", "down"], Field(title="Reward when the value")] = "up"
+    reference: Annotated[str, Field(title="Reference", max_length=20)] = "as_recorded"
+    baseline_s: Annotated[float | None, _number("Baseline (s)", ge=0, le=3600), Blank] = None
+    block_s: Annotated[float | None, _number("Block (s)", gt=0, le=3600), Blank] = None
+    target_reward_pct: Annotated[
+        float | None, _number("Target reward rate (%)", gt=0, lt=100), Blank
+    ] = None
+    threshold: Annotated[float | None, _number("Fixed threshold"), Blank] = None
+    duration_s: Annotated[float | None, _number("Duration (s)", gt=0, le=4 * 3600), Blank] = None
+    window_s: Annotated[
+        float | None, _number("Window (s)", ge=WINDOW_S[0], le=WINDOW_S[1]), Blank
+    ] = None
+    hop_s: Annotated[float | None, _number("Update every (s)", ge=HOP_S[0], le=HOP_S[1]), Blank] = (
+        None
+    )
+    highpass_hz: Annotated[float | None, _number("High-pass (Hz)", ge=0, le=10), Blank] = None
+    notch_hz: Annotated[Literal["50", "60"] | None, Field(title="Notch (Hz)"), Blank] = None

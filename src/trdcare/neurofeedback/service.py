@@ -36,6 +36,38 @@ def check_deliverable(session: Session, patient: Patient) -> TreatmentCourse | N
     return course
 
 
+def start_live(
+    session: Session, actor: Actor, patient: Patient, *, source: str, protocol: str
+) -> TreatmentCourse | None:
+    """A live session is about to start from the pages: refuse a paused course (as
+    :func:`check_deliverable`) and audit the start (the summary is audited when stored)."""
+    course = check_deliverable(session, patient)
+    audit.record(
+        session,
+        actor,
+        "create",
+        "nf_live_session",
+        patient_ref=patient.ref,
+        detail={"source": source[:60], "protocol": protocol},
+    )
+    return course
+
+
+def live_access(
+    session: Session, actor: Actor, patient_ref: str, action: str, what: str, sid: str
+) -> None:
+    """Audit a read of a live session (its page, its display, its event stream) or its stop;
+    the session is named by the first characters of its opaque id."""
+    audit.record(
+        session,
+        actor,
+        action,
+        f"nf_live_{what}",
+        patient_ref=patient_ref,
+        detail={"live_session": sid[:6]},
+    )
+
+
 def record_session(
     session: Session,
     actor: Actor,
@@ -118,12 +150,8 @@ def course_view(session: Session, actor: Actor, patient: Patient) -> dict[str, A
     from trdcare.assessments.repository import AssessmentRepository
 
     pairs = NeurofeedbackRepository(session).sessions(patient.id)
-    courses: dict[int, TreatmentCourse] = {c.id: c for _, c in pairs}
-    for c in history_service.list_courses(session, actor, patient):
-        if c.modality == "neurofeedback":
-            courses.setdefault(c.id, c)
     out = []
-    for course in sorted(courses.values(), key=lambda c: (c.start_date, c.id)):
+    for course in nf_courses(session, actor, patient, pairs):
         end: date | None = course.end_date
         scores = [
             {"on": a.administered_on.isoformat(), "scale": a.scale_id, "total": a.total}
@@ -152,6 +180,28 @@ def course_view(session: Session, actor: Actor, patient: Patient) -> dict[str, A
         detail={"courses": len(out), "sessions": len(pairs)},
     )
     return {"patient": patient.ref, "courses": out}
+
+
+def nf_courses(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    pairs: list[tuple[NfSession, TreatmentCourse]] | None = None,
+) -> list[TreatmentCourse]:
+    """The patient's neurofeedback courses, oldest first (those with sessions, and those the
+    history lists)."""
+    if pairs is None:
+        pairs = NeurofeedbackRepository(session).sessions(patient.id)
+    courses: dict[int, TreatmentCourse] = {c.id: c for _, c in pairs}
+    for c in history_service.list_courses(session, actor, patient):
+        if c.modality == "neurofeedback":
+            courses.setdefault(c.id, c)
+    return sorted(courses.values(), key=lambda c: (c.start_date, c.id))
+
+
+def session_dates(session: Session, patient: Patient) -> list[date]:
+    """The days of the patient's neurofeedback sessions (ticks on the score chart)."""
+    return [s.started_at.date() for s, _ in NeurofeedbackRepository(session).sessions(patient.id)]
 
 
 def _verdict(verdict: CourseVerdict) -> dict[str, Any]:

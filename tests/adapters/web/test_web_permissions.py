@@ -120,6 +120,7 @@ class Fixtures:
             "session_ref": "K-NONE",
             "observation_id": "1",
             "therapy": "tms",
+            "sid": "no-such-live-session",
         }
 
 

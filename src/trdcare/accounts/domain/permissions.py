@@ -194,6 +194,12 @@ _TABLE: tuple[Permission, ...] = (
         *sorted(_CLINICAL),
     ),
     _p(
+        "nf.run",
+        "Run a live neurofeedback session (start, watch, show the patient's display, stop); "
+        "it is recorded and stored on the patient's neurofeedback course",
+        *sorted(_CLINICAL),
+    ),
+    _p(
         "vns.implant",
         "Record a VNS implant (opens the VNS course) and end the course",
         "physician",

@@ -92,6 +92,7 @@ def _page_routers() -> list[APIRouter]:
     from trdcare.history import pages as history
     from trdcare.ketamine import pages as ketamine
     from trdcare.labs import pages as labs
+    from trdcare.neurofeedback import pages as neurofeedback
     from trdcare.pathway import pages as pathway
     from trdcare.patients import pages as patients
     from trdcare.pgx import pages as pgx
@@ -113,6 +114,7 @@ def _page_routers() -> list[APIRouter]:
         psilocybin.router,
         pgx.router,
         labs.router,
+        neurofeedback.router,
         courses.router,
         reports.router,
         pathway.router,
@@ -145,6 +147,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         gc.collect()
         gc.freeze()
         yield
+        # Live neurofeedback sessions stop, are recorded and stored before the engine goes.
+        live = getattr(app.state, "nf_live", None)
+        if live is not None:
+            live.shutdown()
         engine.dispose()
 
     app = FastAPI(
@@ -175,7 +181,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.add_middleware(
         AdmissionLimit,
         limit=settings.requests_per_worker,
-        exempt_prefixes=(f"{API_PREFIX}/health", "/static/"),
+        # A live session's event stream stays open: it holds no database connection while
+        # it streams, and must not keep a place from the requests that do.
+        exempt_prefixes=(f"{API_PREFIX}/health", "/static/", "/neurofeedback/stream/"),
     )
     app.add_middleware(RequestBodyGuard)
     app.add_middleware(UnhandledErrorMiddleware)

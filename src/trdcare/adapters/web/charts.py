@@ -150,3 +150,94 @@ def trajectory_svg(
         )
     out.append("</svg>")
     return Markup("".join(out))  # noqa: S704 - every interpolated text is escaped above
+
+
+def series_svg(
+    *,
+    title: str,
+    points: Sequence[tuple[int, float]],
+    x_label: str,
+    y_label: str,
+    reference: float | None = None,
+    reference_label: str = "",
+    width: int = 720,
+    height: int = 260,
+    digits: int = 2,
+) -> Markup:
+    """An accessible SVG line chart of values over a count (session 1, 2, ...), the value axis
+    fitted to the values (and ``reference``, drawn as a dashed line when given)."""
+    left, right, top, bottom = 56, 16, 16, 44
+    plot_w, plot_h = width - left - right, height - top - bottom
+    values = [v for _, v in points] + ([reference] if reference is not None else [])
+    low, high = (min(values), max(values)) if values else (0.0, 1.0)
+    if high - low < 1e-12:
+        low, high = low - 1.0, high + 1.0
+    pad = (high - low) * 0.1
+    low, high = low - pad, high + pad
+    xs = [x for x, _ in points]
+    x_first, x_last = (min(xs), max(xs)) if xs else (1, 1)
+    x_span = max(1, x_last - x_first)
+
+    def x_of(x: int) -> float:
+        if x_last == x_first:
+            return left + plot_w / 2
+        return left + plot_w * (x - x_first) / x_span
+
+    def y_of(v: float) -> float:
+        return top + plot_h * (1 - (v - low) / (high - low))
+
+    out = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(title)}</title>",
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
+        f'stroke="#5b6675"/><line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" '
+        f'stroke="#5b6675"/>',
+    ]
+    for i in range(5):
+        v = low + (high - low) * i / 4
+        out.append(
+            f'<text x="{left - 6}" y="{_fmt(y_of(v) + 4)}" text-anchor="end">{v:.{digits}f}</text>'
+        )
+    step = max(1, x_span // 10)
+    for x in range(x_first, x_last + 1, step):
+        out.append(
+            f'<text x="{_fmt(x_of(x))}" y="{top + plot_h + 16}" text-anchor="middle">{x}</text>'
+        )
+    out.append(
+        f'<text x="{left + plot_w / 2}" y="{height - 6}" text-anchor="middle">{escape(x_label)}'
+        f"</text>"
+    )
+    out.append(
+        f'<text x="12" y="{top + plot_h / 2}" text-anchor="middle" '
+        f'transform="rotate(-90 12 {top + plot_h / 2})">{escape(y_label)}</text>'
+    )
+    if reference is not None:
+        y = y_of(reference)
+        out.append(
+            f'<line x1="{left}" y1="{_fmt(y)}" x2="{left + plot_w}" y2="{_fmt(y)}" '
+            f'stroke="#1e7b34" stroke-width="2" stroke-dasharray="6 4">'
+            f"<title>{escape(reference_label)}</title></line>"
+        )
+        out.append(
+            f'<text x="{left + 4}" y="{_fmt(y - 4)}" fill="#1e7b34">{escape(reference_label)}</text>'
+        )
+    ordered = sorted(points)
+    if len(ordered) > 1:
+        path = " ".join(
+            f"{'M' if i == 0 else 'L'}{_fmt(x_of(x))},{_fmt(y_of(v))}"
+            for i, (x, v) in enumerate(ordered)
+        )
+        out.append(f'<path d="{path}" fill="none" stroke="#1b2430" stroke-width="2"/>')
+    for x, v in ordered:
+        out.append(
+            f'<circle cx="{_fmt(x_of(x))}" cy="{_fmt(y_of(v))}" r="4" fill="#1b2430">'
+            f"<title>{escape(x_label)} {x}: {v:.{digits + 2}f}</title></circle>"
+        )
+    if not ordered:
+        out.append(
+            f'<text x="{left + plot_w / 2}" y="{top + plot_h / 2}" text-anchor="middle">'
+            "no sessions yet</text>"
+        )
+    out.append("</svg>")
+    return Markup("".join(out))  # noqa: S704 - every interpolated text is escaped above

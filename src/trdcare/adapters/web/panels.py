@@ -24,6 +24,7 @@ PANEL_MODULES: tuple[str, ...] = (
     "trdcare.dbs.pages",
     "trdcare.ketamine.pages",
     "trdcare.psilocybin.pages",
+    "trdcare.neurofeedback.pages",
     "trdcare.pgx.pages",
     "trdcare.labs.pages",
     "trdcare.courses.pages",

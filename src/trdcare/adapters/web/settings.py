@@ -90,6 +90,8 @@ class WebSettings:
     audit_key: AuditKey | None = field(default=None, repr=False)
     audit_checkpoint_file: Path | None = None
     audit_checkpoint_minutes: int = DEFAULT_AUDIT_CHECKPOINT_MINUTES
+    # The signal sources the clinician's neurofeedback page offers (TRDCARE_NF_SOURCES).
+    nf_sources: tuple[str, ...] = ("synthetic",)
 
     @property
     def checkpoint_path(self) -> Path:
@@ -217,4 +219,25 @@ def load_web_settings(
         audit_checkpoint_minutes=_int_env(
             "TRDCARE_AUDIT_CHECKPOINT_MINUTES", DEFAULT_AUDIT_CHECKPOINT_MINUTES, 0, 1440
         ),
+        nf_sources=_nf_sources(os.environ.get("TRDCARE_NF_SOURCES") or "synthetic"),
     )
+
+
+NF_SOURCE_FORMS = "synthetic, lsl:NAME, brainflow:BOARD, file:PATH"
+
+
+def _nf_sources(raw: str) -> tuple[str, ...]:
+    """The neurofeedback sources offered on the pages, separated by commas; a file is a
+    path on the server, never one typed in a browser."""
+    out = []
+    for text in (t.strip() for t in raw.split(",")):
+        kind, _, rest = text.partition(":")
+        if not text or not (
+            (kind == "synthetic" and not rest) or (kind in ("lsl", "brainflow", "file") and rest)
+        ):
+            raise ConfigurationError(
+                f"TRDCARE_NF_SOURCES: not a source (allowed: {NF_SOURCE_FORMS}, separated by "
+                f"commas; given: {text!r})"
+            )
+        out.append(text)
+    return tuple(dict.fromkeys(out))

@@ -35,6 +35,7 @@ ROOMS = (
     "dbs",
     "ketamine",
     "psilocybin",
+    "neurofeedback",
     "pgx",
     "labs",
     "courses",

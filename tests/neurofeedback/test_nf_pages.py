@@ -1,0 +1,178 @@
+"""The neurofeedback pages on SQLite and PostgreSQL: a clinician starts a synthetic session
+for a patient, the live page and the patient's display are served under an opaque id (no
+patient data in the address), the event stream carries the feedback values, and stopping
+records the session to EDF+ and stores it on the course page (the learning curve beside the
+scores). Bad input is refused naming the field; nf.run and nf.read decide who may."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from trdcare.adapters.db.engine import unit_of_work
+from trdcare.adapters.db.models.audit import AuditEvent
+from trdcare.adapters.db.models.neurofeedback import NfSession
+from web_support import (
+    WebClient,
+    add_patient,
+    assert_plain,
+    client,
+    field_errors,
+    machine_words,
+    web_app,
+)
+
+FIXTURES = (client, web_app)
+
+QUICK = {
+    "source": "synthetic",
+    "protocol": "faa",
+    "baseline_s": "2",
+    "block_s": "10",
+    "duration_s": "",
+}
+
+
+def _start(client: WebClient, ref: str, **changes: str) -> str:
+    r = client.form(f"/patients/{ref}/neurofeedback/start", {**QUICK, **changes})
+    assert r.status_code == 303, r.text
+    match = re.fullmatch(r"/neurofeedback/live/([A-Za-z0-9_-]+)", r.headers["location"])
+    assert match, r.headers["location"]
+    return match.group(1)
+
+
+def _events(client: WebClient, sid: str, last: int | None = None) -> list[tuple[str, dict]]:
+    headers = {"Last-Event-ID": str(last)} if last is not None else {}
+    r = client.get(f"/neurofeedback/stream/{sid}", headers=headers)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+    out = []
+    for block in r.text.split("\n\n"):
+        kind = re.search(r"^event: (\w+)$", block, re.M)
+        data = re.search(r"^data: (.*)$", block, re.M)
+        if kind and data:
+            out.append((kind.group(1), json.loads(data.group(1))))
+    return out
+
+
+def test_a_synthetic_session_runs_is_stopped_recorded_and_stored(client: WebClient) -> None:
+    ref = add_patient(client.engine, "NF-PAGE-1")
+    client.as_role("technician", via="session")
+    page = client.get(f"/patients/{ref}/neurofeedback")
+    assert page.status_code == 200 and "No neurofeedback course yet" in page.text
+    form = client.get(f"/patients/{ref}/neurofeedback/start")
+    assert form.status_code == 200 and "Synthetic signal (demonstration)" in form.text
+    sid = _start(client, ref)
+    assert ref not in sid
+    live = client.get(f"/neurofeedback/live/{sid}")
+    assert live.status_code == 200
+    assert "Frontal alpha asymmetry" in live.text and "F3" in live.text
+    assert not machine_words(live.text) and "None" not in live.text
+    display = client.get(f"/neurofeedback/live/{sid}/display")
+    assert display.status_code == 200
+    # the patient's screen names no one
+    assert "Byron" not in display.text and ref not in display.text and "MRN" not in display.text
+    time.sleep(3.5)  # the first window at 1 s, the baseline ends at 2 s
+    events = _events(client, sid)
+    windows = [d for k, d in events if k == "window"]
+    assert windows and {"t", "value", "accepted", "rewarded", "phase"} <= set(windows[0])
+    assert any(d["phase"] == "feedback" for d in windows)
+    assert any("quality" in d and len(d["quality"]) == 13 for d in windows)
+    # a reconnection resumes after the last event it got
+    again = _events(client, sid, last=len(events))
+    assert all(d["t"] > windows[-1]["t"] - 1e-9 for k, d in again if k == "window")
+
+    stop = client.form(f"/neurofeedback/live/{sid}/stop")
+    assert stop.status_code == 303
+    assert stop.headers["location"] == f"/patients/{ref}/neurofeedback?msg=stored"
+    course = client.get(stop.headers["location"])
+    assert course.status_code == 200
+    assert "Session stopped, recorded and stored on the course." in course.text
+    assert "stopped by the clinician" in course.text and "Learning curve" in course.text
+    assert not machine_words(course.text) and "None" not in course.text
+    with unit_of_work(client.engine) as db:
+        (row,) = db.scalars(select(NfSession)).all()
+        assert row.ended == "stopped by user" and row.protocol_kind == "faa"
+        assert Path(row.recording).is_file() and ref not in row.recording
+        kinds = {e.entity for e in db.scalars(select(AuditEvent))}
+    assert {"nf_live_session", "nf_live_page", "nf_live_display", "nf_live_stream"} <= kinds
+    assert {"nf_live_stop", "nf_session", "nf_course_view"} <= kinds
+    # the stream of an ended session says so and ends
+    assert [k for k, _ in _events(client, sid)][-1] == "ended"
+    # and the chart shows the course's panel
+    chart = client.get(f"/patients/{ref}")
+    assert "Neurofeedback (investigational)" in chart.text
+
+
+def test_a_session_of_planned_duration_stores_itself(client: WebClient) -> None:
+    ref = add_patient(client.engine, "NF-PAGE-2")
+    client.as_role("clinician", via="session")
+    sid = _start(client, ref, protocol="alpha_theta", duration_s="2.5", baseline_s="1.5")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        events = _events(client, sid)
+        if events and events[-1][0] == "ended":
+            break
+    assert events[-1][0] == "ended"
+    ended = events[-1][1]
+    assert ended["state"] == "stored" and ended["ended"] == "duration"
+    assert ended["stored"]["session_number"] == 1
+    page = client.get(f"/neurofeedback/live/{sid}")
+    assert "The session ended (ran its planned duration)" in page.text
+    assert "Stop and store" not in page.text
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "words"),
+    [
+        ({"protocol": "beta"}, "protocol", "unknown protocol"),
+        ({"channels": "F3,T9"}, "channels", "no channel T9"),
+        ({"window_s": "1e9"}, "window_s", "10"),
+        ({"window_s": "0.5", "hop_s": "1"}, "hop_s", "longer than the window"),
+        ({"source": "file:/etc/passwd"}, "source", "not a source of this server"),
+        ({"protocol": "ratio"}, "channels", "custom ratio needs"),
+        ({"band": "13-8"}, "alpha", "low edge"),
+        ({"target_reward_pct": "100"}, "target_reward_pct", "100"),
+        ({"baseline_s": "abc"}, "baseline_s", "number"),
+        ({"reference": "nose"}, "reference", "unknown reference"),
+    ],
+)
+def test_bad_input_is_named(
+    client: WebClient, changes: dict[str, str], field: str, words: str
+) -> None:
+    ref = add_patient(client.engine, "NF-PAGE-3")
+    client.as_role("physician", via="session")
+    r = client.form(f"/patients/{ref}/neurofeedback/start", {**QUICK, **changes})
+    assert r.status_code == 422, r.text
+    assert_plain(r.text)
+    assert "None" not in r.text
+    errors = field_errors(r.text)
+    text = errors.get(field) or r.text
+    assert words in text, (field, errors)
+    # the form keeps what was typed (a choice not on the list cannot be), nothing is stored
+    for name, value in changes.items():
+        if name not in ("source", "protocol", "reference"):
+            assert f'value="{value}"' in r.text, name
+    with unit_of_work(client.engine) as db:
+        assert db.scalars(select(NfSession)).all() == []
+    assert "/neurofeedback/live/" not in r.headers.get("location", "")
+
+
+def test_roles_and_unknown_sessions(client: WebClient) -> None:
+    ref = add_patient(client.engine, "NF-PAGE-4")
+    client.as_role("front_desk", via="session")
+    assert client.get(f"/patients/{ref}/neurofeedback").status_code == 403
+    assert client.get(f"/patients/{ref}/neurofeedback/start").status_code == 403
+    client.as_role("physician", via="session")
+    assert client.get("/neurofeedback/live/nosuchsession").status_code == 404
+    assert client.get("/neurofeedback/stream/nosuchsession").status_code == 404
+    assert client.form("/neurofeedback/live/nosuchsession/stop").status_code == 404
+    # one running session per patient
+    sid = _start(client, ref)
+    again = client.form(f"/patients/{ref}/neurofeedback/start", QUICK)
+    assert again.status_code == 422 and "already running" in again.text
+    client.form(f"/neurofeedback/live/{sid}/stop")
