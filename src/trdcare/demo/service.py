@@ -15,6 +15,7 @@ from trdcare.core.actor import Actor
 from trdcare.core.clock import utc_now, utc_today
 from trdcare.core.errors import Conflict
 from trdcare.demo import ketamine_psilocybin as other_therapies
+from trdcare.demo import neurofeedback as demo_neurofeedback
 from trdcare.demo.generator import DemoEsketamine, DemoTms, generate_clinic
 from trdcare.demo.neurostimulation import (
     NEUROSTIMULATION_MIN_CLINIC,
@@ -132,6 +133,10 @@ def load_demo(session: Session, *, seed: int, patients: int, as_of: date) -> Dem
             without_course += 1
             if without_course % other_therapies.PSILOCYBIN_EVERY == 1:
                 other_therapies.psilocybin_enrolment(session, DEMO_ACTOR, patient, today=as_of)
+            elif without_course == demo_neurofeedback.NEUROFEEDBACK_AT:
+                demo_neurofeedback.neurofeedback_course(
+                    session, DEMO_ACTOR, patient, seed=seed * 31 + index, today=as_of
+                )
         if index % PGX_EVERY == 0:
             _genotype(session, patient, seed + index, index)
     if neurostimulation:
