@@ -9,15 +9,26 @@ from __future__ import annotations
 import json
 import re
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select
 
 from trdcare.adapters.db.engine import unit_of_work
+from trdcare.adapters.db.models import Patient
 from trdcare.adapters.db.models.audit import AuditEvent
 from trdcare.adapters.db.models.neurofeedback import NfSession
+from trdcare.neurofeedback.domain import config
+from trdcare.neurofeedback.domain.synthetic import SyntheticEEG, spec_with
+from trdcare.neurofeedback.live import LiveSessions
+from trdcare.neurofeedback.preparation import prepare
+from trdcare.neurofeedback.schemas import SessionInput
+from trdcare.neurofeedback.sources.base import Source, SourceInfo
 from web_support import (
+    SETUP,
     WebClient,
     add_patient,
     assert_plain,
@@ -135,7 +146,11 @@ def test_a_session_of_planned_duration_stores_itself(client: WebClient) -> None:
         ({"window_s": "0.5", "hop_s": "1"}, "hop_s", "longer than the window"),
         ({"source": "file:/etc/passwd"}, "source", "not a source of this server"),
         ({"protocol": "ratio"}, "channels", "custom ratio needs"),
-        ({"band": "13-8"}, "alpha", "low edge"),
+        ({"band": "13-8"}, "band", "low edge"),
+        ({"band": "8-200"}, "band", "too low for this band"),
+        ({"protocol": "alpha_theta", "numerator": "4-300"}, "numerator", "too low"),
+        ({"window_s": "0.3"}, "window_s", "0.5"),
+        ({"baseline_s": "0"}, "baseline_s", "a fixed threshold"),
         ({"target_reward_pct": "100"}, "target_reward_pct", "100"),
         ({"baseline_s": "abc"}, "baseline_s", "number"),
         ({"reference": "nose"}, "reference", "unknown reference"),
@@ -176,3 +191,65 @@ def test_roles_and_unknown_sessions(client: WebClient) -> None:
     again = client.form(f"/patients/{ref}/neurofeedback/start", QUICK)
     assert again.status_code == 422 and "already running" in again.text
     client.form(f"/neurofeedback/live/{sid}/stop")
+
+
+class _Failing(Source):
+    """The synthetic signal, then a driver that crashes."""
+
+    def __init__(self, after_reads: int) -> None:
+        self.gen = SyntheticEEG(spec_with())
+        self.info = SourceInfo("test", "failing", self.gen.spec.channels, 250.0)
+        self.after, self.reads, self.pos = after_reads, 0, 0
+
+    def read(self, timeout_s: float = 0.0) -> np.ndarray:
+        self.reads += 1
+        if self.reads > self.after:
+            raise RuntimeError("driver crashed")
+        chunk = self.gen.generate(self.pos, 25)
+        self.pos += 25
+        return chunk
+
+
+def test_a_source_that_fails_keeps_the_recording_and_the_summary(
+    client: WebClient, tmp_path: Path
+) -> None:
+    ref = add_patient(client.engine, "NF-PAGE-5")
+    with unit_of_work(client.engine) as db:
+        patient = db.scalars(select(Patient).where(Patient.ref == ref)).one()
+        settings, used = config.pipeline_settings({}, None)
+        protocol = config.protocol_from("faa", None, None, None, None, None)
+        prepared = prepare(_Failing(200), protocol, settings, used, SessionInput(baseline_s=5.0))
+        registry = LiveSessions(client.engine)
+        live = registry.start(
+            prepared,
+            patient=patient,
+            actor=SETUP,
+            started_at=datetime.now(UTC),
+            recording=tmp_path / "failed.edf",
+            duration_s=None,
+        )
+    assert live.wait(30)
+    assert live.state == "stored" and live.ended == "source stopped"
+    assert "RuntimeError" in live.message
+    assert (tmp_path / "failed.edf").is_file()
+    with unit_of_work(client.engine) as db:
+        (row,) = db.scalars(select(NfSession)).all()
+        assert row.ended == "source stopped" and row.recording.endswith("failed.edf")
+        assert row.duration_s > 15
+
+
+def test_the_server_stopping_stops_records_and_stores_a_running_session(
+    web_app: FastAPI,
+) -> None:
+    ref = add_patient(web_app.state.engine, "NF-PAGE-6")
+    with WebClient(web_app, base_url="http://testserver") as c:
+        c.engine = web_app.state.engine
+        c.as_role("physician", via="session")
+        sid = _start(c, ref)
+        time.sleep(1.5)
+    # the app's lifespan has ended: the session was stopped, recorded and stored
+    live = web_app.state.nf_live.get(sid)
+    assert live is not None and not live.running and live.state == "stored"
+    with unit_of_work(web_app.state.engine) as db:
+        (row,) = db.scalars(select(NfSession)).all()
+        assert row.ended == "server stopped" and Path(row.recording).is_file()

@@ -19,7 +19,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.models import Patient
+from trdcare.assessments import service as assessment_service
 from trdcare.core.actor import Actor
+from trdcare.core.clock import utc_now
+from trdcare.demo.generator import _answers
 from trdcare.neurofeedback import runtime
 from trdcare.neurofeedback import service as nf_service
 from trdcare.neurofeedback.domain import config
@@ -76,5 +79,16 @@ def neurofeedback_course(
             summary=result.summary,
             ended=result.ended,
             recording="",
+        )
+    # PHQ-9 before the first session, at mid-course and after the last: a modest change, as
+    # the pilot evidence would lead one to expect (no efficacy is claimed)
+    for on, level in ((first - timedelta(days=2), 0.62), (days[3], 0.58), (days[-1], 0.52)):
+        assessment_service.record_assessment(
+            session,
+            actor,
+            patient,
+            "phq9",
+            _answers(rng, "phq9", level),
+            administered_at=min(datetime.combine(on, time(9, 0, tzinfo=UTC)), utc_now()),
         )
     return SESSIONS

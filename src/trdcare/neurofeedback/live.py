@@ -68,6 +68,7 @@ class LiveSession:
     stop: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
     state: str = "running"  # running, stored, not stored
+    stopped_by_server: bool = False
     ended: str = ""
     message: str = ""
     stored: dict[str, Any] | None = None
@@ -228,6 +229,8 @@ class LiveSessions:
                     stop=live.stop,
                 )
                 live.ended, live.message = result.ended, result.message
+                if result.ended == "stopped by user" and live.stopped_by_server:
+                    live.ended, live.message = "server stopped", "the server was shut down"
                 recording = str(result.recording)
             except Exception as exc:  # a device driver's failure; the recording is written
                 live.ended = "source stopped"
@@ -277,6 +280,7 @@ class LiveSessions:
             self._closing = True
             running = [s for s in self._sessions.values() if s.running]
         for s in running:
+            s.stopped_by_server = True
             s.stop.set()
         deadline = time.monotonic() + STOP_WAIT_S
         for s in running:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -66,6 +67,7 @@ ENDED_WORDS = {
     "source ended": "the source ended",
     "source stopped": "the source stopped",
     "stopped by user": "stopped by the clinician",
+    "server stopped": "the server was shut down",
 }
 
 _REGISTRY_LOCK = threading.Lock()
@@ -187,6 +189,8 @@ def course_page(
                     x_label="Session",
                     y_label="Mean value",
                     digits=3,
+                    width=440,
+                    height=240,
                 ),
                 "rewarded_svg": series_svg(
                     title="Time rewarded per session (%)",
@@ -194,6 +198,8 @@ def course_page(
                     x_label="Session",
                     y_label="Rewarded (%)",
                     digits=1,
+                    width=440,
+                    height=240,
                 ),
                 "scores": scores,
             }
@@ -260,6 +266,35 @@ def _start_again(request: Request, problem: FormProblem) -> HTMLResponse:
             detail=problem.detail,
             status_code=422 if problem.issues else 409,
         )
+
+
+# The domain names a band by what it is (alpha, theta) and speaks the command line's options;
+# the page names the form's fields.
+_BAND_FIELDS = {
+    "faa": {"alpha": "band"},
+    "alpha_theta": {"theta": "numerator", "alpha": "denominator"},
+    "ratio": {},
+}
+_OPTION_WORDS = (
+    (
+        "--channels Cz --numerator 12-15 --denominator 4-8",
+        "channels Cz, numerator 12-15, denominator 4-8",
+    ),
+    ("--threshold", "a fixed threshold"),
+)
+
+
+def _in_page_words(exc: DomainError, protocol: str) -> DomainError:
+    if not exc.issues:
+        return exc
+    fields = _BAND_FIELDS.get(protocol, {})
+    issues = []
+    for issue in exc.issues:
+        allowed = issue.allowed
+        for option, words in _OPTION_WORDS:
+            allowed = allowed.replace(option, words) if allowed else allowed
+        issues.append(replace(issue, path=fields.get(issue.path, issue.path), allowed=allowed))
+    return type(exc)(exc.message, issues=issues)
 
 
 def _check_choice(field: str, value: str, labels: dict[str, str], what: str) -> None:
@@ -332,7 +367,7 @@ def start_submit(
             duration_s=form.duration_s,
         )
     except DomainError as exc:
-        raise FormRejected(exc, raw) from exc
+        raise FormRejected(_in_page_words(exc, form.protocol), raw) from exc
     return RedirectResponse(f"/neurofeedback/live/{live.id}", status_code=303)
 
 

@@ -134,9 +134,9 @@ REFERENCE_LABELS = {
     "cz": "Cz",
 }
 # The page's limits on the analysis window and update (DESIGN, not clinical numbers: a
-# window must hold at least two Welch segments of a few cycles of theta, and one longer
-# than 10 s would make the display lag the brain by seconds).
-WINDOW_S = (0.25, 10.0)
+# window holds at least one Welch segment, the packaged 0.5 s, and one longer than 10 s
+# would make the display lag the brain by seconds).
+WINDOW_S = (0.5, 10.0)
 HOP_S = (0.02, 2.0)
 
 _Text = Annotated[str | None, Field(max_length=120), Blank]

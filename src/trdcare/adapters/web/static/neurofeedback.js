@@ -21,7 +21,7 @@
     return source;
   }
 
-  var ENDED_WORDS = { "duration": "ran its planned duration", "source ended": "the source ended", "source stopped": "the source stopped", "stopped by user": "stopped by the clinician" };
+  var ENDED_WORDS = { "duration": "ran its planned duration", "source ended": "the source ended", "source stopped": "the source stopped", "stopped by user": "stopped by the clinician", "server stopped": "the server was shut down" };
 
   /* The clinician's page. */
   function clinician(root) {
