@@ -116,7 +116,7 @@ def test_a_synthetic_session_runs_is_stopped_recorded_and_stored(client: WebClie
     assert [k for k, _ in _events(client, sid)][-1] == "ended"
     # and the chart shows the course's panel
     chart = client.get(f"/patients/{ref}")
-    assert "Neurofeedback (investigational)" in chart.text
+    assert "Neurofeedback sessions (investigational)" in chart.text
 
 
 def test_a_session_of_planned_duration_stores_itself(client: WebClient) -> None:

@@ -237,6 +237,7 @@ class LiveSessions:
                 live.message = f"the session failed: {type(exc).__name__}"
                 recording = str(live.recording) if live.recording.exists() else ""
             live.summary = p.session.summary()
+            p.recorder.release()
             live.stored = self._store(live, recording)
             live.state = "stored"
         except DomainError as exc:

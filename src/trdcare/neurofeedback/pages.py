@@ -115,12 +115,10 @@ def chart_panels(db: Session, principal: Principal, patient: Patient) -> list[Pa
     if not principal.can("nf.read"):
         return []
     view = nf_service.course_view(db, principal.actor, patient)
-    if not view["courses"]:
-        return []
     return [
         Panel(
             id="neurofeedback",
-            title="Neurofeedback (investigational)",
+            title="Neurofeedback sessions (investigational)",
             template="neurofeedback/panel.html",
             order=46,
             context={"courses": [_course_words(c) for c in view["courses"]]},
@@ -356,8 +354,6 @@ def start_submit(
         )
         started_at = datetime.now(UTC)
         prepared = prepare(form.source, protocol, settings, used, given, realtime=True)
-        # the start is kept even when the session fails at once: its audit entry is written
-        db.commit()
         live = registry.start(
             prepared,
             patient=patient,

@@ -65,6 +65,12 @@ class Recorder:
         self._artifact_start = None
         self._artifact_reasons = set()
 
+    def release(self) -> None:
+        """Drop the samples once the file is written (a server keeps finished sessions'
+        pages a while; their signal is in the recording)."""
+        self._chunks = []
+        self._feedback = []
+
     def note(self, t_s: float, text: str) -> None:
         self.events.append((t_s, 0.0, text))
 
