@@ -188,3 +188,40 @@ def test_an_unknown_therapy_is_refused_before_anything_is_read(
     flush_pending(session)
     after = session.scalar(select(__import__("sqlalchemy").func.count()).select_from(AuditEvent))
     assert before == after
+
+
+def test_esketamine_packet_and_report_read_the_esketamine_room(
+    session: Session, actor: Actor
+) -> None:
+    from datetime import timedelta
+
+    from trdcare.core.clock import utc_today
+    from trdcare.esketamine import service as esketamine_service
+    from trdcare.esketamine.domain import question_ids
+
+    rec = tms_record(session, actor, "MRN-ESK")
+    row = esketamine_service.plan(
+        session,
+        actor,
+        rec.patient,
+        answers=dict.fromkeys(question_ids(), False),
+        start_date=utc_today() - timedelta(days=1),
+        physician="Dr Test",
+        signoff_note="No oral antidepressant now; a new one starts with the spray.",
+    )
+    _, packet = report_service.prior_auth_packet(session, actor, rec.patient.ref, "esketamine")
+    f = packet.facts
+    assert f.safety_screen is not None and f.safety_screen.name == "Esketamine eligibility screen"
+    assert f.safety_screen.verdict == row.eligibility_verdict
+    assert f.protocol is not None and f.protocol.sessions_planned == len(row.schedule)
+    assert f.protocol.ordered_by and "Dr Test" in f.protocol.ordered_by
+    assert ("Indication", "treatment-resistant depression") in f.protocol.details
+    missing = {m.item.id for m in packet.missing}
+    assert not missing & {"safety_screen", "planned_protocol", "ordering_physician"}
+    assert {"height_weight", "diagnosis_code", "insurance"} <= missing
+
+    course_ref = packet.facts.protocol.course_ref
+    r = report_service.course_report(session, actor, course_ref).report
+    assert r.protocol_name == "Esketamine nasal spray, label schedule"
+    assert (r.sessions_given, r.sessions_planned) == (0, len(row.schedule))
+    assert r.sessions_text == f"0 of {len(row.schedule)} planned"
