@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from trdcare.accounts import service as account_service
 from trdcare.accounts.domain import STAFF_ROLES
@@ -214,3 +214,9 @@ def plain_page(client: WebClient, url: str, status: int = 200, response: Any = N
     assert not found, text[max(found.start() - 200, 0) : found.end() + 50] if found else ""
     assert_clinic_words(text)
     return text
+
+
+def count_rows(engine: Engine, model: Any) -> int:
+    """How many rows the table of ``model`` holds (entered-in-error ones too)."""
+    with unit_of_work(engine) as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)

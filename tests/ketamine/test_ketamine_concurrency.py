@@ -9,20 +9,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from concurrency_support import BURST, ServedApp, api, burst, served_app
 from trdcare.adapters.db.engine import unit_of_work
 from trdcare.adapters.db.models import TreatmentCourse
 from trdcare.adapters.db.models.ketamine import KetamineInfusion, KetamineSeries
-from web_support import add_patient
+from web_support import add_patient, count_rows
 
 FIXTURES = (served_app,)
-
-
-def _count(app: ServedApp, what: Any) -> int:
-    with unit_of_work(app.engine) as session:
-        return int(session.scalar(select(func.count()).select_from(what)) or 0)
 
 
 def _series(start_days_ago: int = 1) -> dict[str, Any]:
@@ -35,8 +30,8 @@ def test_one_series_is_planned(served_app: ServedApp) -> None:
     url = f"/api/v1/patients/{ref}/ketamine/series"
     statuses = burst(served_app, "physician", url, _series())
     assert statuses == {201: 1, 409: BURST - 1}, statuses
-    assert _count(served_app, KetamineSeries) == 1
-    assert _count(served_app, TreatmentCourse) == 1
+    assert count_rows(served_app.engine, KetamineSeries) == 1
+    assert count_rows(served_app.engine, TreatmentCourse) == 1
 
 
 def test_an_infusion_s_steps_are_each_recorded_once(served_app: ServedApp) -> None:
@@ -52,7 +47,7 @@ def test_an_infusion_s_steps_are_each_recorded_once(served_app: ServedApp) -> No
     }
     statuses = burst(served_app, "clinician", f"{base}/infusions", start)
     assert statuses == {201: 1, 409: BURST - 1}, statuses
-    assert _count(served_app, KetamineInfusion) == 1
+    assert count_rows(served_app.engine, KetamineInfusion) == 1
     end = {"ended_at": (now - timedelta(hours=2, minutes=20)).isoformat()}
     statuses = burst(served_app, "clinician", f"{base}/infusions/1/end", end)
     assert statuses == {200: 1, 409: BURST - 1}, statuses

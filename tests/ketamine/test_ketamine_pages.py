@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from trdcare.adapters.db.engine import unit_of_work
 from trdcare.adapters.db.models.ketamine import KetamineInfusion, KetamineSeries
@@ -19,17 +19,13 @@ from web_support import (
     add_patient,
     assert_clinic_words,
     client,
+    count_rows,
     field_errors,
     local_input,
     web_app,
 )
 
 FIXTURES = (client, web_app)
-
-
-def _count(client: WebClient, what: type) -> int:
-    with unit_of_work(client.engine) as session:
-        return int(session.scalar(select(func.count()).select_from(what)) or 0)
 
 
 def _page(client: WebClient, url: str) -> str:
@@ -195,7 +191,7 @@ def test_refused_forms_name_the_field_keep_the_values_and_write_nothing(
     errors = field_errors(r.text)
     assert "700" in errors["weight_kg"] and "kg" in errors["weight_kg"], errors
     assert 'value="700"' in r.text and 'value="5"' in r.text
-    assert _count(client, KetamineSeries) == 0
+    assert count_rows(client.engine, KetamineSeries) == 0
     r = client.form(
         f"/patients/{ref}/ketamine/plan",
         {"weight_kg": "NaN", "start": "9999-99-99", "infusions": "lots"},
@@ -207,7 +203,7 @@ def test_refused_forms_name_the_field_keep_the_values_and_write_nothing(
     _plan(client, ref)
     r = client.form(f"/patients/{ref}/ketamine/plan", {"weight_kg": "70", "start": "2026-01-01"})
     assert r.status_code == 409 and "already active" in r.text
-    assert _count(client, KetamineSeries) == 1
+    assert count_rows(client.engine, KetamineSeries) == 1
 
     # Start: readings out of range and a future start, each beside its field.
     client.as_role("clinician", via="session")
@@ -239,7 +235,7 @@ def test_refused_forms_name_the_field_keep_the_values_and_write_nothing(
     )
     assert r.status_code == 422
     assert "physician" in field_errors(r.text)["bp_signoff_reason"]
-    assert _count(client, KetamineInfusion) == 0
+    assert count_rows(client.engine, KetamineInfusion) == 0
     client.as_role("physician", via="session")
     r = client.form(
         f"/patients/{ref}/ketamine/infusions/new",
@@ -336,7 +332,7 @@ def test_a_mistake_corrected_then_an_infusion_entered_in_error(client: WebClient
     page = _page(client, f"/patients/{ref}/ketamine?msg=retired")
     assert "Marked entered in error" in page and page.count("not given") == 6
     assert client.get(base).status_code == 404
-    assert _count(client, KetamineInfusion) == 1
+    assert count_rows(client.engine, KetamineInfusion) == 1
 
 
 def test_each_role_is_offered_what_it_may_do(client: WebClient) -> None:

@@ -8,17 +8,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from test_psilocybin_pages import record_escitalopram
 
 from concurrency_support import BURST, ServedApp, api, burst, served_app
-from trdcare.adapters.db.engine import unit_of_work
-from trdcare.adapters.db.models import Patient, TreatmentCourse
+from trdcare.adapters.db.models import TreatmentCourse
 from trdcare.adapters.db.models.psilocybin import PsilocybinDosingDay, PsilocybinEnrolment
 from trdcare.core.clock import utc_today
-from trdcare.history import service as history_service
-from trdcare.history.domain import parse_history
 from trdcare.psilocybin.domain import exclusion_questions
-from web_support import SETUP, add_patient
+from web_support import add_patient, count_rows
 
 FIXTURES = (served_app,)
 NO = {q[0]: False for q in exclusion_questions()}
@@ -34,43 +31,13 @@ def _screen(**answers: bool) -> dict[str, Any]:
     }
 
 
-def _count(app: ServedApp, what: Any) -> int:
-    with unit_of_work(app.engine) as session:
-        return int(session.scalar(select(func.count()).select_from(what)) or 0)
-
-
-def _washed_out(app: ServedApp, ref: str) -> None:
-    """A treatment history whose only antidepressant stopped 40 days ago."""
-    today = utc_today()
-    doc = {
-        "episode": {
-            "onset": (today - timedelta(days=300)).isoformat(),
-            "as_of": today.isoformat(),
-            "severity": "moderate",
-        },
-        "antidepressant_trials": [
-            {
-                "drug": "escitalopram",
-                "max_daily_dose_mg": 20,
-                "adherence": "good",
-                "start": (today - timedelta(days=200)).isoformat(),
-                "end": (today - timedelta(days=40)).isoformat(),
-                "outcome": "no_response",
-            }
-        ],
-    }
-    with unit_of_work(app.engine) as session:
-        patient = session.query(Patient).filter_by(ref=ref).one()
-        history_service.import_history(session, SETUP, patient, parse_history(doc, today=today))
-
-
 def test_one_enrolment_is_opened(served_app: ServedApp) -> None:
     ref = add_patient(served_app.engine)
     url = f"/api/v1/patients/{ref}/psilocybin/enrolment"
     statuses = burst(served_app, "clinician", url, _screen())
     assert statuses == {201: 1, 409: BURST - 1}, statuses
-    assert _count(served_app, PsilocybinEnrolment) == 1
-    assert _count(served_app, TreatmentCourse) == 1
+    assert count_rows(served_app.engine, PsilocybinEnrolment) == 1
+    assert count_rows(served_app.engine, TreatmentCourse) == 1
 
 
 def test_a_review_is_decided_once(served_app: ServedApp) -> None:
@@ -83,12 +50,12 @@ def test_a_review_is_decided_once(served_app: ServedApp) -> None:
         served_app, "physician", f"{base}/review", {"decision": "enrol", "note": "protocol ok"}
     )
     assert statuses == {200: 1, 409: BURST - 1}, statuses
-    assert _count(served_app, TreatmentCourse) == 1
+    assert count_rows(served_app.engine, TreatmentCourse) == 1
 
 
 def test_a_dosing_day_s_steps_are_each_recorded_once(served_app: ServedApp) -> None:
     ref = add_patient(served_app.engine)
-    _washed_out(served_app, ref)
+    record_escitalopram(ref, served_app, stopped_days_ago=40)
     base = f"/api/v1/patients/{ref}/psilocybin"
     now = datetime.now(UTC)
     with api(served_app, "clinician") as http:
@@ -113,7 +80,7 @@ def test_a_dosing_day_s_steps_are_each_recorded_once(served_app: ServedApp) -> N
     }
     statuses = burst(served_app, "clinician", f"{base}/dosing-days", dose)
     assert statuses == {201: 1, 409: BURST - 1}, statuses
-    assert _count(served_app, PsilocybinDosingDay) == 1
+    assert count_rows(served_app.engine, PsilocybinDosingDay) == 1
     discharge = {"effects_resolved": True, "support_person_present": True}
     statuses = burst(served_app, "clinician", f"{base}/dosing-days/1/discharge", discharge)
     assert statuses == {200: 1, 409: BURST - 1}, statuses

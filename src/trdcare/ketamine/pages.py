@@ -27,12 +27,12 @@ from trdcare.adapters.web.auth import Principal, Require, form_data
 from trdcare.adapters.web.corrections import RetireIn, versions_out
 from trdcare.adapters.web.db import Db
 from trdcare.adapters.web.forms import (
-    FormProblem,
     FormRejected,
+    clinic_now_input,
     clinic_time_zone,
     in_clinic_time,
     redisplay,
-    redisplay_page,
+    show_again,
 )
 from trdcare.adapters.web.panels import Panel
 from trdcare.adapters.web.templating import render
@@ -79,10 +79,6 @@ STATUSES = {
 
 def _patient(db: Session, principal: Principal, ref: str, purpose: str) -> Patient:
     return patient_service.find_patient(db, principal.actor, patient_ref(ref), purpose=purpose)
-
-
-def _now_local(request: Request) -> str:
-    return utc_now().astimezone(clinic_time_zone(request)).strftime("%Y-%m-%dT%H:%M")
 
 
 def _series_or_none(db: Session, principal: Principal, patient: Patient) -> dict[str, Any] | None:
@@ -157,13 +153,15 @@ def _series_page(
     request: Request,
     db: Session,
     principal: Principal,
-    patient: Patient,
+    ref: str,
     *,
     message: str | None = None,
     values: dict[str, str] | None = None,
     errors: list[Issue] | None = None,
+    detail: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    patient = _patient(db, principal, ref, "ketamine")
     series = _series_or_none(db, principal, patient)
     course_ref = series["course_ref"] if series else None
     return render(
@@ -178,6 +176,7 @@ def _series_page(
             "message": message,
             "values": values or {},
             "errors": errors or [],
+            "detail": detail,
         },
         status_code=status_code,
     )
@@ -191,27 +190,11 @@ def series_page(
     ref: str,
     msg: Annotated[str | None, Query(max_length=20)] = None,
 ) -> HTMLResponse:
-    patient = _patient(db, principal, ref, "ketamine")
-    return _series_page(request, db, principal, patient, message=MESSAGES.get(msg or ""))
-
-
-def _series_again(
-    request: Request, db: Session, principal: Principal, problem: FormProblem
-) -> HTMLResponse:
-    patient = _patient(db, principal, request.path_params["ref"], "ketamine")
-    return _series_page(
-        request,
-        db,
-        principal,
-        patient,
-        values=problem.values,
-        errors=problem.issues,
-        status_code=422,
-    )
+    return _series_page(request, db, principal, ref, message=MESSAGES.get(msg or ""))
 
 
 @router.post("/patients/{ref}/ketamine/series/stop", response_class=HTMLResponse)
-@redisplay(redisplay_page(_series_again))
+@redisplay(show_again(_series_page))
 def stop_submit(
     db: Db,
     principal: Annotated[Principal, Depends(Require("ketamine.plan"))],
@@ -232,12 +215,14 @@ def _plan_page(
     request: Request,
     db: Session,
     principal: Principal,
-    patient: Patient,
+    ref: str,
     *,
     values: dict[str, str] | None = None,
     errors: list[Issue] | None = None,
+    detail: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    patient = _patient(db, principal, ref, "ketamine_plan")
     rules = _rules()
     defaults = {
         "start": utc_now().astimezone(clinic_time_zone(request)).date().isoformat(),
@@ -270,26 +255,11 @@ def plan_form(
     principal: Annotated[Principal, Depends(Require("ketamine.plan"))],
     ref: str,
 ) -> HTMLResponse:
-    return _plan_page(request, db, principal, _patient(db, principal, ref, "ketamine_plan"))
-
-
-def _plan_again(
-    request: Request, db: Session, principal: Principal, problem: FormProblem
-) -> HTMLResponse:
-    patient = _patient(db, principal, request.path_params["ref"], "ketamine_plan")
-    return _plan_page(
-        request,
-        db,
-        principal,
-        patient,
-        values=problem.values,
-        errors=problem.issues,
-        status_code=422,
-    )
+    return _plan_page(request, db, principal, ref)
 
 
 @router.post("/patients/{ref}/ketamine/plan", response_class=HTMLResponse)
-@redisplay(redisplay_page(_plan_again))
+@redisplay(show_again(_plan_page))
 def plan_submit(
     db: Db,
     principal: Annotated[Principal, Depends(Require("ketamine.plan"))],
@@ -316,12 +286,14 @@ def _start_page(
     request: Request,
     db: Session,
     principal: Principal,
-    patient: Patient,
+    ref: str,
     *,
     values: dict[str, str] | None = None,
     errors: list[Issue] | None = None,
+    detail: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    patient = _patient(db, principal, ref, "ketamine_infusion")
     series = _series_or_none(db, principal, patient)
     planned_dose = None
     if series is not None:
@@ -339,7 +311,7 @@ def _start_page(
             "off_label": off_label(),
             "rules": _rules(),
             "ranges": VITAL_SIGN_RANGES,
-            "values": {"started_at": _now_local(request), **(values or {})},
+            "values": {"started_at": clinic_now_input(request), **(values or {})},
             "errors": errors or [],
         },
         status_code=status_code,
@@ -353,26 +325,11 @@ def start_form(
     principal: Annotated[Principal, Depends(Require("ketamine.administer"))],
     ref: str,
 ) -> HTMLResponse:
-    return _start_page(request, db, principal, _patient(db, principal, ref, "ketamine_infusion"))
-
-
-def _start_again(
-    request: Request, db: Session, principal: Principal, problem: FormProblem
-) -> HTMLResponse:
-    patient = _patient(db, principal, request.path_params["ref"], "ketamine_infusion")
-    return _start_page(
-        request,
-        db,
-        principal,
-        patient,
-        values=problem.values,
-        errors=problem.issues,
-        status_code=422,
-    )
+    return _start_page(request, db, principal, ref)
 
 
 @router.post("/patients/{ref}/ketamine/infusions/new", response_class=HTMLResponse)
-@redisplay(redisplay_page(_start_again))
+@redisplay(show_again(_start_page))
 def start_submit(
     request: Request,
     db: Db,
@@ -434,7 +391,7 @@ def _infusion_page(
     request: Request,
     db: Session,
     principal: Principal,
-    patient: Patient,
+    ref: str,
     number: int,
     *,
     failed: str | None = None,
@@ -444,6 +401,7 @@ def _infusion_page(
     detail: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    patient = _patient(db, principal, ref, "ketamine_infusion_record")
     record, entries = ket_service.infusion_versions(db, principal.actor, patient, number)
     infusion = ket_service.infusion_to_dict(record)
     series = ket_service.status(db, principal.actor, patient)
@@ -451,7 +409,7 @@ def _infusion_page(
     if record.discharged_at is None:
         readiness = ket_service.readiness(db, principal.actor, patient, number)
     dose = weight_based_dose(record.weight_kg, record.dose_mg_per_kg, record.infusion_min).to_dict()
-    now = _now_local(request)
+    now = clinic_now_input(request)
     tz = clinic_time_zone(request)
     defaults = {
         "at": now,
@@ -497,38 +455,14 @@ def infusion_page(
     number: InfusionNumber,
     msg: Annotated[str | None, Query(max_length=20)] = None,
 ) -> HTMLResponse:
-    patient = _patient(db, principal, ref, "ketamine_infusion_record")
-    return _infusion_page(request, db, principal, patient, number, message=MESSAGES.get(msg or ""))
-
-
-def _infusion_again(step: str) -> Any:
-    """The infusion page again with the refused form of ``step`` open and filled in."""
-
-    def show(
-        request: Request, db: Session, principal: Principal, problem: FormProblem
-    ) -> HTMLResponse:
-        patient = _patient(db, principal, request.path_params["ref"], "ketamine_infusion_record")
-        return _infusion_page(
-            request,
-            db,
-            principal,
-            patient,
-            int(request.path_params["number"]),
-            failed=step,
-            values=problem.values,
-            errors=problem.issues,
-            detail=problem.detail,
-            status_code=422,
-        )
-
-    return redisplay_page(show)
+    return _infusion_page(request, db, principal, ref, number, message=MESSAGES.get(msg or ""))
 
 
 _INFUSION = "/patients/{ref}/ketamine/infusions/{number}"
 
 
 @router.post(_INFUSION + "/observations", response_class=HTMLResponse)
-@redisplay(_infusion_again("observe"))
+@redisplay(show_again(_infusion_page, "number", failed="observe"))
 def observe_submit(
     request: Request,
     db: Db,
@@ -550,7 +484,7 @@ def observe_submit(
 
 
 @router.post(_INFUSION + "/end", response_class=HTMLResponse)
-@redisplay(_infusion_again("end"))
+@redisplay(show_again(_infusion_page, "number", failed="end"))
 def end_submit(
     request: Request,
     db: Db,
@@ -570,7 +504,7 @@ def end_submit(
 
 
 @router.post(_INFUSION + "/discharge", response_class=HTMLResponse)
-@redisplay(_infusion_again("discharge"))
+@redisplay(show_again(_infusion_page, "number", failed="discharge"))
 def discharge_submit(
     request: Request,
     db: Db,
@@ -592,7 +526,7 @@ def discharge_submit(
 
 
 @router.post(_INFUSION + "/correct", response_class=HTMLResponse)
-@redisplay(_infusion_again("correct"))
+@redisplay(show_again(_infusion_page, "number", failed="correct"))
 def correct_submit(
     request: Request,
     db: Db,
@@ -623,7 +557,7 @@ def correct_submit(
 
 
 @router.post(_INFUSION + "/entered-in-error", response_class=HTMLResponse)
-@redisplay(_infusion_again("retire"))
+@redisplay(show_again(_infusion_page, "number", failed="retire"))
 def retire_submit(
     db: Db,
     principal: Annotated[Principal, Depends(Require("ketamine.correct"))],

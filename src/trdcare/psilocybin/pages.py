@@ -29,10 +29,12 @@ from trdcare.adapters.web.db import Db
 from trdcare.adapters.web.forms import (
     FormProblem,
     FormRejected,
+    clinic_now_input,
     clinic_time_zone,
     in_clinic_time,
     redisplay,
     redisplay_page,
+    show_again,
 )
 from trdcare.adapters.web.panels import Panel
 from trdcare.adapters.web.templating import render
@@ -87,10 +89,6 @@ MESSAGES = {
 
 def _patient(db: Session, principal: Principal, ref: str, purpose: str) -> Patient:
     return patient_service.find_patient(db, principal.actor, patient_ref(ref), purpose=purpose)
-
-
-def _now_local(request: Request) -> str:
-    return utc_now().astimezone(clinic_time_zone(request)).strftime("%Y-%m-%dT%H:%M")
 
 
 def _enrolment_or_none(
@@ -180,14 +178,16 @@ def _enrolment_page(
     request: Request,
     db: Session,
     principal: Principal,
-    patient: Patient,
+    ref: str,
     *,
     failed: str | None = None,
     message: str | None = None,
     values: dict[str, str] | None = None,
     errors: list[Issue] | None = None,
+    detail: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    patient = _patient(db, principal, ref, "psilocybin")
     enrolment = _enrolment_or_none(db, principal, patient)
     course_ref = enrolment["course_ref"] if enrolment else None
     return render(
@@ -217,27 +217,7 @@ def enrolment_page(
     ref: str,
     msg: Annotated[str | None, Query(max_length=20)] = None,
 ) -> HTMLResponse:
-    patient = _patient(db, principal, ref, "psilocybin")
-    return _enrolment_page(request, db, principal, patient, message=MESSAGES.get(msg or ""))
-
-
-def _enrolment_again(step: str) -> Any:
-    def show(
-        request: Request, db: Session, principal: Principal, problem: FormProblem
-    ) -> HTMLResponse:
-        patient = _patient(db, principal, request.path_params["ref"], "psilocybin")
-        return _enrolment_page(
-            request,
-            db,
-            principal,
-            patient,
-            failed=step,
-            values=problem.values,
-            errors=problem.issues,
-            status_code=422,
-        )
-
-    return redisplay_page(show)
+    return _enrolment_page(request, db, principal, ref, message=MESSAGES.get(msg or ""))
 
 
 def _to_enrolment(patient: Patient, msg: str) -> RedirectResponse:
@@ -245,7 +225,7 @@ def _to_enrolment(patient: Patient, msg: str) -> RedirectResponse:
 
 
 @router.post("/patients/{ref}/psilocybin/review", response_class=HTMLResponse)
-@redisplay(_enrolment_again("review"))
+@redisplay(show_again(_enrolment_page, failed="review"))
 def review_submit(
     db: Db,
     principal: Annotated[Principal, Depends(Require("psilocybin.review"))],
@@ -270,7 +250,7 @@ def review_submit(
 
 
 @router.post("/patients/{ref}/psilocybin/close", response_class=HTMLResponse)
-@redisplay(_enrolment_again("close"))
+@redisplay(show_again(_enrolment_page, failed="close"))
 def close_submit(
     db: Db,
     principal: Annotated[Principal, Depends(Require("psilocybin.review"))],
@@ -292,7 +272,7 @@ def close_submit(
     "/patients/{ref}/psilocybin/sessions/{session_id}/entered-in-error",
     response_class=HTMLResponse,
 )
-@redisplay(_enrolment_again("retire_session"))
+@redisplay(show_again(_enrolment_page, failed="retire_session"))
 def retire_session_submit(
     db: Db,
     principal: Annotated[Principal, Depends(Require("psilocybin.correct"))],
@@ -322,12 +302,14 @@ def _screen_page(
     request: Request,
     db: Session,
     principal: Principal,
-    patient: Patient,
+    ref: str,
     *,
     values: dict[str, str] | None = None,
     errors: list[Issue] | None = None,
+    detail: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    patient = _patient(db, principal, ref, "psilocybin_screen")
     today = utc_now().astimezone(clinic_time_zone(request)).date().isoformat()
     questions = [
         {"id": qid, "question": q, "effect": EFFECTS[effect], "status": status}
@@ -360,13 +342,12 @@ def screen_form(
     principal: Annotated[Principal, Depends(Require("psilocybin.screen"))],
     ref: str,
 ) -> HTMLResponse:
-    return _screen_page(request, db, principal, _patient(db, principal, ref, "psilocybin_screen"))
+    return _screen_page(request, db, principal, ref)
 
 
 def _screen_again(
     request: Request, db: Session, principal: Principal, problem: FormProblem
 ) -> HTMLResponse:
-    patient = _patient(db, principal, request.path_params["ref"], "psilocybin_screen")
     # A question is shown as its radio group q_<id>; the service names it by its id.
     ids = {qid for qid, *_ in exclusion_questions()}
     issues = []
@@ -376,7 +357,13 @@ def _screen_again(
             issue = Issue(f"q_{path}", issue.message, issue.allowed, issue.given)
         issues.append(issue)
     return _screen_page(
-        request, db, principal, patient, values=problem.values, errors=issues, status_code=422
+        request,
+        db,
+        principal,
+        request.path_params["ref"],
+        values=problem.values,
+        errors=issues,
+        status_code=422,
     )
 
 
@@ -404,12 +391,14 @@ def _session_page(
     request: Request,
     db: Session,
     principal: Principal,
-    patient: Patient,
+    ref: str,
     *,
     values: dict[str, str] | None = None,
     errors: list[Issue] | None = None,
+    detail: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    patient = _patient(db, principal, ref, "psilocybin_session")
     enrolment = _enrolment_or_none(db, principal, patient)
     kind = "integration" if enrolment and enrolment["dosing_days"] else "preparation"
     return render(
@@ -421,7 +410,7 @@ def _session_page(
             "kinds": SESSION_KINDS,
             "values": {
                 "kind": kind,
-                "held_at": _now_local(request),
+                "held_at": clinic_now_input(request),
                 "duration_min": "60",
                 **(values or {}),
             },
@@ -438,27 +427,11 @@ def session_form(
     principal: Annotated[Principal, Depends(Require("psilocybin.screen"))],
     ref: str,
 ) -> HTMLResponse:
-    patient = _patient(db, principal, ref, "psilocybin_session")
-    return _session_page(request, db, principal, patient)
-
-
-def _session_again(
-    request: Request, db: Session, principal: Principal, problem: FormProblem
-) -> HTMLResponse:
-    patient = _patient(db, principal, request.path_params["ref"], "psilocybin_session")
-    return _session_page(
-        request,
-        db,
-        principal,
-        patient,
-        values=problem.values,
-        errors=problem.issues,
-        status_code=422,
-    )
+    return _session_page(request, db, principal, ref)
 
 
 @router.post("/patients/{ref}/psilocybin/sessions/new", response_class=HTMLResponse)
-@redisplay(redisplay_page(_session_again))
+@redisplay(show_again(_session_page))
 def session_submit(
     request: Request,
     db: Db,
@@ -481,12 +454,14 @@ def _dosing_form_page(
     request: Request,
     db: Session,
     principal: Principal,
-    patient: Patient,
+    ref: str,
     *,
     values: dict[str, str] | None = None,
     errors: list[Issue] | None = None,
+    detail: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    patient = _patient(db, principal, ref, "psilocybin_dosing_day")
     rules = _rules()
     return render(
         request,
@@ -495,7 +470,7 @@ def _dosing_form_page(
             **_common(patient),
             "e": _enrolment_or_none(db, principal, patient),
             "values": {
-                "administered_at": _now_local(request),
+                "administered_at": clinic_now_input(request),
                 "dose_mg": rules["doses"][0][0],
                 **(values or {}),
             },
@@ -512,27 +487,11 @@ def dosing_form(
     principal: Annotated[Principal, Depends(Require("psilocybin.dose"))],
     ref: str,
 ) -> HTMLResponse:
-    patient = _patient(db, principal, ref, "psilocybin_dosing_day")
-    return _dosing_form_page(request, db, principal, patient)
-
-
-def _dosing_form_again(
-    request: Request, db: Session, principal: Principal, problem: FormProblem
-) -> HTMLResponse:
-    patient = _patient(db, principal, request.path_params["ref"], "psilocybin_dosing_day")
-    return _dosing_form_page(
-        request,
-        db,
-        principal,
-        patient,
-        values=problem.values,
-        errors=problem.issues,
-        status_code=422,
-    )
+    return _dosing_form_page(request, db, principal, ref)
 
 
 @router.post("/patients/{ref}/psilocybin/dosing-days/new", response_class=HTMLResponse)
-@redisplay(redisplay_page(_dosing_form_again))
+@redisplay(show_again(_dosing_form_page))
 def dosing_submit(
     request: Request,
     db: Db,
@@ -562,15 +521,17 @@ def _day_page(
     request: Request,
     db: Session,
     principal: Principal,
-    patient: Patient,
+    ref: str,
     number: int,
     *,
     failed: str | None = None,
     message: str | None = None,
     values: dict[str, str] | None = None,
     errors: list[Issue] | None = None,
+    detail: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    patient = _patient(db, principal, ref, "psilocybin_dosing_record")
     enrolment = psi_service.status(db, principal.actor, patient)
     day = next((d for d in enrolment["dosing_days"] if d["number"] == number), None)
     if day is None:
@@ -578,7 +539,7 @@ def _day_page(
     last = day["observations"][-1] if day["observations"] else None
     dosed_at = datetime.fromisoformat(day["administered_at"])
     earliest = dosed_at + timedelta(minutes=load().monitoring.minimum_after_dose_min)
-    now = _now_local(request)
+    now = clinic_now_input(request)
     return render(
         request,
         "psilocybin/dosing_day.html",
@@ -607,35 +568,14 @@ def day_page(
     number: DosingNumber,
     msg: Annotated[str | None, Query(max_length=20)] = None,
 ) -> HTMLResponse:
-    patient = _patient(db, principal, ref, "psilocybin_dosing_record")
-    return _day_page(request, db, principal, patient, number, message=MESSAGES.get(msg or ""))
-
-
-def _day_again(step: str) -> Any:
-    def show(
-        request: Request, db: Session, principal: Principal, problem: FormProblem
-    ) -> HTMLResponse:
-        patient = _patient(db, principal, request.path_params["ref"], "psilocybin_dosing_record")
-        return _day_page(
-            request,
-            db,
-            principal,
-            patient,
-            int(request.path_params["number"]),
-            failed=step,
-            values=problem.values,
-            errors=problem.issues,
-            status_code=422,
-        )
-
-    return redisplay_page(show)
+    return _day_page(request, db, principal, ref, number, message=MESSAGES.get(msg or ""))
 
 
 _DAY = "/patients/{ref}/psilocybin/dosing-days/{number}"
 
 
 @router.post(_DAY + "/observations", response_class=HTMLResponse)
-@redisplay(_day_again("observe"))
+@redisplay(show_again(_day_page, "number", failed="observe"))
 def observe_submit(
     request: Request,
     db: Db,
@@ -657,7 +597,7 @@ def observe_submit(
 
 
 @router.post(_DAY + "/discharge", response_class=HTMLResponse)
-@redisplay(_day_again("discharge"))
+@redisplay(show_again(_day_page, "number", failed="discharge"))
 def discharge_submit(
     request: Request,
     db: Db,
@@ -679,7 +619,7 @@ def discharge_submit(
 
 
 @router.post(_DAY + "/entered-in-error", response_class=HTMLResponse)
-@redisplay(_day_again("retire"))
+@redisplay(show_again(_day_page, "number", failed="retire"))
 def retire_day_submit(
     db: Db,
     principal: Annotated[Principal, Depends(Require("psilocybin.correct"))],

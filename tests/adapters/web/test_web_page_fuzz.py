@@ -44,6 +44,7 @@ from trdcare.adapters.web.auth import Require
 from trdcare.adapters.web.selfreport import LinkHolder
 from trdcare.core.clock import utc_today
 from trdcare.demo.service import load_demo
+from trdcare.psilocybin.domain import exclusion_questions
 from web_support import PASSWORD, SETUP, WebClient, make_settings, username_for
 
 ROLES: tuple[str | None, ...] = (*STAFF_ROLES, None)  # None: an anonymous visitor
@@ -378,6 +379,50 @@ def _seed(client: WebClient) -> tuple[dict[str, str], list[str]]:
             "post",
             f"/api/v1/patients/{ref}/dbs/programmings",
             {"contacts": [1], "amplitude_ma": 4, "pulse_width_us": 90, "frequency_hz": 130},
+        ),
+        # An IV ketamine series with an infusion under way and a psilocybin enrolment with a
+        # preparation session and a dosing day, so their pages show every form (issue 10).
+        (
+            "post",
+            f"/api/v1/patients/{ref}/ketamine/series",
+            {"start": (today - timedelta(days=1)).isoformat(), "weight_kg": 70},
+        ),
+        (
+            "post",
+            f"/api/v1/patients/{ref}/ketamine/infusions",
+            {"predose_systolic_mmhg": 124, "predose_diastolic_mmhg": 80},
+        ),
+        (
+            "post",
+            f"/api/v1/patients/{ref}/psilocybin/enrolment",
+            {
+                "programme": "research_protocol",
+                "protocol_id": "NCT-FUZZ-1",
+                "protocol_name": "Fuzz protocol",
+                "answers": {q[0]: False for q in exclusion_questions()},
+                "screened_on": (today - timedelta(days=20)).isoformat(),
+            },
+        ),
+        (
+            "post",
+            f"/api/v1/patients/{ref}/psilocybin/sessions",
+            {
+                "kind": "preparation",
+                "facilitator": "Therapist T",
+                "duration_min": 90,
+                "held_at": f"{(today - timedelta(days=5)).isoformat()}T10:00:00+00:00",
+            },
+        ),
+        (
+            "post",
+            f"/api/v1/patients/{ref}/psilocybin/dosing-days",
+            {
+                "dose_mg": 25,
+                "monitored_by": "Facilitator F",
+                "support_person": "Partner P",
+                "predose_systolic_mmhg": 122,
+                "predose_diastolic_mmhg": 78,
+            },
         ),
     ]
     answers = {}

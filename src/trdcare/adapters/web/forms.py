@@ -45,7 +45,8 @@ from starlette.datastructures import FormData
 from trdcare.adapters.db.engine import unit_of_work
 from trdcare.adapters.web.auth import Principal
 from trdcare.adapters.web.problems import NotAuthenticated
-from trdcare.core.errors import DomainError, Issue, message_issue
+from trdcare.core.clock import utc_now
+from trdcare.core.errors import DomainError, Issue, NotFound, message_issue
 
 # Form fields that are the page's machinery, never shown back as a value.
 MACHINERY_FIELDS = frozenset({"csrf_token"})
@@ -272,6 +273,41 @@ def redisplay_page(
             return show(request, db, principal, problem)
 
     return hook
+
+
+def show_again(page: Callable[..., Response], *ids: str, **fixed: Any) -> Redisplay:
+    """A redisplay hook for a patient's page: ``page(request, db, principal, ref, *numbers,
+    values=..., errors=..., detail=..., status_code=422, **fixed)`` with the patient's ref and
+    the path's record numbers named by ``ids`` (``"number"``), in a unit of work of its own.
+    """
+
+    def show(request: Request, db: Session, principal: Principal, problem: FormProblem) -> Response:
+        params = request.path_params
+        numbers = []
+        for name in ids:
+            try:
+                numbers.append(int(params[name]))
+            except (KeyError, ValueError):
+                raise NotFound(f"{name}: no such record") from None
+        return page(
+            request,
+            db,
+            principal,
+            params["ref"],
+            *numbers,
+            values=problem.values,
+            errors=problem.issues,
+            detail=problem.detail,
+            status_code=422,
+            **fixed,
+        )
+
+    return redisplay_page(show)
+
+
+def clinic_now_input(request: Request) -> str:
+    """Now, as a page's ``datetime-local`` field shows it: the clinic's local time."""
+    return utc_now().astimezone(clinic_time_zone(request)).strftime("%Y-%m-%dT%H:%M")
 
 
 def clinic_time_zone(request: Request) -> ZoneInfo:
