@@ -162,7 +162,9 @@ def test_a_ketamine_infusion_and_a_psilocybin_dosing_day(server: str, browser: A
     dr.wait_for_load_state()
 
     dr.goto(f"{server}/patients/{ref}/psilocybin/screen")
-    assert "RESEARCH PROTOCOL OR REGULATED PROGRAMME ONLY" in dr.locator("#restriction").inner_text()
+    assert (
+        "RESEARCH PROTOCOL OR REGULATED PROGRAMME ONLY" in dr.locator("#restriction").inner_text()
+    )
     dr.get_by_label("Programme").select_option("research_protocol")
     dr.get_by_label("Protocol registration or licence id").fill("NCT03775200")
     dr.get_by_label("Protocol name").fill("COMP360 phase 2b")
@@ -218,7 +220,9 @@ def test_a_ketamine_infusion_and_a_psilocybin_dosing_day(server: str, browser: A
     assert tech.locator("#discharge-form").count() == 0
 
     dr.goto(day_url)
-    dr.get_by_label(re.compile("^Discharged at")).fill(_local(dosed + timedelta(hours=6, minutes=5)))
+    dr.get_by_label(re.compile("^Discharged at")).fill(
+        _local(dosed + timedelta(hours=6, minutes=5))
+    )
     dr.get_by_label("Effects resolved").check()
     _submit(dr, "#discharge-form", "Sign the discharge as dr.e2e")
     assert dr.locator("#err-support_person_present").count() == 1
