@@ -158,6 +158,10 @@ def test_an_infusion_from_plan_to_discharge_on_the_pages(client: WebClient) -> N
     assert r.status_code == 303, r.text
     page = _page(client, base + "?msg=discharged")
     assert "signed by Test clinician (clinician.test), 125 min after the infusion" in page
+    # Adverse events are the courses room's: its report form is linked and opens.
+    series = _page(client, f"/patients/{ref}/ketamine")
+    report = re.search(r'href="(/patients/[^"]+/adverse-event)" id="report-ae"', series)
+    assert report and client.get(report.group(1)).status_code == 200
     chart = _page(client, f"/patients/{ref}")
     assert "1 of 6 infusions completed" in chart
     dashboard = client.get("/dashboard", params={"limit": 100})

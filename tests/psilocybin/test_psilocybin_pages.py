@@ -233,6 +233,8 @@ def test_a_dosing_day_from_screen_to_integration_on_the_pages(client: WebClient)
     assert r.status_code == 303, r.text
     page = _page(client, f"/patients/{ref}/psilocybin?msg=session")
     assert "Integration" in page and "integration" in page
+    report = re.search(r'href="(/patients/[^"]+/adverse-event)" id="report-ae"', page)
+    assert report and client.get(report.group(1)).status_code == 200
 
     # A clinician may not close; the physician closes with a reason (empty refused first).
     assert 'id="close-form"' not in page

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.models import Patient, TreatmentCourse
@@ -76,7 +77,9 @@ def course_links(request: Request, patient_ref: str, course_ref: str | None) -> 
     ``safety`` (status, events, the physician's pause review)."""
     if course_ref is None:
         return {}
-    paths = {getattr(r, "path", "") for r in request.app.routes}
+    # The app's routes include routers as a whole (FastAPI's included routers): walk into them
+    # (before, a flat look at app.routes found none and the links were never shown).
+    paths = {context.path for context in iter_route_contexts(request.app.routes)}
     return {
         name: path.format(ref=patient_ref, course_ref=course_ref)
         for name, path in COURSE_PAGES.items()
