@@ -117,6 +117,7 @@ def _rules() -> dict[str, Any]:
         "vitals_status": data.vitals_schedule.status,
         "support_person": data.support_person,
         "preparation": data.preparation,
+        "integration": data.integration,
     }
 
 
