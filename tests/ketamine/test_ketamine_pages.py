@@ -395,3 +395,22 @@ def test_a_chart_without_a_series_says_so(client: WebClient) -> None:
     client.as_role("clinician", via="session")
     chart = client.get(f"/patients/{ref}")
     assert chart.status_code == 200 and "No IV ketamine series." in chart.text
+
+
+def test_the_dose_calculator_page(client: WebClient) -> None:
+    client.as_role("technician", via="session")
+    page = _page(client, "/ketamine/dose")
+    assert 'value="0.5"' in page and 'value="40"' in page and "dose-computed" not in page
+    page = _page(client, "/ketamine/dose?weight_kg=82.5&dose_mg_per_kg=0.5&infusion_min=40")
+    assert "<strong>41.2 mg</strong> = 0.5 mg/kg &times; 82.5 kg, over 40 min" in page
+    # Absurd, empty and wrong-type values: beside their field, kept, no dose shown.
+    r = client.get("/ketamine/dose", params={"weight_kg": "700", "infusion_min": "abc"})
+    assert r.status_code == 422
+    assert_clinic_words(r.text)
+    errors = field_errors(r.text)
+    assert "700" in errors["weight_kg"] and "infusion_min" in errors, errors
+    assert 'value="700"' in r.text and 'value="abc"' in r.text and "dose-computed" not in r.text
+    r = client.get("/ketamine/dose", params={"weight_kg": "", "dose_mg_per_kg": "0.5"})
+    assert r.status_code == 422 and "weight_kg" in field_errors(r.text)
+    client.as_role("front_desk", via="session")
+    assert client.get("/ketamine/dose").status_code == 403

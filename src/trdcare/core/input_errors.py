@@ -165,7 +165,14 @@ def plain_message(
         # Our own validators raise ValueError with a plain sentence; show it as written.
         reason = str(ctx.get("error", "")).strip() or "is not accepted"
         reason = re.sub(r"^(Value error|Assertion failed),\s*", "", reason)
-        return f"{label}: {reason[:1].lower()}{reason[1:]}".rstrip(".") + ".", None, given
+        # A sentence that ends "(allowed: X; given: Y)" (core.inputs.within, the planning
+        # horizon) also says what is allowed as its own part, as the API's problems do.
+        said = re.search(r"\(allowed: (.+?)(?:; given: [^)]*)?\)\.?$", reason)
+        return (
+            f"{label}: {reason[:1].lower()}{reason[1:]}".rstrip(".") + ".",
+            said.group(1) if said else None,
+            given,
+        )
     if kind in ("dict_type", "model_type", "model_attributes_type", "list_type"):
         shape = "a list" if kind == "list_type" else "a set of named fields"
         return f"{label} must be {shape}.", shape, None

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -30,7 +31,10 @@ from trdcare.adapters.web.forms import (
     FormRejected,
     clinic_now_input,
     clinic_time_zone,
+    domain_issues,
     in_clinic_time,
+    labelled,
+    labels_of,
     redisplay,
     show_again,
 )
@@ -40,6 +44,7 @@ from trdcare.assessments import pages as assessment_pages
 from trdcare.audit import service as audit
 from trdcare.core.clock import utc_now
 from trdcare.core.errors import DomainError, Issue, NotFound
+from trdcare.core.input_errors import plain_issues
 from trdcare.core.vitals import VITAL_SIGN_RANGES
 from trdcare.courses.pages import OUTCOME_SCALES, course_links
 from trdcare.ketamine import schemas
@@ -146,6 +151,58 @@ def chart_panels(db: Session, principal: Principal, patient: Patient) -> list[Pa
             context={"series": doc, "off_label": off_label()},
         )
     ]
+
+
+# -- the dose calculator (no patient data) ------------------------------------------------
+DOSE_FIELDS = ("weight_kg", "dose_mg_per_kg", "infusion_min")
+
+
+@router.get("/ketamine/dose", response_class=HTMLResponse)
+def dose_page(
+    request: Request,
+    principal: Annotated[Principal, Depends(Require("ketamine.read"))],
+    weight_kg: Annotated[str, Query(max_length=40)] = "",
+    dose_mg_per_kg: Annotated[str, Query(max_length=40)] = "",
+    infusion_min: Annotated[str, Query(max_length=40)] = "",
+) -> HTMLResponse:
+    """The API's dose calculator as a page: the weight-based dose with its reasons, each
+    problem beside its field (parsed by the API's input model, checked by the domain)."""
+    values = {
+        "weight_kg": weight_kg,
+        "dose_mg_per_kg": dose_mg_per_kg,
+        "infusion_min": infusion_min,
+    }
+    errors: list[Issue] = []
+    dose = None
+    if any(v.strip() for v in values.values()):
+        labels, _ = labels_of(schemas.DoseIn)
+        try:
+            body = schemas.DoseIn.model_validate(values)
+            dose = weight_based_dose(
+                body.weight_kg, body.dose_mg_per_kg, body.infusion_min
+            ).to_dict()
+        except ValidationError as exc:
+            errors = plain_issues(exc.errors(), labels)
+        except DomainError as exc:
+            errors = labelled(domain_issues(exc), labels)
+    rules = _rules()
+    return render(
+        request,
+        "ketamine/dose.html",
+        {
+            "off_label": off_label(),
+            "rules": rules,
+            "dose": dose,
+            "values": values
+            if any(v.strip() for v in values.values())
+            else {
+                "dose_mg_per_kg": f"{rules['standard_mg_per_kg']:g}",
+                "infusion_min": str(rules["standard_infusion_min"]),
+            },
+            "errors": errors,
+        },
+        status_code=422 if errors else 200,
+    )
 
 
 # -- the series page ------------------------------------------------------------------------

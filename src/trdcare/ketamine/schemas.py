@@ -26,27 +26,38 @@ from trdcare.core.inputs import (
     OptionalSystolic,
     Reason,
     Systolic,
+    within,
 )
 from trdcare.core.outputs import Number, ResponseModel
+from trdcare.ketamine.domain import dose_limits, series_limits
 
-# A number a page form may leave empty (not given), and a moment likewise.
-OptionalNumber = Annotated[float | None, Blank]
+# A moment a page form may leave empty (not given: now).
 OptionalMoment = Annotated[datetime | None, Blank]
+
+# The catalogue's ranges (a clinic's data file may widen them), checked with the input's other
+# fields so a form reports them in one round; the domain checks the same ranges again.
+_DOSE, _SERIES = dose_limits(), series_limits()
+Weight = Annotated[float, within(_DOSE["weight_kg"])]
+OptionalWeight = Annotated[float | None, Blank, within(_DOSE["weight_kg"])]
+OptionalMgPerKg = Annotated[float | None, Blank, within(_DOSE["dose_mg_per_kg"])]
+OptionalMinutes = Annotated[float | None, Blank, within(_DOSE["infusion_min"])]
+OptionalInfusions = Annotated[float | None, Blank, within(_SERIES["infusions"])]
+OptionalPerWeek = Annotated[float | None, Blank, within(_SERIES["infusions_per_week"])]
 
 
 # -- inputs ------------------------------------------------------------------------------------
 class DoseIn(InputModel):
-    weight_kg: float = Field(title="Weight (kg)", allow_inf_nan=False)
-    dose_mg_per_kg: OptionalNumber = Field(default=None, title="Dose (mg/kg)", allow_inf_nan=False)
-    infusion_min: OptionalNumber = Field(
+    weight_kg: Weight = Field(title="Weight (kg)", allow_inf_nan=False)
+    dose_mg_per_kg: OptionalMgPerKg = Field(default=None, title="Dose (mg/kg)", allow_inf_nan=False)
+    infusion_min: OptionalMinutes = Field(
         default=None, title="Infusion time (min)", allow_inf_nan=False
     )
 
 
 class SeriesIn(DoseIn):
     start: date = Field(title="First infusion on")
-    infusions: OptionalNumber = Field(default=None, title="Infusions", allow_inf_nan=False)
-    infusions_per_week: OptionalNumber = Field(
+    infusions: OptionalInfusions = Field(default=None, title="Infusions", allow_inf_nan=False)
+    infusions_per_week: OptionalPerWeek = Field(
         default=None, title="Infusions a week", allow_inf_nan=False
     )
     primary_scale: str = Field(default="madrs", title="Primary scale", max_length=20)
@@ -61,7 +72,7 @@ class InfusionStartIn(InputModel):
     predose_spo2_pct: OptionalSpo2 = Field(
         default=None, title="SpO2 before (%)", allow_inf_nan=False
     )
-    weight_kg: OptionalNumber = Field(default=None, title="Weight today (kg)", allow_inf_nan=False)
+    weight_kg: OptionalWeight = Field(default=None, title="Weight today (kg)", allow_inf_nan=False)
     started_at: OptionalMoment = Field(default=None, title="Started at")
     bp_signoff_reason: Annotated[Reason | None, Blank] = Field(
         default=None, title="Physician's reason to infuse despite the blood pressure"
