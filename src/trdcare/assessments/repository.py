@@ -485,3 +485,22 @@ class AssessmentRepository:
             return [], int(total or 0), int(with_alerts or 0)
         rows = [CaseloadRow._make(row[: len(CaseloadRow._fields)]) for row in found]
         return rows, int(found[0].total), int(found[0].with_alerts or 0)
+
+    def last_administered(
+        self, patient_ids: Collection[int], scale_ids: Collection[str]
+    ) -> dict[tuple[int, str], date]:
+        """The day of each patient's last complete, current administration of each scale
+        (the care plan's measurement schedule reads it; dates only, no scores)."""
+        if not patient_ids or not scale_ids:
+            return {}
+        found = self.session.execute(
+            select(Assessment.patient_id, Assessment.scale_id, func.max(Assessment.administered_on))
+            .where(
+                Assessment.patient_id.in_(list(patient_ids)),
+                Assessment.scale_id.in_(list(scale_ids)),
+                Assessment.complete.is_(True),
+                Assessment.retired_at.is_(None),
+            )
+            .group_by(Assessment.patient_id, Assessment.scale_id)
+        )
+        return {(pid, sid): on for pid, sid, on in found.all()}

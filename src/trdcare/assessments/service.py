@@ -30,11 +30,14 @@ from trdcare.adapters.db.stamping import (
     version_history,
 )
 from trdcare.assessments.domain import (
+    SCORED_SCALE_IDS,
     CourseOutcome,
+    CourseVerdict,
     ScaleResult,
     ScorePoint,
     caseload_figures,
     course_outcome,
+    course_verdict,
     get_scale,
     require_an_answer,
     score,
@@ -180,6 +183,51 @@ def patient_outcome(
         detail={"scale": scale, "course": course.ref if course else None, "points": len(points)},
     )
     return outcome, course
+
+
+def last_administered(
+    session: Session, patient_ids: Collection[int], scale_ids: Collection[str]
+) -> dict[tuple[int, str], date]:
+    """(patient id, scale id) -> the day of the last complete, current administration.
+
+    For a measurement schedule (the care plan's): dates only, no scores, so the caller
+    audits the view it shows them in (the caseload view is audited by the dashboard).
+    """
+    return AssessmentRepository(session).last_administered(patient_ids, scale_ids)
+
+
+def scored_points(
+    session: Session, actor: Actor, patient: Patient, scale_ids: Collection[str]
+) -> list[tuple[date, str, int]]:
+    """The patient's complete, current totals on the given scales: (day, scale id, total),
+    oldest first. Audited as a read of the patient's assessments."""
+    rows = [
+        (r.administered_on, r.scale_id, int(r.total))
+        for r in AssessmentRepository(session).for_patient(patient.id)
+        if r.scale_id in scale_ids and r.complete and r.total is not None
+    ]
+    audit.record(
+        session,
+        actor,
+        "read",
+        "assessment_list",
+        patient_ref=patient.ref,
+        detail={"scales": sorted(scale_ids), "count": len(rows)},
+    )
+    return rows
+
+
+def period_verdict(
+    scale_id: str, points: list[tuple[date, int]], *, start: date, end: date | None
+) -> CourseVerdict | None:
+    """How a treatment period went on one scale by the one outcome rule
+    (:func:`trdcare.assessments.domain.course_verdict`, as a course's outcome: baseline the
+    last score on or before ``start``, else the first after it; latest the last score up to
+    ``end``). None: no score up to ``end``, or a scale without a total."""
+    if scale_id not in SCORED_SCALE_IDS:
+        return None
+    kept = [ScorePoint(on=on, total=total) for on, total in points if end is None or on <= end]
+    return course_verdict(scale_id, kept, course_start=start) if kept else None
 
 
 class CaseloadEntry(NamedTuple):

@@ -54,6 +54,7 @@ from trdcare.courses.domain import (
     Transition,
     adverse_event,
     catalogue_version,
+    catalogued_modalities,
     delivery_refusal,
     kinds_for,
     on_adverse_event,
@@ -962,3 +963,9 @@ def course_view(
 def course_status(session: Session, event: CourseAdverseEvent) -> str:
     """The status of the course an event belongs to (after a correction)."""
     return _course_row(session, event).status
+
+
+def modality_labels() -> dict[str, str]:
+    """How the clinic names each catalogued modality (the catalogue's labels), for rooms
+    that list therapies across modalities (the care plan)."""
+    return dict(catalogued_modalities())

@@ -2,16 +2,29 @@
 
 Every model forbids unknown keys, so a typo in a key is an error naming the field, not a
 silently ignored finding (docs/pathway.md, "The facts file").
+
+The care plan's inputs (API bodies and page forms alike) and typed answers: every change
+carries the reason (kept with the version) and the version the user was shown (0: no plan
+yet); a change against an older version is refused (409) with nothing written.
 """
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Literal
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from trdcare.core.inputs import InputModel
+from trdcare.accounts.schemas import SelfReportLinkCreate
+from trdcare.adapters.web.corrections import (
+    REASON_DESCRIPTION,
+    VERSION_DESCRIPTION,
+    Blank,
+    CorrectionReason,
+)
+from trdcare.core.inputs import ClinicalNote, InputModel
+from trdcare.core.outputs import ResponseModel
+from trdcare.pathway.domain.care_plan import MAX_EVERY_DAYS
 from trdcare.pathway.domain.data_schema import TherapyId
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
@@ -194,3 +207,174 @@ class OptionsOut(BaseModel):
     context: list[ReasonOut]
     unverified: list[str]
     catalogue_version: str
+
+
+# -- the care plan -----------------------------------------------------------------------------
+Id = Annotated[str, StringConstraints(min_length=1, max_length=30, strip_whitespace=True)]
+Detail = Annotated[str, StringConstraints(max_length=200, strip_whitespace=True)]
+OptionalDate = Annotated[date | None, Blank]
+OptionalRef = Annotated[
+    Annotated[str, StringConstraints(max_length=20, strip_whitespace=True)] | None, Blank
+]
+
+
+class _Change(InputModel):
+    reason: CorrectionReason = Field(title="Reason for the change", description=REASON_DESCRIPTION)
+    version: int = Field(
+        ge=0,
+        le=2**31 - 1,
+        title="Version shown",
+        description=VERSION_DESCRIPTION + " (0: none yet)",
+    )
+
+
+class TherapyIn(_Change):
+    therapy: Id = Field(title="Therapy", description="e.g. tms, medication, psychotherapy")
+    start_date: date = Field(title="Start date")
+    end_date: OptionalDate = Field(default=None, title="End date")
+    detail: Detail = Field(
+        default="", title="Details", description="e.g. the drug and dose, or the therapy's form"
+    )
+    course_ref: OptionalRef = Field(
+        default=None, title="Course", description="The patient's course (C-...) it is delivered as"
+    )
+
+
+class TherapyChangeIn(_Change):
+    start_date: date = Field(title="Start date")
+    end_date: OptionalDate = Field(default=None, title="End date")
+    detail: Detail = Field(default="", title="Details")
+    course_ref: OptionalRef = Field(default=None, title="Course")
+
+
+class MeasureIn(_Change):
+    scale: Id = Field(title="Scale", description="e.g. phq9, madrs")
+    completed_by: Id = Field(title="Completed by", description="patient or clinician")
+    every_days: int = Field(
+        ge=1, le=MAX_EVERY_DAYS, title="Every (days)", description="The clinician's choice"
+    )
+    start_date: date = Field(title="From")
+
+
+class MeasureChangeIn(_Change):
+    completed_by: Id = Field(title="Completed by")
+    every_days: int = Field(ge=1, le=MAX_EVERY_DAYS, title="Every (days)")
+    start_date: date = Field(title="From")
+
+
+class RemoveIn(_Change):
+    """Remove an entry made in error (kept in the plan's versions with the reason)."""
+
+    version: int = Field(ge=1, le=2**31 - 1, title="Version shown", description=VERSION_DESCRIPTION)
+
+
+class PreferencesIn(_Change):
+    drug_free: bool = Field(default=False, title="Wants a drug-free option")
+    cannot_attend_daily: bool = Field(default=False, title="Cannot attend daily sessions")
+    note: ClinicalNote = Field(default="", title="Other preferences, in the patient's words")
+
+
+class MeasureLinkIn(InputModel):
+    expires_in_hours: int = Field(
+        default=SelfReportLinkCreate.model_fields["expires_in_hours"].default,
+        ge=1,
+        le=24 * 14,
+        title="Valid for (hours)",
+    )
+
+
+# -- answers -----------------------------------------------------------------------------------
+class TherapyOut(ResponseModel):
+    key: str
+    therapy: str
+    label: str
+    start_date: date
+    end_date: date | None
+    detail: str
+    course_ref: str | None
+    removed: str | None
+    current: bool
+    active_today: bool
+
+
+class MeasureOut(ResponseModel):
+    key: str
+    scale_id: str
+    scale_name: str
+    completed_by: str
+    completed_by_label: str
+    every_days: int
+    start_date: date
+    last_on: date | None
+    due_on: date
+    overdue: bool
+    days_overdue: int
+
+
+class PreferencesOut(ResponseModel):
+    drug_free: bool
+    cannot_attend_daily: bool
+    note: str
+    stated: list[str]
+
+
+class AttributedScoreOut(ResponseModel):
+    on: date
+    scale_id: str
+    scale_name: str
+    total: int
+    therapies: list[str]
+    therapy_labels: list[str]
+
+
+class TherapyOutcomeOut(ResponseModel):
+    therapy_key: str
+    therapy_label: str
+    scale_id: str
+    scale_name: str
+    baseline_total: int
+    baseline_on: date
+    latest_total: int
+    latest_on: date
+    percent_change: float | None
+    category: str
+    response: bool
+    remission: bool | None
+
+
+class CarePlanOut(ResponseModel):
+    patient: str
+    exists: bool
+    version: int
+    updated_at: datetime | None
+    updated_by: str | None
+    change_reason: str | None
+    today: date
+    therapies: list[TherapyOut]
+    measures: list[MeasureOut]
+    removed_measures: list[dict[str, Any]]
+    preferences: PreferencesOut
+    attributed_scores: list[AttributedScoreOut]
+    outcomes: list[TherapyOutcomeOut]
+    attribution_note: str
+    schedule_note: str
+
+
+class CarePlanVersionOut(ResponseModel):
+    version: int
+    changed_by: str
+    changed_at: str
+    reason: str
+    changes: list[str]
+
+
+class CarePlanChangedOut(ResponseModel):
+    version: int
+    key: str | None = None
+
+
+class MeasureLinkOut(ResponseModel):
+    ref: str
+    scale: str
+    expires_at: datetime
+    url: str

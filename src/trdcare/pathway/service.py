@@ -12,6 +12,18 @@ Two paths feed the same rooms:
   optional facts file (docs/pathway.md) are fed to the rooms' pure functions.
 * :func:`options_for_patient`: the record; each room's service or stored verdict (the latest
   TMS screen, esketamine eligibility, VNS/DBS candidacy, psilocybin screen), audited.
+
+The integrated care plan (issue 13 item 2; section "Care plan" below): read a patient's plan
+(therapies on one timeline, the measurement schedule with what is due, scores attributed to
+the therapies active when they were taken, the outcome of each therapy by the one outcome
+rule), change it (every change a new version with who, when and why; the earlier ones
+kept), send the self-report link of a patient-completed measure, and the caseload's overdue
+measures. Flushes, never commits; every read and write of a plan is audited. A change is a
+check-then-write (the plan's version shown, then the write): it takes the patient's row lock
+first and is made against the version the user was shown (refused, 409, when the plan
+changed since), so of two simultaneous changes one wins and the other is told who changed it
+(docs/architecture.md, "Check-then-write"). Its clock is this module's ``utc_today`` (the
+browser test patches that one name).
 """
 
 from __future__ import annotations
@@ -24,13 +36,18 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from trdcare.adapters.db.models import Patient
+from trdcare.accounts import service as account_service
+from trdcare.adapters.db.locking import lock_patient, unique_insert
+from trdcare.adapters.db.models import CarePlanRow, Patient, SelfReportLink
+from trdcare.adapters.db.stamping import claim_next_version, stamp_new
+from trdcare.assessments import service as assessment_service
 from trdcare.assessments.domain.scoring import SCALE_IDS, get_scale
 from trdcare.audit import service as audit
 from trdcare.core.actor import Actor
-from trdcare.core.clock import utc_today
-from trdcare.core.errors import InvalidInput, NotFound
+from trdcare.core.clock import not_before_birth, utc_today, within_planning_horizon
+from trdcare.core.errors import Conflict, InvalidInput, NotFound
 from trdcare.core.provenance import Reason, Source, base_status, weakest
+from trdcare.courses import service as course_service
 from trdcare.dbs import service as dbs_service
 from trdcare.dbs.domain.candidacy import DbsAnswers, DbsFacts
 from trdcare.dbs.domain.candidacy import evaluate_candidacy as dbs_candidacy
@@ -44,6 +61,13 @@ from trdcare.history.domain.sources import SOURCES as HISTORY_SOURCES
 from trdcare.history.domain.staging import StagingReport
 from trdcare.history.domain.types import TreatmentHistory
 from trdcare.labs import service as labs_service
+from trdcare.pathway.domain import care_plan as rules
+from trdcare.pathway.domain.care_plan import (
+    COMPLETED_BY_LABELS,
+    CarePlan,
+    MeasureStatus,
+    Vocabulary,
+)
 from trdcare.pathway.domain.facts import (
     ClinicianFinding,
     EctIndications,
@@ -55,6 +79,7 @@ from trdcare.pathway.domain.facts import (
     RoomVerdict,
 )
 from trdcare.pathway.domain.options import OptionsReport, check_therapy_ids, evaluate_options
+from trdcare.pathway.repository import CarePlanRepository
 from trdcare.pathway.schemas import FactsFile
 from trdcare.pgx import service as pgx_service
 from trdcare.psilocybin import service as psilocybin_service
@@ -71,11 +96,23 @@ T = TypeVar("T")
 __all__ = [
     "EctIndications",
     "Preferences",
+    "add_measure",
+    "add_therapy",
+    "care_plan_preferences",
+    "change_measure",
+    "change_therapy",
     "check_therapy_ids",
     "options_for_patient",
     "options_from_files",
+    "overdue_measures",
     "parse_facts",
+    "plan_versions",
+    "plan_view",
+    "remove_measure",
+    "remove_therapy",
     "select",
+    "send_measure_link",
+    "set_preferences",
 ]
 
 _STRENGTH: dict[RoomOutcome, int] = {
@@ -705,7 +742,7 @@ def options_for_patient(
             history=summary,
             rooms=rooms,
             pgx=_pgx(session, actor, patient),
-            preferences=preferences or Preferences(),
+            preferences=preferences or care_plan_preferences(session, actor, patient),
             ect=ect or EctIndications(),
             lab_notes=_lab_notes(session, actor, patient),
         )
@@ -719,3 +756,532 @@ def options_for_patient(
         detail={"options": len(result.options)},
     )
     return result
+
+
+# -- the integrated care plan ------------------------------------------------------------------
+WHAT = "the care plan"
+
+#: Therapies without a catalogue entry of their own in the courses room, named as the
+#: clinic writes them.
+_OTHER_LABELS = {
+    "tms": "TMS",
+    "ect": "ECT",
+    "medication": "Medication",
+    "psychotherapy": "Psychotherapy",
+}
+
+ATTRIBUTION_NOTE = (
+    "A score taken while several therapies ran together is counted for each of them: the plan "
+    "cannot separate their effects."
+)
+SCHEDULE_NOTE = (
+    "How often each scale is repeated is the clinician's choice: the reference notes give no "
+    "sourced interval for a combined plan, so none is suggested. A measure is due that many "
+    "days after the scale was last completed (by anyone), and overdue after that."
+)
+
+
+def vocabulary() -> Vocabulary:
+    """What a plan may hold: the history room's course modalities, the assessments room's
+    scales, and the scales a self-report link can carry (the accounts room's)."""
+    return Vocabulary(
+        therapies=history_service.MODALITIES,
+        scales=SCALE_IDS,
+        self_report_scales=account_service.SELF_REPORT_SCALES,
+    )
+
+
+def therapy_labels() -> dict[str, str]:
+    labels = {**_OTHER_LABELS, **course_service.modality_labels()}
+    return {m: labels.get(m, m.replace("_", " ").capitalize()) for m in history_service.MODALITIES}
+
+
+def scale_labels() -> dict[str, str]:
+    return {s: get_scale(s).short_name for s in SCALE_IDS}
+
+
+def _plan_of(row: CarePlanRow | None) -> CarePlan:
+    if row is None:
+        return CarePlan()
+    return CarePlan.from_parts(row.therapies, row.measures, row.preferences)
+
+
+def _load(session: Session, patient: Patient) -> tuple[CarePlanRow | None, CarePlan]:
+    row = CarePlanRepository(session).plan(patient.id)
+    return row, _plan_of(row)
+
+
+# -- reading -----------------------------------------------------------------------------------
+def plan_view(session: Session, actor: Actor, patient: Patient) -> dict[str, Any]:
+    """The patient's care plan as the API and the pages show it (audited)."""
+    row, plan = _load(session, patient)
+    today = utc_today()
+    t_labels, s_labels = therapy_labels(), scale_labels()
+    measured = {m.scale_id for m in plan.current_measures}
+    last = {
+        scale: on
+        for (_, scale), on in assessment_service.last_administered(
+            session, [patient.id], measured
+        ).items()
+    }
+    statuses = rules.schedule(plan, last, today)
+    points = assessment_service.scored_points(session, actor, patient, measured) if measured else []
+    attributed = rules.attribute(plan, points)
+    outcomes = []
+    for t in sorted(plan.current_therapies, key=lambda t: (t.start_date, t.key)):
+        for scale in sorted(measured):
+            verdict = assessment_service.period_verdict(
+                scale,
+                [(on, total) for on, s, total in points if s == scale],
+                start=t.start_date,
+                end=t.end_date,
+            )
+            if verdict is not None:
+                outcomes.append(
+                    {
+                        "therapy_key": t.key,
+                        "therapy_label": t_labels.get(t.therapy, t.therapy),
+                        "scale_id": scale,
+                        "scale_name": s_labels[scale],
+                        **course_service.verdict_to_dict(verdict),
+                    }
+                )
+    audit.record(
+        session,
+        actor,
+        "read",
+        "care_plan",
+        entity_id=row.id if row else None,
+        patient_ref=patient.ref,
+        detail={"version": row.version if row else 0},
+    )
+    return {
+        "patient": patient.ref,
+        "exists": row is not None,
+        "version": row.version if row else 0,
+        "updated_at": row.updated_at if row else None,
+        "updated_by": row.updated_by if row else None,
+        "change_reason": row.change_reason if row else None,
+        "today": today,
+        "therapies": [
+            _therapy_doc(t, t_labels, today)
+            for t in sorted(plan.therapies, key=lambda t: (t.start_date, t.key))
+        ],
+        "measures": [_measure_doc(s, s_labels) for s in statuses],
+        "removed_measures": [
+            {**_dated(m.to_dict()), "scale_name": s_labels.get(m.scale_id, m.scale_id)}
+            for m in plan.measures
+            if not m.current
+        ],
+        "preferences": {
+            "drug_free": plan.preferences.drug_free,
+            "cannot_attend_daily": plan.preferences.cannot_attend_daily,
+            "note": plan.preference_note,
+            "stated": list(plan.stated_preferences),
+        },
+        "attributed_scores": [
+            {
+                **_dated(a.to_dict()),
+                "scale_name": s_labels.get(a.scale_id, a.scale_id),
+                "therapy_labels": [
+                    f"{t_labels.get(plan.therapy(k).therapy, k)} ({k})" for k in a.therapies
+                ],
+            }
+            for a in attributed
+        ],
+        "outcomes": outcomes,
+        "attribution_note": ATTRIBUTION_NOTE,
+        "schedule_note": SCHEDULE_NOTE,
+    }
+
+
+_DATE_KEYS = ("start_date", "end_date", "last_on", "due_on", "on")
+
+
+def _dated(doc: dict[str, Any]) -> dict[str, Any]:
+    """A stored document's days as dates again (the pages format them; the API as ISO)."""
+    return {
+        k: date.fromisoformat(v) if k in _DATE_KEYS and isinstance(v, str) else v
+        for k, v in doc.items()
+    }
+
+
+def _therapy_doc(t: rules.PlannedTherapy, labels: dict[str, str], today: date) -> dict[str, Any]:
+    return {
+        **_dated(t.to_dict()),
+        "label": labels.get(t.therapy, t.therapy),
+        "current": t.current,
+        "active_today": t.active_on(today),
+    }
+
+
+def _measure_doc(s: MeasureStatus, labels: dict[str, str]) -> dict[str, Any]:
+    return {
+        **_dated(s.to_dict()),
+        "scale_name": labels.get(s.measure.scale_id, s.measure.scale_id),
+        "completed_by_label": COMPLETED_BY_LABELS[s.measure.completed_by],
+    }
+
+
+def care_plan_preferences(session: Session, actor: Actor, patient: Patient) -> Preferences:
+    """The preferences the patient stated, kept with the care plan (the treatment-options
+    engine reads them when none are given); audited."""
+    row, plan = _load(session, patient)
+    audit.record(
+        session,
+        actor,
+        "read",
+        "care_plan_preferences",
+        entity_id=row.id if row else None,
+        patient_ref=patient.ref,
+    )
+    return plan.preferences
+
+
+def plan_versions(session: Session, actor: Actor, patient: Patient) -> list[dict[str, Any]]:
+    """Every version of the plan, newest first: who made it, when, why, what it changed."""
+    repo = CarePlanRepository(session)
+    row = repo.plan(patient.id)
+    audit.record(
+        session,
+        actor,
+        "read",
+        "care_plan_versions",
+        entity_id=row.id if row else None,
+        patient_ref=patient.ref,
+    )
+    if row is None:
+        return []
+    snapshots: list[dict[str, Any]] = [k.data for k in repo.kept_versions(row)]
+    snapshots.append(
+        {
+            "version": row.version,
+            "therapies": row.therapies,
+            "measures": row.measures,
+            "preferences": row.preferences,
+            "updated_by": row.updated_by,
+            "updated_at": row.updated_at.isoformat(),
+            "change_reason": row.change_reason,
+        }
+    )
+    t_labels, s_labels = therapy_labels(), scale_labels()
+    out = []
+    before = CarePlan()
+    for data in snapshots:
+        plan = CarePlan.from_parts(data["therapies"], data["measures"], data["preferences"])
+        out.append(
+            {
+                "version": int(data["version"]),
+                "changed_by": str(data["updated_by"]),
+                "changed_at": str(data["updated_at"]),
+                "reason": str(data.get("change_reason") or ""),
+                "changes": rules.describe_change(before, plan, t_labels, s_labels),
+            }
+        )
+        before = plan
+    return list(reversed(out))
+
+
+# -- changing ----------------------------------------------------------------------------------
+def _change(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    *,
+    reason: str,
+    expected_version: int,
+    apply: Callable[[CarePlan], CarePlan],
+    detail: dict[str, Any],
+) -> CarePlanRow:
+    """Apply one change to the plan as a new version (the first change creates the plan)."""
+    reason = rules.checked_reason(reason)
+    lock_patient(session, patient.id)  # check-then-write: one change at a time per patient
+    repo = CarePlanRepository(session)
+    row = repo.plan(patient.id)
+    new = apply(_plan_of(row))
+    doc = new.to_dict()
+    if row is None:
+        if expected_version != 0:
+            raise Conflict(
+                f"version: {WHAT} does not exist yet (version 0), version {expected_version} "
+                "was given: look at it again before changing it"
+            )
+        row = CarePlanRow(
+            patient_id=patient.id,
+            therapies=doc["therapies"],
+            measures=doc["measures"],
+            preferences=doc["preferences"],
+            change_reason=reason,
+        )
+        stamp_new(row, actor)
+        with unique_insert(
+            session,
+            Conflict(f"{WHAT} was created by someone else at the same time: look at it again"),
+        ):
+            session.add(row)
+        action = "create"
+    else:
+        if expected_version == 0:
+            raise Conflict(
+                f"version: {WHAT} was created by {row.created_by} since it was shown "
+                f"(it is now version {row.version}): look at it again before changing it"
+            )
+        claim_next_version(
+            session, row, actor, reason, what=WHAT, expected_version=expected_version
+        )
+        row.therapies = doc["therapies"]
+        row.measures = doc["measures"]
+        row.preferences = doc["preferences"]
+        row.change_reason = reason
+        session.flush()
+        action = "update"
+    audit.record(
+        session,
+        actor,
+        action,
+        "care_plan",
+        entity_id=row.id,
+        patient_ref=patient.ref,
+        detail={"version": row.version, **detail},
+    )
+    return row
+
+
+def _check_dates(patient: Patient, start_date: date, end_date: date | None) -> None:
+    """Not before the patient's birth, not beyond the planning horizon (a typing error)."""
+    for name, day in (("start_date", start_date), ("end_date", end_date)):
+        if day is None:
+            continue
+        if patient.birth_date is not None:
+            not_before_birth(day, field=name, born_on=patient.birth_date)
+        within_planning_horizon(day, field=name, today=utc_today())
+
+
+def _check_course(session: Session, patient: Patient, therapy: str, course_ref: str | None) -> None:
+    """A linked course must be the patient's own course of the same therapy."""
+    if not course_ref:
+        return
+    try:
+        course = history_service.find_course(session, patient, course_ref)
+    except NotFound:
+        raise InvalidInput.single(
+            "course_ref", "is not a course of this patient", given=course_ref
+        ) from None
+    if course is None or course.modality != therapy:
+        raise InvalidInput.single(
+            "course_ref",
+            f"is a {therapy_labels().get(course.modality if course else '', '')} course, "
+            f"not {therapy_labels().get(therapy, therapy)}",
+            given=course_ref,
+        )
+
+
+def add_therapy(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    *,
+    therapy: str,
+    start_date: date,
+    end_date: date | None,
+    detail: str,
+    course_ref: str | None,
+    reason: str,
+    version: int,
+) -> tuple[CarePlanRow, str]:
+    """Put one more therapy on the plan; returns the plan and the therapy's key."""
+    _check_dates(patient, start_date, end_date)
+    added: list[str] = []
+
+    def apply(plan: CarePlan) -> CarePlan:
+        new, t = rules.add_therapy(
+            plan,
+            vocabulary(),
+            therapy=therapy,
+            start_date=start_date,
+            end_date=end_date,
+            detail=detail,
+            course_ref=course_ref or None,
+        )
+        added.append(t.key)
+        return new
+
+    rules.add_therapy(
+        CarePlan(), vocabulary(), therapy=therapy, start_date=start_date, end_date=end_date
+    )  # the therapy id is checked before the course is looked up
+    _check_course(session, patient, therapy, course_ref)
+    row = _change(
+        session, actor, patient, reason=reason, expected_version=version, apply=apply,
+        detail={"therapy": therapy, "change": "add_therapy"},
+    )  # fmt: skip
+    return row, added[0]
+
+
+def change_therapy(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    key: str,
+    *,
+    start_date: date,
+    end_date: date | None,
+    detail: str,
+    course_ref: str | None,
+    reason: str,
+    version: int,
+) -> CarePlanRow:
+    """Correct a therapy's dates, details or course, or end it (an end date)."""
+    _check_dates(patient, start_date, end_date)
+    _, current = _load(session, patient)
+    _check_course(session, patient, current.therapy(key).therapy, course_ref)
+
+    def apply(plan: CarePlan) -> CarePlan:
+        return rules.change_therapy(
+            plan, vocabulary(), key, start_date=start_date, end_date=end_date, detail=detail,
+            course_ref=course_ref or None,
+        )  # fmt: skip
+
+    return _change(
+        session, actor, patient, reason=reason, expected_version=version, apply=apply,
+        detail={"therapy_key": key, "change": "change_therapy"},
+    )  # fmt: skip
+
+
+def remove_therapy(
+    session: Session, actor: Actor, patient: Patient, key: str, *, reason: str, version: int
+) -> CarePlanRow:
+    """Mark a therapy entered in error (kept in the plan with the reason; no longer counts)."""
+    return _change(
+        session, actor, patient, reason=reason, expected_version=version,
+        apply=lambda plan: rules.remove_therapy(plan, key, rules.checked_reason(reason)),
+        detail={"therapy_key": key, "change": "remove_therapy"},
+    )  # fmt: skip
+
+
+def add_measure(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    *,
+    scale: str,
+    completed_by: str,
+    every_days: int,
+    start_date: date,
+    reason: str,
+    version: int,
+) -> tuple[CarePlanRow, str]:
+    _check_dates(patient, start_date, None)
+    added: list[str] = []
+
+    def apply(plan: CarePlan) -> CarePlan:
+        new, m = rules.add_measure(
+            plan, vocabulary(), scale_id=scale, completed_by=completed_by,
+            every_days=every_days, start_date=start_date,
+        )  # fmt: skip
+        added.append(m.key)
+        return new
+
+    row = _change(
+        session, actor, patient, reason=reason, expected_version=version, apply=apply,
+        detail={"scale": scale, "change": "add_measure"},
+    )  # fmt: skip
+    return row, added[0]
+
+
+def change_measure(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    key: str,
+    *,
+    completed_by: str,
+    every_days: int,
+    start_date: date,
+    reason: str,
+    version: int,
+) -> CarePlanRow:
+    _check_dates(patient, start_date, None)
+    return _change(
+        session, actor, patient, reason=reason, expected_version=version,
+        apply=lambda plan: rules.change_measure(
+            plan, vocabulary(), key, completed_by=completed_by, every_days=every_days,
+            start_date=start_date,
+        ),
+        detail={"measure_key": key, "change": "change_measure"},
+    )  # fmt: skip
+
+
+def remove_measure(
+    session: Session, actor: Actor, patient: Patient, key: str, *, reason: str, version: int
+) -> CarePlanRow:
+    return _change(
+        session, actor, patient, reason=reason, expected_version=version,
+        apply=lambda plan: rules.remove_measure(plan, key, rules.checked_reason(reason)),
+        detail={"measure_key": key, "change": "remove_measure"},
+    )  # fmt: skip
+
+
+def set_preferences(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    preferences: Preferences,
+    note: str = "",
+    *,
+    reason: str,
+    version: int,
+) -> CarePlanRow:
+    return _change(
+        session, actor, patient, reason=reason, expected_version=version,
+        apply=lambda plan: rules.set_preferences(plan, preferences, note),
+        detail={"change": "preferences"},
+    )  # fmt: skip
+
+
+def send_measure_link(
+    session: Session, actor: Actor, patient: Patient, key: str, *, expires_in_hours: int
+) -> tuple[SelfReportLink, str]:
+    """The self-report link of a patient-completed measure, issued by the accounts room
+    (single use, audited there); returns the link and its secret token."""
+    _, plan = _load(session, patient)
+    measure = plan.measure(key)
+    if measure.completed_by != "patient":
+        raise InvalidInput.single(
+            "measure",
+            "is completed by a clinician: no self-report link is sent for it",
+            allowed="a measure the patient completes",
+            given=key,
+        )
+    return account_service.create_link(
+        session, actor, patient, measure.scale_id, expires_in_hours=expires_in_hours
+    )
+
+
+# -- the caseload ------------------------------------------------------------------------------
+def overdue_measures(
+    session: Session, today: date | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Per active patient with a care plan: its overdue measures (scale, due day, days late).
+
+    Read for the caseload dashboard, which audits the patients it shows.
+    """
+    today = today or utc_today()
+    plans = CarePlanRepository(session).active_plans()
+    parsed = [(ref, pid, _plan_of(row)) for ref, pid, row in plans]
+    scales = {m.scale_id for _, _, plan in parsed for m in plan.current_measures}
+    last = assessment_service.last_administered(session, [pid for _, pid, _ in parsed], scales)
+    labels = scale_labels()
+    out: dict[str, list[dict[str, Any]]] = {}
+    for ref, pid, plan in parsed:
+        late = [
+            s
+            for s in rules.schedule(
+                plan,
+                {m.scale_id: last.get((pid, m.scale_id)) for m in plan.current_measures},
+                today,
+            )
+            if s.overdue
+        ]
+        if late:
+            out[ref] = [_measure_doc(s, labels) for s in late]
+    return out

@@ -121,6 +121,8 @@ class Fixtures:
             "observation_id": "1",
             "therapy": "tms",
             "sid": "no-such-live-session",
+            "therapy_key": "T1",
+            "measure_key": "M1",
         }
 
 

@@ -409,6 +409,19 @@ _TABLE: tuple[Permission, ...] = (
         "reasons, evidence, guideline position and sources",
         *sorted(_CLINICAL),
     ),
+    _p(
+        "care_plan.read",
+        "See a patient's integrated care plan: therapies on one timeline, the measurement "
+        "schedule with what is due, scores attributed to the therapies, stated preferences",
+        *sorted(_CLINICAL),
+    ),
+    _p(
+        "care_plan.write",
+        "Change a patient's care plan (each change a new version with a reason) and send a "
+        "scheduled measure's self-report link",
+        "physician",
+        "clinician",
+    ),
     _p("account.self", "Change one's own password and manage one's own API tokens", *_STAFF),
     _p("users.manage", "Add, change and deactivate user accounts; revoke any token", "admin"),
     _p("audit.read", "Read the audit log and verify its hash chain", "admin"),

@@ -26,6 +26,7 @@ from trdcare.adapters.db.models.history import TreatmentCourse, TreatmentTrial
 from trdcare.adapters.db.models.ketamine import KetamineInfusion, KetamineSeries
 from trdcare.adapters.db.models.labs import LabResult
 from trdcare.adapters.db.models.neurofeedback import NfSession
+from trdcare.adapters.db.models.pathway import CarePlanRow
 from trdcare.adapters.db.models.patients import Episode, Patient
 from trdcare.adapters.db.models.pgx import PgxResult
 from trdcare.adapters.db.models.psilocybin import (
@@ -52,6 +53,7 @@ __all__ = [
     "AssessmentItem",
     "AuditEvent",
     "Base",
+    "CarePlanRow",
     "CaseloadScore",
     "CourseAdverseEvent",
     "CoursePause",
