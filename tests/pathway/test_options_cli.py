@@ -47,6 +47,23 @@ class TestHistoryFile:
             assert option["evidence"]["sources"] and option["guideline"]["sources"]
         assert doc["ordering_rule"]["text"]
 
+    @pytest.mark.parametrize("with_facts", [True, False])
+    def test_every_reason_cites_a_resolved_source(self, tmp_path: Path, with_facts: bool) -> None:
+        """A reason without a source read as VERIFIED (the weakest of no statuses), and the
+        proxy-dose facts cited bare catalogue tags ('scottish2024') as their citation."""
+        args = ["options", "--history", write(tmp_path, "h.json", RESISTANT), "--json"]
+        if with_facts:
+            args[3:3] = ["--facts", write(tmp_path, "f.json", facts())]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        for option in json.loads(result.stdout)["options"]:
+            for r in option["reasons"]:
+                assert r["sources"], (option["therapy"], r["rule"])
+                for s in r["sources"]:
+                    assert s["citation"] != s["tag"], (option["therapy"], r["rule"], s)
+                if all(s["tag"] == "record" for s in r["sources"]):
+                    assert r["status"] == "DERIVED", (option["therapy"], r["rule"])
+
     def test_without_facts_and_filtered(self, tmp_path: Path) -> None:
         result = runner.invoke(
             app,

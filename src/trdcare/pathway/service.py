@@ -57,6 +57,7 @@ from trdcare.esketamine.domain.catalogue import sources_of as esketamine_sources
 from trdcare.esketamine.domain.eligibility import assess_eligibility
 from trdcare.esketamine.domain.eligibility import question_ids as esketamine_questions
 from trdcare.history import service as history_service
+from trdcare.history.domain.catalogue import load_catalogue
 from trdcare.history.domain.sources import SOURCES as HISTORY_SOURCES
 from trdcare.history.domain.staging import StagingReport
 from trdcare.history.domain.types import TreatmentHistory
@@ -128,8 +129,11 @@ _STRENGTH: dict[RoomOutcome, int] = {
 def _history_sources(tags: str, status: str) -> tuple[Source, ...]:
     word = base_status(status)
     out = []
+    # A fact cites the room's rule sources or the antidepressant catalogue's dose sources
+    # (the proxy minimum doses), as the staging report's own source list does.
+    catalogue = load_catalogue().sources
     for tag in (t.strip() for t in tags.split(",") if t.strip()):
-        known = HISTORY_SOURCES.get(tag)
+        known = HISTORY_SOURCES.get(tag) or catalogue.get(tag)
         out.append(
             Source(
                 citation=known.citation if known else tag,

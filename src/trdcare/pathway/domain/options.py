@@ -83,6 +83,22 @@ _ROOM_STATUS: dict[str, OptionStatus | None] = {
 _CLINICIAN = Source(
     citation="the clinician's recorded finding", status="VERIFIED", where="", tag="clinician"
 )
+# A finding read off the patient's own record (a count, a screen not yet answered, a stated
+# preference) cites no publication; it cites the record, and the record is not a verified
+# clinical source, so such a reason is DERIVED rather than VERIFIED by default.
+RECORD_SOURCE = Source(
+    citation="the patient's record in trdcare (what was entered, counted here)",
+    status="DERIVED",
+    where="",
+    tag="record",
+)
+
+
+def _cited(why: Reason) -> Reason:
+    """``why`` itself, or with the record as its source when it cites none."""
+    if why.sources:
+        return why
+    return Reason(why.rule, why.finding, why.inputs, (RECORD_SOURCE,))
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +222,7 @@ class _Collect:
         self.conflicts: list[Reason] = []
 
     def decide(self, status: OptionStatus, why: Reason) -> None:
-        self.items.append((status, why))
+        self.items.append((status, _cited(why)))
 
     def status(self, base: OptionStatus) -> tuple[OptionStatus, tuple[Reason, ...]]:
         found = {s for s, _ in self.items}
@@ -331,7 +347,9 @@ def _room(c: _Collect, facts: PatientFacts, t: Therapy) -> None:
         )
         return
     status = _ROOM_STATUS[verdict.outcome]
-    head = Reason(f"{t.id}_room_verdict", verdict.summary, {"outcome": verdict.outcome})
+    # The room's summary line stands on the same sources as the room's own reasons.
+    behind = tuple(dict.fromkeys(s for r in verdict.reasons for s in r.sources))
+    head = Reason(f"{t.id}_room_verdict", verdict.summary, {"outcome": verdict.outcome}, behind)
     if status is None:
         c.context.append(head)
         c.context.extend(verdict.reasons)
@@ -438,8 +456,8 @@ def _option(facts: PatientFacts, t: Therapy) -> Option:
         therapy=t,
         status=status,
         decisive=decisive,
-        context=(*c.rest(status), *c.context),
-        preference_conflicts=tuple(c.conflicts),
+        context=tuple(_cited(r) for r in (*c.rest(status), *c.context)),
+        preference_conflicts=tuple(_cited(r) for r in c.conflicts),
     )
 
 
