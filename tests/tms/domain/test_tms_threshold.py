@@ -53,8 +53,12 @@ def test_fixed_count_stopping_and_refusal_after_stop() -> None:
     assert s.stopped
     assert s.stop_reason == "max_pulses"
     assert s.next_intensity_pct_mso is None
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match="the stimulus limit was reached"):
         s.record(True)
+    # The stop is told in the clinic's words, not as the code's key ('max_pulses').
+    findings = " ".join(r.finding for r in s.result().reasons)
+    assert "stopped: the stimulus limit was reached" in findings
+    assert "max_pulses" not in findings
 
 
 def test_serialisation_round_trip() -> None:

@@ -148,6 +148,11 @@ class Trial:
 
 
 StopReason = Literal["max_pulses", "ci_width"]
+# The stop reasons in the clinic's words (a finding and an error message are read by staff).
+STOP_REASON_WORDS: dict[str, str] = {
+    "max_pulses": "the stimulus limit was reached",
+    "ci_width": "the 95% interval is narrow enough",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,7 +318,7 @@ class MlPestSession:
         nxt = self.next_intensity_pct_mso
         if nxt is None:
             raise Conflict(
-                f"the threshold hunt has stopped ({self.stop_reason}); "
+                f"the threshold hunt has stopped ({STOP_REASON_WORDS.get(self.stop_reason or '', 'finished')}); "
                 "start a new one to stimulate again"
             )
         if not isinstance(mep, bool):
@@ -359,7 +364,11 @@ class MlPestSession:
                 if self.ci_width_pct_mso is not None
                 else ""
             )
-            + f"; {'stopped: ' + self.stop_reason if self.stop_reason else 'still running'}",
+            + (
+                f"; stopped: {STOP_REASON_WORDS[self.stop_reason]}"
+                if self.stop_reason
+                else "; still running"
+            ),
             inputs={
                 "max_pulses": self.max_pulses,
                 "ci_width_pct_mso": self.ci_width_pct_mso,
