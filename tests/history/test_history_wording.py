@@ -60,6 +60,27 @@ def test_more_failed_trials_than_required_read_as_such(client: WebClient) -> Non
         assert not DOUBLED.search(page), DOUBLED.search(page)
 
 
+def test_sources_are_numbered_links_to_full_citations(client: WebClient) -> None:
+    """Before: the rules cited bare keys ('[trdcare_derived,sackeim2001_athf]',
+    'thase_rush1997 SECONDARY') and the list showed them as code."""
+    ref = add_patient(client.engine)
+    client.as_role("clinician")
+    assert client.post(f"/api/v1/patients/{ref}/history", json=history(THREE_FAILED)).is_success
+    client.as_role("physician", via="session")
+    page = client.get(f"/patients/{ref}/history").text
+    listed = re.findall(r'<li id="src-([^"]+)">\[(\d+)\] <cite>', page)
+    assert len(listed) >= 3
+    numbers = {tag: n for tag, n in listed}
+    for tag, n in re.findall(r'<a href="#src-([^"]+)" title="[^"]*">(\d+)</a>', page):
+        assert numbers[tag] == n
+    # (a citation may name a file, e.g. '.../cardinal_pythonlib/psychiatry/...')
+    visible = re.sub(r"<[^>]+>", " ", page.split('id="src-h"')[0])
+    for tag in numbers:
+        assert tag not in visible, tag
+    chart = client.get(f"/patients/{ref}").text
+    assert f'href="/patients/{ref}/history#src-' in chart
+
+
 def test_fewer_failed_trials_than_required(client: WebClient) -> None:
     ref = add_patient(client.engine)
     client.as_role("clinician")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup, escape
 from pydantic import Field
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -29,6 +31,7 @@ from trdcare.adapters.web.templating import render
 from trdcare.assessments.domain.scoring import get_scale
 from trdcare.core.clock import utc_today
 from trdcare.core.errors import DomainError, Issue, NotFound, PermissionDenied
+from trdcare.core.provenance import provenance_label
 from trdcare.history import service as history_service
 from trdcare.history.domain import (
     ADHERENCE,
@@ -71,6 +74,40 @@ STATUS_TEXT = {
 }
 
 
+def source_citer(
+    sources: Sequence[tuple[str, str]], page: str = ""
+) -> Callable[[str | None, str | None], Markup]:
+    """A rule's source tags as numbered links to the page's source list.
+
+    The staging rules cite tags (``"trdcare_derived,sackeim2001_athf"``); a clinician reads
+    ``[3, 5] DERIVED`` with each number a link to the full citation (``page`` is the
+    history page's address when the list is on another page, as from the chart panel). A
+    tag that is not in the list (a status mark used as its own source) is shown as written.
+    """
+    numbers = {tag: n for n, (tag, _) in enumerate(sources, 1)}
+
+    def cite(tags: str | None, status: str | None = None) -> Markup:
+        linked: list[Markup] = []
+        other: list[str] = []
+        for tag in (t.strip() for t in (tags or "").split(",") if t.strip()):
+            n = numbers.get(tag)
+            if n is None:
+                other.append(tag)
+            else:
+                linked.append(
+                    Markup('<a href="{}#src-{}" title="{}">{}</a>').format(
+                        page, tag, dict(sources)[tag], n
+                    )
+                )
+        label = provenance_label(", ".join(other), status) if other or status else ""
+        if not linked:
+            return escape(label or "source not stated")
+        refs = Markup("[{}]").format(Markup(", ").join(linked))
+        return Markup("{} {}").format(refs, label) if label else refs
+
+    return cite
+
+
 def _load(db: Session, principal: Principal, patient: Patient) -> TreatmentHistory | None:
     if HistoryRepository(db).current_episode(patient.id) is None:
         return None
@@ -93,6 +130,9 @@ def chart_panels(db: Session, principal: Principal, patient: Patient) -> list[Pa
                 "report": report,
                 "history": history,
                 "status_text": STATUS_TEXT,
+                "cite": source_citer(
+                    report.sources if report else (), f"/patients/{patient.ref}/history"
+                ),
                 "courses": courses,
                 "can_edit": principal.can("history.write"),
             },
@@ -127,6 +167,7 @@ def history_page(
             "history": history,
             "report": report,
             "status_text": STATUS_TEXT,
+            "cite": source_citer(report.sources if report else ()),
             "criteria_options": [
                 (c, CRITERIA_PRESETS[c].label[:1].upper() + CRITERIA_PRESETS[c].label[1:])
                 for c in CRITERIA_PRESETS
