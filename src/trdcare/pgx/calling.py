@@ -28,6 +28,26 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+class SeveralSamples(InvalidInput):
+    """A VCF of several samples given without naming one (``samples``: the file's)."""
+
+    def __init__(self, samples: Sequence[str]) -> None:
+        self.samples = tuple(samples)
+        shown = ", ".join(self.samples[:10]) + (" ..." if len(self.samples) > 10 else "")
+        super().__init__(
+            "several samples",
+            issues=[
+                Issue(
+                    "sample",
+                    f"the VCF has {len(self.samples)} samples: name one with --sample "
+                    "(or use pgx batch)",
+                    shown,
+                    None,
+                )
+            ],
+        )
+
+
 @dataclass(frozen=True)
 class SampleReport:
     sample: str
@@ -84,19 +104,7 @@ def call_sample(
     """The report of one sample (``sample`` may be omitted for a single-sample VCF)."""
     geno = read_genotypes(path, samples=[sample] if sample else None, strict=True)
     if sample is None and len(geno.samples) > 1:
-        shown = ", ".join(geno.samples[:10]) + (" ..." if len(geno.samples) > 10 else "")
-        raise InvalidInput(
-            "several samples",
-            issues=[
-                Issue(
-                    "sample",
-                    f"the VCF has {len(geno.samples)} samples: name one with --sample "
-                    "(or use pgx batch)",
-                    shown,
-                    None,
-                )
-            ],
-        )
+        raise SeveralSamples(geno.samples)
     return next(_reports(geno, all_matches=all_matches, sha=file_sha256(path)))
 
 

@@ -1,9 +1,7 @@
 """Pages of the PGx room: the patient's PGx page (each gene's result in use, the CPIC
-recommendations and the trials they bear on, every result on record), the form to enter an
-outside call (a lab-reported diplotype), marking a result entered in error; the chart panel.
-
-VCF files are imported on the clinic's server (``trdcare pgx import``), not uploaded here:
-the API takes no VCF either (see :mod:`trdcare.pgx.endpoints`).
+recommendations and the trials they bear on, every result on record), the form to upload a
+VCF (the API's, :mod:`trdcare.pgx.upload`), the form to enter an outside call (a
+lab-reported diplotype), marking a result entered in error; the chart panel.
 """
 
 from __future__ import annotations
@@ -36,10 +34,18 @@ from trdcare.pgx import schemas
 from trdcare.pgx import service as pgx_service
 from trdcare.pgx.domain import tables
 from trdcare.pgx.endpoints import ResultId
+from trdcare.pgx.upload import (
+    ACCEPTED,
+    UPLOAD_BODY_LIMIT_BYTES,
+    VCF_UPLOAD_MAX_BYTES,
+    VcfUploadIn,
+    import_upload,
+)
 
 router = APIRouter(include_in_schema=False)
 
 MESSAGES = {
+    "vcf": "VCF stored: one result per gene, with the file's checksum. Check the calls below.",
     "outside": "Outside call recorded; the results in use and the recommendations include it.",
     "retired": "Marked entered in error; the result is kept with your reason and no longer counts.",
 }
@@ -91,6 +97,8 @@ def _pgx_page(
             "retiring": retiring,
             "genes": [(g, g) for g in tables.GENES],
             "today": utc_today().isoformat(),
+            "vcf_accepted": ACCEPTED,
+            "vcf_max_mb": VCF_UPLOAD_MAX_BYTES // 1_000_000,
         },
         status_code=status_code,
     )
@@ -124,6 +132,25 @@ def _pgx_again(request: Request, problem: FormProblem) -> HTMLResponse:
             retiring=int(number) if number is not None else None,
             status_code=422,
         )
+
+
+@router.post(
+    "/patients/{ref}/pgx/vcf", response_class=HTMLResponse, max_body_size=UPLOAD_BODY_LIMIT_BYTES
+)
+@redisplay(_pgx_again)
+def vcf_submit(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("pgx.record"))],
+    ref: str,
+    form: Annotated[VcfUploadIn, Form()],
+) -> Response:
+    patient = _patient(db, principal, ref, "pgx_import")
+    try:
+        import_upload(db, principal.actor, patient, form)
+    except DomainError as exc:
+        # The sample ID is shown again; a browser never lets a page refill a file input.
+        raise FormRejected(exc, {"sample": form.sample or ""}) from exc
+    return RedirectResponse(f"/patients/{patient.ref}/pgx?msg=vcf", status_code=303)
 
 
 @router.post("/patients/{ref}/pgx/outside-calls", response_class=HTMLResponse)

@@ -50,6 +50,12 @@ class GeneResultOut(ResponseModel):
     version: int
 
 
+class VcfImportOut(ResponseModel):
+    """The results stored from one VCF, one per gene (as ``trdcare pgx import --json``)."""
+
+    results: list[GeneResultOut]
+
+
 class GuidelineOut(ResponseModel):
     url: str
     pmid: str | None

@@ -184,8 +184,13 @@ def read_genotypes(
     _check_is_vcf(file)
     try:
         vcf = cyvcf2.VCF(str(file), lazy=True)
-    except (OSError, ValueError) as exc:
-        raise _bad("file", "could not be read as a VCF", "VCF 4.x", file.name) from exc
+    except Exception as exc:  # cyvcf2 raises a bare Exception for a header htslib refuses
+        raise _bad(
+            "file",
+            "could not be read as a VCF (a damaged or truncated file, or a malformed header)",
+            "VCF 4.x",
+            file.name,
+        ) from exc
     try:
         all_samples = list(vcf.samples)
         if not all_samples:
