@@ -2,18 +2,22 @@
 server of test_e2e_browser.py: a physician enters a sertraline trial, records an outside
 CYP2C19 call (empty, an unknown star allele: refused beside the field with the values kept;
 then corrected), and sees the phenotype and CPIC recommendation on the patient's page beside
-the trial it explains; then records a TSH result with the range upside down and corrects it.
+the trial it explains; uploads the lab's VCF on the PGx page (a file that is no VCF refused
+beside the file field; then the VCF, whose CYP2D6 call is shown); then records a TSH result
+with the range upside down and corrects it.
 Screenshots go to ``test-artifacts/e2e/``.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from test_e2e_browser import ARTIFACTS, browser, server, sign_in
 
 from trdcare.core.clock import utc_today
+from trdcare.pgx import synthetic
 
 FIXTURES = (browser, server)
 
@@ -26,7 +30,7 @@ def submit(page: Any, form: str, button: str) -> None:
 
 
 def test_an_outside_pgx_call_explains_a_trial_on_the_patient_s_page(
-    server: str, browser: Any
+    server: str, browser: Any, tmp_path: Path
 ) -> None:
     errors: list[str] = []
     page = browser.new_context(viewport={"width": 1180, "height": 820}).new_page()
@@ -85,6 +89,28 @@ def test_an_outside_pgx_call_explains_a_trial_on_the_patient_s_page(
     page.screenshot(path=str(ARTIFACTS / "pgx-beside-the-trial.png"), full_page=True)
     body = page.locator("body").inner_text()
     assert "None" not in body and "snake_case" not in body
+
+    # The lab's VCF uploaded on the PGx page: first a file that is no VCF, then the VCF.
+    page.goto(f"{server}/patients/{ref}/pgx")
+    assert "need an outside call" in page.locator("#pgx-vcf-cyp2d6").inner_text()
+    not_vcf = tmp_path / "report.vcf"
+    not_vcf.write_text("Patient report\n", "utf-8")
+    page.set_input_files("#f-file", str(not_vcf))
+    submit(page, "#pgx-vcf-form", "Upload and call")
+    assert "is not a VCF" in page.locator("#err-file").inner_text()
+    vcf = synthetic.write_vcf(
+        synthetic.vcf_text({"LAB-7": {"CYP2D6": ("*1", "*4"), "CYP2C19": ("*1", "*17")}}),
+        tmp_path / "panel.vcf",
+        bgzip=True,
+    )
+    page.set_input_files("#f-file", str(vcf))
+    submit(page, "#pgx-vcf-form", "Upload and call")
+    assert "VCF stored" in page.locator("[role=status]").inner_text()
+    rows = page.locator("#pgx-results").inner_text()
+    assert "*1/*4" in rows and "VCF panel.vcf.gz, sample LAB-7" in rows, rows
+    in_use = page.locator("#pgx-in-use").inner_text()
+    assert "*1/*4" in in_use and "Intermediate Metabolizer" in in_use, in_use
+    page.screenshot(path=str(ARTIFACTS / "pgx-vcf-uploaded.png"), full_page=True)
 
     # Labs: a TSH result with its range upside down, then corrected.
     page.goto(f"{server}/patients/{ref}/labs")

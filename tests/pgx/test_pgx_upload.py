@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import html
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -257,3 +258,18 @@ def test_a_file_name_is_never_a_path() -> None:
     assert upload.safe_file_name("a\x00b;rm -rf.vcf") == "a_b_rm_-rf.vcf"
     long = upload.safe_file_name("x" * 300 + ".vcf.gz")
     assert len(long) == upload.FILE_NAME_MAX_CHARS and long.endswith(".vcf.gz")
+
+
+def test_the_temporary_copy_is_removed_after_a_success_and_a_refusal(
+    client: WebClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ref = add_patient(client.engine, "PGX-UP-7")
+    client.as_role("physician")
+    content = make_vcf(tmp_path, {"S": PANEL}).read_bytes()
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    assert post_vcf(client, ref, "a.vcf", content).status_code == 201
+    assert post_vcf(client, ref, "a.vcf", b"not a vcf").status_code == 422
+    assert post_vcf(client, ref, "a.vcf", content, sample="NOPE").status_code == 422
+    assert list(scratch.iterdir()) == []

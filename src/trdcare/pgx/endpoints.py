@@ -21,7 +21,12 @@ from trdcare.patients import service as patient_service
 from trdcare.patients.endpoints import PatientRef
 from trdcare.pgx import schemas
 from trdcare.pgx import service as pgx_service
-from trdcare.pgx.upload import UPLOAD_BODY_LIMIT_BYTES, VcfUploadIn, import_upload
+from trdcare.pgx.upload import (
+    UPLOAD_BODY_LIMIT_BYTES,
+    VCF_UPLOAD_MAX_BYTES,
+    VcfUploadIn,
+    import_upload,
+)
 
 router = APIRouter(tags=["pgx"])
 
@@ -46,9 +51,9 @@ def patient_pgx(
     response_model=schemas.VcfImportOut,
     summary="Upload a patient's VCF (GRCh38, plain or bgzipped); one result per gene is stored",
     description=(
-        "A multipart form: `file` (the VCF, at most 50 MB) and `sample` (the patient's sample "
-        "column, required when the VCF has several). The file's SHA-256 and its name (never "
-        "a path) are stored with each result. A file that is not a VCF, is empty, too large "
+        f"A multipart form: `file` (the VCF, at most {VCF_UPLOAD_MAX_BYTES:,} bytes) and "
+        "`sample` (the patient's sample column, required when the VCF has several). The "
+        "file's SHA-256 and its name (never a path) are stored with each result. A file that is not a VCF, is empty, too large "
         "or not on GRCh38, or a sample the file does not hold, is refused with 422 naming "
         "`file` or `sample`; nothing is stored. A body larger than the file limit plus the "
         "form is refused with 413 before it is read."
