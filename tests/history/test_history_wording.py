@@ -70,7 +70,7 @@ def test_sources_are_numbered_links_to_full_citations(client: WebClient) -> None
     page = client.get(f"/patients/{ref}/history").text
     listed = re.findall(r'<li id="src-([^"]+)">\[(\d+)\] <cite>', page)
     assert len(listed) >= 3
-    numbers = {tag: n for tag, n in listed}
+    numbers = dict(listed)
     for tag, n in re.findall(r'<a href="#src-([^"]+)" title="[^"]*">(\d+)</a>', page):
         assert numbers[tag] == n
     # (a citation may name a file, e.g. '.../cardinal_pythonlib/psychiatry/...')

@@ -105,6 +105,20 @@ def test_a_synthetic_session_runs_is_stopped_recorded_and_stored(client: WebClie
     assert "Session stopped, recorded and stored on the course." in course.text
     assert "stopped by the clinician" in course.text and "Learning curve" in course.text
     assert not machine_words(course.text) and "None" not in course.text
+    # per-block figures (issue 11 item 3), as stored with the session's summary
+    api = client.get(f"/api/v1/patients/{ref}/neurofeedback").json()
+    blocks = api["courses"][0]["sessions"][0]["blocks"]
+    assert blocks and all(b["windows"] > 0 for b in blocks)
+    assert all(
+        set(b["rejected_by"]) <= {"amplitude", "flat", "blink", "muscle", "missing"} for b in blocks
+    )
+    plural = "" if len(blocks) == 1 else "s"
+    assert f"Session 1: {len(blocks)} feedback block{plural}" in course.text
+    assert 'id="nf-blocks-' in course.text and "Windows withheld, by reason" in course.text
+    # a block over the artifact alert (catalogue artifact_alert_pct, UNVERIFIED) is flagged
+    over = [b for b in blocks if b["pct_artifact"] is not None and b["pct_artifact"] > 30.0]
+    assert course.text.count('<span class="badge warn">flagged</span>') == len(over)
+    assert "% of its time withheld as artifact is flagged (UNVERIFIED" in course.text
     with unit_of_work(client.engine) as db:
         (row,) = db.scalars(select(NfSession)).all()
         assert row.ended == "stopped by user" and row.protocol_kind == "faa"

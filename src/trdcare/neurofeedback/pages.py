@@ -41,6 +41,7 @@ from trdcare.assessments import service as assessment_service
 from trdcare.core.errors import DomainError, InvalidInput, NotFound
 from trdcare.courses import service as courses_service
 from trdcare.neurofeedback import service as nf_service
+from trdcare.neurofeedback.domain import catalogue as nf_catalogue
 from trdcare.neurofeedback.live import LiveSession, LiveSessions
 from trdcare.neurofeedback.schemas import (
     PROTOCOL_LABELS,
@@ -62,6 +63,14 @@ MESSAGES = {
     "stored": "Session stopped, recorded and stored on the course.",
 }
 
+# The artifact gate's reasons (domain.artifacts.REASONS) as the clinic reads them.
+GATE_WORDS = {
+    "amplitude": "amplitude",
+    "flat": "flat line",
+    "blink": "eye blink",
+    "muscle": "muscle",
+    "missing": "samples not numbers",
+}
 ENDED_WORDS = {
     "duration": "ran its planned duration",
     "source ended": "the source ended",
@@ -210,6 +219,8 @@ def course_page(
             "patient": patient,
             "courses": courses,
             "running": running,
+            "gate_words": GATE_WORDS,
+            "artifact_alert": nf_catalogue.provenance("artifact_alert_pct"),
             "message": MESSAGES.get(msg or ""),
         },
     )

@@ -62,6 +62,23 @@ class SessionInput(InputModel):
 from trdcare.core.outputs import ResponseModel  # noqa: E402
 
 
+class NfBlockOut(ResponseModel):
+    """One feedback block's figures (the session summary's ``blocks``)."""
+
+    index: int
+    phase: str
+    start_s: float
+    end_s: float
+    windows: int
+    rejected_windows: int
+    rejected_s: float
+    pct_artifact: float | None
+    mean_feature: float | None
+    pct_time_rewarded: float | None
+    reward_rate_pct: float | None
+    rejected_by: dict[str, int]
+
+
 class NfSessionOut(ResponseModel):
     course: str
     session_number: int
@@ -75,6 +92,7 @@ class NfSessionOut(ResponseModel):
     pct_artifact: float | None
     threshold: float | None
     recording: str
+    blocks: list[NfBlockOut]
 
 
 class NfScoreOut(ResponseModel):

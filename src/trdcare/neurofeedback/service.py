@@ -140,6 +140,8 @@ def session_to_dict(row: NfSession, course: TreatmentCourse) -> dict[str, Any]:
         "pct_artifact": row.pct_artifact,
         "threshold": row.threshold,
         "recording": row.recording,
+        # per-block stats (issue 11 item 3), as the session's summary stored them
+        "blocks": list((row.summary or {}).get("blocks") or []),
     }
 
 
