@@ -5,17 +5,25 @@ the printable REMS form, and what each role is offered."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+from sqlalchemy import Engine
+
+from trdcare.adapters.web.app import create_app
 from trdcare.esketamine.domain import question_ids
 from web_support import (
     WebClient,
     add_patient,
+    add_staff,
     assert_plain,
     client,
     field_errors,
     machine_words,
+    make_settings,
     web_app,
 )
 
@@ -268,3 +276,31 @@ def test_adverse_event_and_pause_review_through_the_pages(client: WebClient) -> 
     assert r.status_code == 303
     assert 'id="course-paused"' not in client.get(f"/patients/{ref}/esketamine").text
     assert "Sedation" in client.get(url).text
+
+
+@pytest.fixture
+def auckland_client(database_url: str, engine: Engine, tmp_path: Path) -> Iterator[WebClient]:
+    """A clinic far from UTC (Pacific/Auckland, UTC+12/+13)."""
+    app = create_app(make_settings(database_url, tmp_path, timezone="Pacific/Auckland"))
+    add_staff(app.state.engine)
+    with WebClient(app, base_url="http://testserver") as c:
+        c.engine = app.state.engine
+        c.csrf = ""
+        yield c
+    app.state.engine.dispose()
+
+
+def test_session_times_show_in_the_clinic_time_zone(auckland_client: WebClient) -> None:
+    """The forms take the clinic's local time; the session pages showed UTC beside them
+    (a check-in typed as 09:00 read '20:00 UTC' the day before in Auckland)."""
+    client = auckland_client
+    ref = add_patient(client.engine, "ESK-TZ")
+    plan(client, ref)
+    at = now(client) - timedelta(hours=3)
+    sref = checked_in(client, ref, checked_in_at=local(client, at))
+    shown = local(client, at).replace("T", " ")
+    page = client.get(f"/patients/{ref}/esketamine/sessions/{sref}").text
+    assert f"Checked in {shown} (times in Pacific/Auckland)" in page
+    assert " UTC" not in re.sub(r"<[^>]+>", " ", page)
+    listing = client.get(f"/patients/{ref}/esketamine").text
+    assert shown in listing and "Checked in (Pacific/Auckland)" in listing

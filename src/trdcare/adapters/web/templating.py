@@ -85,6 +85,7 @@ def environment() -> Environment:
         auto_reload=False,
     )
     env.filters["dt"] = _format_datetime
+    env.filters["tm"] = _format_time
     env.filters["d"] = _format_date
     env.filters["pct"] = _format_percent
     env.filters["label"] = _label
@@ -105,6 +106,12 @@ def _format_datetime(value: datetime | str | None, tz: str = "UTC") -> str:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+
+
+def _format_time(value: datetime | str | None, tz: str = "UTC") -> str:
+    """The time of day of a moment in the clinic's time zone (``14:05``)."""
+    text = _format_datetime(value, tz)
+    return text[11:] if len(text) > 11 else text
 
 
 def _format_date(value: date | datetime | None) -> str:
