@@ -555,6 +555,45 @@ def _safety(
     }
 
 
+def _current_settings(programmings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The latest programming record of each side (the setting in use), by side."""
+    latest: dict[str, dict[str, Any]] = {}
+    for entry in programmings:
+        latest[entry["side"]] = entry
+    return [latest[s] for s in SIDES if s in latest]
+
+
+def course_record(
+    session: Session, actor: Actor, patient: Patient, course: TreatmentCourse
+) -> dict[str, Any] | None:
+    """The surgery of the treatment course ``course`` (current or earlier), its programming
+    records in order and the setting in use per side with its charge as recorded (audited
+    read); None when the room holds no surgery for that course."""
+    repo = DbsRepository(session)
+    found = next(((s, c) for s, c in repo.surgeries(patient.id) if c.id == course.id), None)
+    if found is None:
+        return None
+    surgery, _ = found
+    rows = repo.programmings(surgery.id)
+    audit.record(
+        session,
+        actor,
+        "read",
+        "dbs_course",
+        entity_id=surgery.id,
+        patient_ref=patient.ref,
+        detail={"programmings": len(rows), "course": course.ref},
+    )
+    programmings = [programming_to_dict(r) for r in rows]
+    return {
+        "investigational": True,
+        "investigational_note": load_pathway().status.label,
+        "surgery": surgery_to_dict(surgery, course),
+        "programmings": programmings,
+        "current_settings": _current_settings(programmings),
+    }
+
+
 def overview(session: Session, actor: Actor, patient: Patient) -> dict[str, Any]:
     """Candidacy, surgery and course, programming records (current per side), with the
     investigational status said (audited)."""
@@ -581,10 +620,7 @@ def overview(session: Session, actor: Actor, patient: Patient) -> dict[str, Any]
         doc["withdrawn_programmings"] = [
             programming_to_dict(r) for r in repo.programmings(surgery.id, retired=True)
         ]
-        latest: dict[str, dict[str, Any]] = {}
-        for entry in doc["programmings"]:
-            latest[entry["side"]] = entry
-        doc["current_settings"] = [latest[s] for s in SIDES if s in latest]
+        doc["current_settings"] = _current_settings(doc["programmings"])
         doc["outcome"] = _outcome(session, actor, patient, course)
         doc["safety"] = _safety(session, actor, patient, course)
     audit.record(

@@ -39,6 +39,15 @@ class EsketamineRepository:
             .limit(1)
         ).first()
 
+    def course_of_treatment(self, treatment_course_id: int) -> EsketamineCourse | None:
+        """The esketamine course (not retired) of that treatment course, current or earlier."""
+        return self.session.scalars(
+            select(EsketamineCourse).where(
+                EsketamineCourse.treatment_course_id == treatment_course_id,
+                EsketamineCourse.retired_at.is_(None),
+            )
+        ).first()
+
     def treatment_course(self, course: EsketamineCourse) -> TreatmentCourse:
         return self.session.get_one(TreatmentCourse, course.treatment_course_id)
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from trdcare.accounts.domain.permissions import may_change_record
 from trdcare.adapters.db.locking import lock_patient
-from trdcare.adapters.db.models import Patient
+from trdcare.adapters.db.models import Patient, TreatmentCourse
 from trdcare.adapters.db.models.esketamine import (
     EsketamineCourse,
     EsketamineObservation,
@@ -1119,8 +1119,25 @@ def course_to_dict(row: EsketamineCourse) -> dict[str, Any]:
 
 def status(session: Session, actor: Actor, patient: Patient) -> dict[str, Any]:
     """The current course with its sessions, observations and REMS tasks (audited read)."""
+    return _course_doc(session, actor, patient, _course(session, patient))
+
+
+def course_record(
+    session: Session, actor: Actor, patient: Patient, course: TreatmentCourse
+) -> dict[str, Any] | None:
+    """The esketamine course of the treatment course ``course``, the current one or an
+    earlier one, as :func:`status` gives it (audited read); None when the room holds no
+    esketamine course for it (a course entered in the history only)."""
+    row = EsketamineRepository(session).course_of_treatment(course.id)
+    if row is None or row.patient_id != patient.id:
+        return None
+    return _course_doc(session, actor, patient, row)
+
+
+def _course_doc(
+    session: Session, actor: Actor, patient: Patient, row: EsketamineCourse
+) -> dict[str, Any]:
     repo = EsketamineRepository(session)
-    row = _course(session, patient)
     sessions = repo.sessions(row.id)
     obs = repo.observations([s.id for s in sessions])
     on = today()

@@ -76,6 +76,15 @@ class KetamineRepository:
         """The latest series whose course is not retired (any status)."""
         return self.session.scalars(_CURRENT_SERIES, {"patient_id": patient_id}).first()
 
+    def series_of_course(self, course_id: int) -> KetamineSeries | None:
+        """The series (not retired) of the treatment course ``course_id``, current or earlier."""
+        return self.session.scalars(
+            select(KetamineSeries).where(
+                KetamineSeries.treatment_course_id == course_id,
+                KetamineSeries.retired_at.is_(None),
+            )
+        ).first()
+
     def infusions(self, series_id: int) -> list[KetamineInfusion]:
         """The series' infusions, entered-in-error ones left out, by number."""
         return list(self.session.scalars(_INFUSIONS, {"series_id": series_id}))

@@ -602,6 +602,28 @@ def status(session: Session, actor: Actor, patient: Patient) -> dict[str, Any]:
     }
 
 
+def course_record(
+    session: Session, actor: Actor, patient: Patient, course: TreatmentCourse
+) -> dict[str, Any] | None:
+    """The series of the treatment course ``course`` (the current one or an earlier one)
+    with its infusions, as :func:`status` gives it (audited read); None when the room holds
+    no series for that course (a ketamine course entered in the history only)."""
+    row = KetamineRepository(session).series_of_course(course.id)
+    if row is None or row.patient_id != patient.id:
+        return None
+    infusions = KetamineRepository(session).infusions(row.id)
+    audit.record(
+        session,
+        actor,
+        "read",
+        "ketamine_series",
+        entity_id=row.id,
+        patient_ref=patient.ref,
+        detail={"infusions": len(infusions), "course": course.ref},
+    )
+    return {**series_to_dict(row, infusions), "course_ref": course.ref}
+
+
 # -------------------------------------------------------------------------------------------
 # Corrections
 

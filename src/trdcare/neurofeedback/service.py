@@ -184,6 +184,36 @@ def course_view(session: Session, actor: Actor, patient: Patient) -> dict[str, A
     return {"patient": patient.ref, "courses": out}
 
 
+#: How the room's pages mark neurofeedback for depression (course page and chart panel).
+INVESTIGATIONAL_NOTE = (
+    "Investigational for depression: the evidence for frontal alpha asymmetry training is "
+    "small-sample and pilot-level."
+)
+
+
+def course_record(
+    session: Session, actor: Actor, patient: Patient, course: TreatmentCourse
+) -> dict[str, Any]:
+    """The sessions stored on the neurofeedback course ``course`` (current or earlier), in
+    order, with the room's investigational note (audited read)."""
+    pairs = NeurofeedbackRepository(session).sessions(patient.id)
+    sessions = [session_to_dict(s, c) for s, c in pairs if c.id == course.id]
+    audit.record(
+        session,
+        actor,
+        "read",
+        "nf_course",
+        entity_id=course.id,
+        patient_ref=patient.ref,
+        detail={"sessions": len(sessions), "course": course.ref},
+    )
+    return {
+        "course": course.ref,
+        "investigational_note": INVESTIGATIONAL_NOTE,
+        "sessions": sessions,
+    }
+
+
 def nf_courses(
     session: Session,
     actor: Actor,

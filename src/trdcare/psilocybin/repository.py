@@ -41,6 +41,15 @@ class PsilocybinRepository:
             .limit(1)
         ).first()
 
+    def enrolment_of_course(self, course_id: int) -> PsilocybinEnrolment | None:
+        """The enrolment (not retired) whose treatment course is ``course_id``."""
+        return self.session.scalars(
+            select(PsilocybinEnrolment).where(
+                PsilocybinEnrolment.treatment_course_id == course_id,
+                PsilocybinEnrolment.retired_at.is_(None),
+            )
+        ).first()
+
     def sessions(self, enrolment_id: int) -> list[PsilocybinSession]:
         return list(
             self.session.scalars(

@@ -765,3 +765,36 @@ def status(session: Session, actor: Actor, patient: Patient) -> dict[str, Any]:
         else None
     )
     return doc
+
+
+def course_record(
+    session: Session, actor: Actor, patient: Patient, course: TreatmentCourse
+) -> dict[str, Any] | None:
+    """The enrolment of the treatment course ``course`` (current or earlier) with its
+    sessions and dosing days, the programme's label and the catalogue's session rules (at
+    most ``max_dosing_days`` dosing days, at least ``min_preparation_sessions`` preparation
+    sessions before the first); audited read. None when the room holds no enrolment for
+    that course."""
+    repo = PsilocybinRepository(session)
+    row = repo.enrolment_of_course(course.id)
+    if row is None or row.patient_id != patient.id:
+        return None
+    sessions, days = repo.sessions(row.id), repo.dosing_days(row.id)
+    audit.record(
+        session,
+        actor,
+        "read",
+        "psilocybin_enrolment",
+        entity_id=row.id,
+        patient_ref=patient.ref,
+        detail={"sessions": len(sessions), "dosing_days": len(days), "course": course.ref},
+    )
+    catalogue = load()
+    found = next((p for p in catalogue.programmes if p.id == row.programme), None)
+    return {
+        **enrolment_to_dict(row, sessions, days),
+        "course_ref": course.ref,
+        "programme_label": found.label if found else row.programme.replace("_", " "),
+        "max_dosing_days": catalogue.dose.max_dosing_sessions,
+        "min_preparation_sessions": catalogue.preparation.min_sessions_before_dosing,
+    }

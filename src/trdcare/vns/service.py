@@ -616,6 +616,39 @@ def course_safety(
     }
 
 
+def course_record(
+    session: Session, actor: Actor, patient: Patient, course: TreatmentCourse
+) -> dict[str, Any] | None:
+    """The implant of the treatment course ``course`` (current or earlier) with its
+    titration visits in order and the setting of the last one (audited read); None when the
+    room holds no implant for that course. The room records no planned number of visits:
+    titration goes by tolerance, visit by visit."""
+    found = next(
+        ((i, c) for i, c in VnsRepository(session).implants(patient.id) if c.id == course.id),
+        None,
+    )
+    if found is None:
+        return None
+    implant, _ = found
+    rows = VnsRepository(session).titrations(implant.id)
+    audit.record(
+        session,
+        actor,
+        "read",
+        "vns_course",
+        entity_id=implant.id,
+        patient_ref=patient.ref,
+        detail={"titrations": len(rows), "course": course.ref},
+    )
+    titrations = [titration_to_dict(r) for r in rows]
+    return {
+        "implant": implant_to_dict(implant, course),
+        "titrations": titrations,
+        "current_setting": titrations[-1] if titrations else None,
+        "planned_visits": None,
+    }
+
+
 def overview(
     session: Session, actor: Actor, patient: Patient, *, as_of: date | None = None
 ) -> dict[str, Any]:
