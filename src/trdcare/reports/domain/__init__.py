@@ -9,7 +9,14 @@ from trdcare.reports.domain.catalogue import (
     packet_items,
     parse_codes,
 )
-from trdcare.reports.domain.course_report import CourseReport, EventFact, OutcomeFact, ScorePoint
+from trdcare.reports.domain.course_report import (
+    CourseReport,
+    EventFact,
+    Notice,
+    OutcomeFact,
+    ScorePoint,
+    SessionGroup,
+)
 from trdcare.reports.domain.data_schema import THERAPIES
 from trdcare.reports.domain.packet import (
     CHECKS,
@@ -39,6 +46,7 @@ __all__ = [
     "CourseReport",
     "EventFact",
     "MissingItem",
+    "Notice",
     "OtherTreatment",
     "OutcomeFact",
     "PacketFacts",
@@ -48,6 +56,7 @@ __all__ = [
     "ScoreFact",
     "ScorePoint",
     "ScreenFact",
+    "SessionGroup",
     "TrialFact",
     "assemble_packet",
     "check_therapy",

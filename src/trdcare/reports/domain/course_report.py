@@ -93,6 +93,52 @@ class ScorePoint:
 
 
 @dataclass(frozen=True, slots=True)
+class Notice:
+    """A regulatory mark the course's room shows on its own pages (OFF-LABEL,
+    INVESTIGATIONAL, RESEARCH PROTOCOL OR REGULATED PROGRAMME ONLY), with its words."""
+
+    mark: str
+    text: str
+
+    def to_dict(self) -> JSONDict:
+        return {"mark": self.mark, "text": self.text}
+
+
+@dataclass(frozen=True, slots=True)
+class SessionGroup:
+    """One kind of session of the course (infusions, titration visits, dosing days...):
+    how many were given, against the plan where the room records one, and on which days.
+
+    ``planned_words`` says, in the clinic's words, why there is no planned number (for
+    example "not planned: titration goes visit by visit"); ``rule`` says how "given" is
+    counted where that is not obvious.
+    """
+
+    label: str
+    given: int
+    planned: int | None
+    days: tuple[date, ...]
+    planned_words: str | None = None
+    rule: str | None = None
+
+    @property
+    def text(self) -> str:
+        if self.planned is not None:
+            return f"{self.given} of {self.planned} planned"
+        return f"{self.given} given ({self.planned_words or 'no planned number recorded'})"
+
+    def to_dict(self) -> JSONDict:
+        return {
+            "label": self.label,
+            "given": self.given,
+            "planned": self.planned,
+            "text": self.text,
+            "days": [d.isoformat() for d in self.days],
+            "rule": self.rule,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class CourseReport:
     """Everything the course report shows, in the clinic's words."""
 
@@ -116,17 +162,27 @@ class CourseReport:
     scale_name: str
     scores: tuple[ScorePoint, ...]
     outcome: OutcomeFact | None
+    #: The room's regulatory marks, shown at the top.
+    notices: tuple[Notice, ...] = ()
+    #: Each kind of session given, with its days (one group for most rooms; psilocybin has
+    #: preparation sessions, dosing days and integration sessions).
+    session_groups: tuple[SessionGroup, ...] = ()
+    #: What the report says in place of a planned number where the room records none.
+    planned_words: str | None = None
+    #: Why the sessions given are not shown, where they are not (in words).
+    sessions_note: str | None = None
 
     @property
     def sessions_text(self) -> str:
         """Sessions given against planned, in words (what is not recorded is said so)."""
         given, planned = self.sessions_given, self.sessions_planned
-        if given is None and planned is None:
-            return "not recorded for this kind of course"
-        if planned is None:
-            return f"{given} given (no planned number recorded)"
         if given is None:
-            return f"{planned} planned (sessions given are not recorded for this kind of course)"
+            why = self.sessions_note or "not recorded for this kind of course"
+            if planned is None:
+                return f"sessions given: {why}"
+            return f"{planned} planned (sessions given: {why})"
+        if planned is None:
+            return f"{given} given ({self.planned_words or 'no planned number recorded'})"
         return f"{given} of {planned} planned"
 
     @property
@@ -168,7 +224,9 @@ class CourseReport:
                 "sessions_planned": self.sessions_planned,
                 "sessions_given": self.sessions_given,
                 "sessions": self.sessions_text,
+                "session_groups": [g.to_dict() for g in self.session_groups],
             },
+            "notices": [n.to_dict() for n in self.notices],
             "adverse_events": [e.to_dict() for e in self.adverse_events],
             "scale": self.scale_id,
             "scores": [s.to_dict() for s in self.scores],
