@@ -20,7 +20,7 @@ import pytest
 from pypdf import PdfReader
 from test_e2e_browser import ARTIFACTS, PASSWORD, _free_port, browser, sign_in
 
-from reports_support import tms_record
+from reports_support import Built, dbs_course, tms_record
 from trdcare.accounts import service as account_service
 from trdcare.accounts.schemas import UserCreate
 from trdcare.adapters.db.engine import make_engine, unit_of_work
@@ -35,8 +35,11 @@ SYSTEM = Actor("system:e2e", "system", "test")
 
 
 @pytest.fixture(scope="module")
-def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
-    """A served app with a physician and one patient with a TMS course: (URL, patient, course)."""
+def clinic(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, str, str, Built]]:
+    """A served app with a physician, one patient with a TMS course and one with a DBS
+    course: (URL, patient, TMS course, the DBS course)."""
     import uvicorn
 
     account_service.configure_password_hashing(time_cost=1, memory_cost_kib=8, parallelism=1)
@@ -54,6 +57,7 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str,
         )
         rec = tms_record(session, SYSTEM)
         ref, course_ref = rec.patient.ref, rec.course_ref
+        dbs = dbs_course(session, SYSTEM, "MRN-E2E-DBS")
     engine.dispose()
     settings = WebSettings(
         base=Settings(data_dir=data, database_url=url, actor_username="e2e"),
@@ -70,7 +74,7 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str,
         if time.monotonic() > deadline:
             pytest.fail("the e2e server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", ref, course_ref
+    yield f"http://127.0.0.1:{port}", ref, course_ref, dbs
     uv.should_exit = True
     thread.join(timeout=10)
 
@@ -85,9 +89,9 @@ def _pdf_text(path: Path) -> str:
 
 
 def test_a_physician_reads_and_downloads_both_documents(
-    clinic: tuple[str, str, str], browser: Any, tmp_path: Path
+    clinic: tuple[str, str, str, Built], browser: Any, tmp_path: Path
 ) -> None:
-    base, ref, course = clinic
+    base, ref, course, _ = clinic
     errors: list[str] = []
     context = browser.new_context(viewport={"width": 1180, "height": 820}, accept_downloads=True)
     page = context.new_page()
@@ -137,4 +141,32 @@ def test_a_physician_reads_and_downloads_both_documents(
     assert response is not None and response.status == 422
     assert "tms, esketamine" in page.inner_text("main")
     _shot(page, "bad-therapy")
+    assert errors == []
+
+
+def test_a_dbs_course_report_shows_the_room_s_facts_in_the_page_and_the_pdf(
+    clinic: tuple[str, str, str, Built], browser: Any, tmp_path: Path
+) -> None:
+    base, _, _, dbs = clinic
+    ref, course = dbs.patient.ref, dbs.course_ref
+    errors: list[str] = []
+    context = browser.new_context(viewport={"width": 1180, "height": 820}, accept_downloads=True)
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in(page, base, "dr.docs")
+    page.goto(f"{base}/patients/{ref}")
+    page.locator(f"#course-report-{course}").click()
+    page.wait_for_load_state()
+    text = " ".join(page.inner_text("main").split())
+    for needle in dbs.needles:
+        assert needle in text, needle
+    assert "None" not in text and "_" not in text.replace(course, "")
+    _shot(page, "course-dbs")
+    with page.expect_download() as info:
+        page.locator("#download-course-pdf").click()
+    pdf = tmp_path / "dbs.pdf"
+    info.value.save_as(pdf)
+    printed = " ".join(_pdf_text(pdf).split())
+    for needle in dbs.needles:
+        assert needle in printed, needle
     assert errors == []
