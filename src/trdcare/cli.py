@@ -119,6 +119,9 @@ COMMANDS: dict[str, LazyCommand] = {
     "labs": LazyCommand(
         "trdcare.labs.cli", "app", "Biomarker labs (LOINC-coded results with reference ranges)."
     ),
+    "fhir": LazyCommand(
+        "trdcare.exchange.cli", "app", "HL7 FHIR exchange: a patient's PGx and lab results."
+    ),
     "user": LazyCommand("trdcare.accounts.cli", "app", "Staff accounts, API tokens and roles."),
     "report": LazyCommand(
         "trdcare.reports.cli",

@@ -129,6 +129,21 @@ def result_to_dict(row: LabResult) -> dict[str, Any]:
     }
 
 
+def export_results(session: Session, actor: Actor, patient: Patient) -> list[dict[str, Any]]:
+    """The patient's current results, oldest first, for a document that leaves the clinic
+    (the FHIR export); audited as a read here, the export by the room that makes it."""
+    rows = LabsRepository(session).results(patient.id)
+    audit.record(
+        session,
+        actor,
+        "read",
+        "lab_results",
+        patient_ref=patient.ref,
+        detail={"count": len(rows), "purpose": "export"},
+    )
+    return [result_to_dict(r) for r in reversed(rows)]
+
+
 def overview(session: Session, actor: Actor, patient: Patient) -> dict[str, Any]:
     repo = LabsRepository(session)
     rows = repo.results(patient.id)

@@ -242,6 +242,28 @@ def _trial_links(recs: list[Recommendation], trials: list[Any]) -> list[dict[str
     return links
 
 
+def export_results(session: Session, actor: Actor, patient: Patient) -> dict[str, Any]:
+    """The current result per gene and the CPIC recommendations for them, for a document
+    that leaves the clinic (the FHIR export). Audited as a read here; the export itself is
+    audited by the room that makes it."""
+    chosen = current(PgxRepository(session).results(patient.id))
+    phenos = {g: _phenotypes_of(r) for g, r in chosen.items()}
+    recs = recommend(phenos) if phenos else []
+    audit.record(
+        session,
+        actor,
+        "read",
+        "pgx_results",
+        patient_ref=patient.ref,
+        detail={"genes": len(chosen), "purpose": "export"},
+    )
+    return {
+        "genes": {g: result_to_dict(r) for g, r in chosen.items()},
+        "recommendations": [r.to_dict() for r in recs],
+        "data_versions": tables.data_versions(),
+    }
+
+
 def overview(session: Session, actor: Actor, patient: Patient) -> dict[str, Any]:
     """The current result per gene, the results entered in error, the recommendations for
     the patient's phenotypes and the trials they bear on (audited)."""

@@ -404,6 +404,12 @@ _TABLE: tuple[Permission, ...] = (
         "clinician",
     ),
     _p(
+        "fhir.export",
+        "Export a patient's results as an HL7 FHIR R4 Bundle (each part also needs its own read "
+        "permission: pgx.read, labs.read)",
+        *sorted(_CLINICAL),
+    ),
+    _p(
         "pathway.read",
         "See a patient's treatment options across therapies: each therapy's status with its "
         "reasons, evidence, guideline position and sources",

@@ -51,6 +51,7 @@ def _api_routers() -> list[APIRouter]:
     from trdcare.courses import endpoints as courses
     from trdcare.dbs import endpoints as dbs
     from trdcare.esketamine import endpoints as esketamine
+    from trdcare.exchange import endpoints as exchange
     from trdcare.history import endpoints as history
     from trdcare.ketamine import endpoints as ketamine
     from trdcare.labs import endpoints as labs
@@ -77,6 +78,7 @@ def _api_routers() -> list[APIRouter]:
         neurofeedback.router,
         pgx.router,
         labs.router,
+        exchange.router,
         courses.router,
         reports.router,
         pathway.router,
