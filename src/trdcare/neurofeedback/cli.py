@@ -435,3 +435,53 @@ def course(
             typer.echo(
                 f"  outcome: change {o['change']} ({o['percent_change']}%), response {o['response']}, remission {o['remission']}"
             )
+
+
+@app.command("retire")
+@handle_errors
+def retire(
+    ctx: typer.Context,
+    patient: Annotated[str, typer.Argument(help="Patient ref (P-...) or MRN.")],
+    number: Annotated[int, typer.Argument(help="The session's number on its course.")],
+    reason: Annotated[
+        str, typer.Option("--reason", help="why (kept with the old version; 3-400 characters)")
+    ],
+    version: Annotated[
+        int | None,
+        typer.Option("--version", help="the version you looked at; refused if it changed since"),
+    ] = None,
+    course_ref: Annotated[
+        str | None,
+        typer.Option(
+            "--course", help="the course (C-...), when the number is on more than one course"
+        ),
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Mark a stored session entered in error (e.g. run on the wrong patient): kept with the
+    reason, its recording kept; it no longer counts in the learning curve or the course."""
+    from trdcare.cli_support import get_context
+    from trdcare.neurofeedback import service as nf_service
+    from trdcare.patients import service as patient_service
+
+    cli = get_context(ctx)
+    with cli.session() as db:
+        row = patient_service.find_patient(db, cli.actor, patient, purpose="nf_session_retire")
+        stored, course = nf_service.retire_session(
+            db,
+            cli.actor,
+            row,
+            number,
+            reason=reason,
+            expected_version=version,
+            course_ref=course_ref,
+        )
+        doc = {"patient": row.ref, **nf_service.retired_to_dict(stored, course)}
+    if json_out:
+        emit_json(doc)
+        return
+    typer.echo(
+        f"Session {doc['session_number']} of course {doc['course']} marked {doc['retired_reason']}"
+    )
+    if doc["recording"]:
+        typer.echo(f"Its recording is kept: {doc['recording']}")

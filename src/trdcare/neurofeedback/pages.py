@@ -1,7 +1,8 @@
 """Pages of the neurofeedback room: the patient's course (the learning curve beside the
 depression scores), the clinician's start form and live view (signal quality per channel,
 the feature trace, reward rate, stop), the patient's feedback display (a calm visual and an
-optional tone), and the live event stream (SSE) both pages read.
+optional tone), and the live event stream (SSE) both pages read; marking a stored session entered in error
+(``nf.correct``) from the course page.
 
 A live session is addressed by an opaque random id (``/neurofeedback/live/<id>``): no
 patient ref, name or MRN is in those addresses. Every page and the stream are audited
@@ -38,15 +39,17 @@ from trdcare.adapters.web.panels import Panel
 from trdcare.adapters.web.templating import render
 from trdcare.assessments import pages as assessment_pages
 from trdcare.assessments import service as assessment_service
-from trdcare.core.errors import DomainError, InvalidInput, NotFound
+from trdcare.core.errors import DomainError, InvalidInput, Issue, NotFound
 from trdcare.courses import service as courses_service
 from trdcare.neurofeedback import service as nf_service
 from trdcare.neurofeedback.domain import catalogue as nf_catalogue
+from trdcare.neurofeedback.endpoints import SessionNumber
 from trdcare.neurofeedback.live import LiveSession, LiveSessions
 from trdcare.neurofeedback.schemas import (
     PROTOCOL_LABELS,
     REFERENCE_LABELS,
     LiveStartIn,
+    NfSessionRetireIn,
     SessionInput,
 )
 from trdcare.patients import service as patient_service
@@ -61,6 +64,8 @@ STREAM_POLL_S = 0.1
 
 MESSAGES = {
     "stored": "Session stopped, recorded and stored on the course.",
+    "retired": "Marked entered in error; the session is kept with your reason (its recording "
+    "too) and no longer counts.",
 }
 
 # The artifact gate's reasons (domain.artifacts.REASONS) as the clinic reads them.
@@ -157,15 +162,18 @@ def _course_words(course: dict[str, Any]) -> dict[str, Any]:
 
 
 # the course page ----------------------------------------------------------------------------
-@router.get("/patients/{ref}/neurofeedback", response_class=HTMLResponse)
-def course_page(
+def _course_page(
     request: Request,
-    db: Db,
-    principal: Annotated[Principal, Depends(Require("nf.read"))],
-    ref: str,
-    msg: Annotated[str | None, Query(max_length=20)] = None,
+    db: Session,
+    principal: Principal,
+    patient: Patient,
+    *,
+    message: str | None = None,
+    values: dict[str, str] | None = None,
+    errors: list[Issue] | None = None,
+    retiring: str | None = None,
+    status_code: int = 200,
 ) -> HTMLResponse:
-    patient = _patient(db, principal, ref, "nf_course")
     view = nf_service.course_view(db, principal.actor, patient)
     rows = assessment_service.list_assessments(db, principal.actor, patient)
     courses = []
@@ -209,6 +217,16 @@ def course_page(
                     height=240,
                 ),
                 "scores": scores,
+                "entered_in_error": [
+                    {
+                        **r,
+                        "started": datetime.fromisoformat(r["started_at"]),
+                        "retired": datetime.fromisoformat(r["retired_at"])
+                        if r["retired_at"]
+                        else None,
+                    }
+                    for r in course["entered_in_error"]
+                ],
             }
         )
     running = live_sessions(request).running_for(patient.id)
@@ -221,9 +239,72 @@ def course_page(
             "running": running,
             "gate_words": GATE_WORDS,
             "artifact_alert": nf_catalogue.provenance("artifact_alert_pct"),
-            "message": MESSAGES.get(msg or ""),
+            "message": message,
+            "values": values or {},
+            "errors": errors or [],
+            "retiring": retiring,
         },
+        status_code=status_code,
     )
+
+
+@router.get("/patients/{ref}/neurofeedback", response_class=HTMLResponse)
+def course_page(
+    request: Request,
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("nf.read"))],
+    ref: str,
+    msg: Annotated[str | None, Query(max_length=20)] = None,
+) -> HTMLResponse:
+    patient = _patient(db, principal, ref, "nf_course")
+    return _course_page(request, db, principal, patient, message=MESSAGES.get(msg or ""))
+
+
+def _course_again(request: Request, problem: FormProblem) -> HTMLResponse:
+    principal = page_principal(request)
+    number = request.path_params.get("number", "")
+    with page_session(request) as db:
+        patient = _patient(db, principal, request.path_params["ref"], "nf_course")
+        return _course_page(
+            request,
+            db,
+            principal,
+            patient,
+            values=problem.values,
+            errors=problem.issues,
+            # the form refused: the one of this session on this course (see course.html)
+            retiring=f"{problem.value('course')}-{number}",
+            status_code=422,
+        )
+
+
+@router.post(
+    "/patients/{ref}/neurofeedback/sessions/{number}/entered-in-error",
+    response_class=HTMLResponse,
+)
+@redisplay(_course_again)
+def retire_submit(
+    db: Db,
+    principal: Annotated[Principal, Depends(Require("nf.correct"))],
+    ref: str,
+    number: SessionNumber,
+    form: Annotated[NfSessionRetireIn, Form()],
+) -> Response:
+    patient = _patient(db, principal, ref, "nf_session_retire")
+    try:
+        nf_service.retire_session(
+            db,
+            principal.actor,
+            patient,
+            number,
+            reason=form.reason,
+            expected_version=form.version,
+            course_ref=form.course,
+            as_role=principal.role,
+        )
+    except DomainError as exc:
+        raise FormRejected(exc, form) from exc
+    return RedirectResponse(f"/patients/{patient.ref}/neurofeedback?msg=retired", status_code=303)
 
 
 # starting a session -------------------------------------------------------------------------

@@ -32,12 +32,14 @@ class NeurofeedbackRepository:
         )
 
     def next_number(self, course_id: int) -> int:
-        count = self.session.scalar(
-            select(func.count())
-            .select_from(NfSession)
-            .where(NfSession.treatment_course_id == course_id, NfSession.retired_at.is_(None))
+        """One past the highest number of the course's current sessions (a session entered
+        in error leaves its number to the next one only when it was the last)."""
+        top = self.session.scalar(
+            select(func.max(NfSession.session_number)).where(
+                NfSession.treatment_course_id == course_id, NfSession.retired_at.is_(None)
+            )
         )
-        return int(count or 0) + 1
+        return int(top or 0) + 1
 
     def sessions(self, patient_id: int) -> list[tuple[NfSession, TreatmentCourse]]:
         """The patient's sessions (not entered in error) with their courses, oldest first."""
@@ -45,6 +47,27 @@ class NeurofeedbackRepository:
             select(NfSession, TreatmentCourse)
             .join(TreatmentCourse, TreatmentCourse.id == NfSession.treatment_course_id)
             .where(NfSession.patient_id == patient_id, NfSession.retired_at.is_(None))
+            .order_by(NfSession.started_at, NfSession.id)
+        )
+        return [(s, c) for s, c in rows.tuples()]
+
+    def numbered(self, patient_id: int, number: int) -> list[tuple[NfSession, TreatmentCourse]]:
+        """The patient's sessions numbered ``number`` on any of their courses, entered in
+        error ones too (newest first)."""
+        rows = self.session.execute(
+            select(NfSession, TreatmentCourse)
+            .join(TreatmentCourse, TreatmentCourse.id == NfSession.treatment_course_id)
+            .where(NfSession.patient_id == patient_id, NfSession.session_number == number)
+            .order_by(NfSession.id.desc())
+        )
+        return [(s, c) for s, c in rows.tuples()]
+
+    def retired(self, patient_id: int) -> list[tuple[NfSession, TreatmentCourse]]:
+        """The patient's sessions marked entered in error, with their courses, oldest first."""
+        rows = self.session.execute(
+            select(NfSession, TreatmentCourse)
+            .join(TreatmentCourse, TreatmentCourse.id == NfSession.treatment_course_id)
+            .where(NfSession.patient_id == patient_id, NfSession.retired_at.is_not(None))
             .order_by(NfSession.started_at, NfSession.id)
         )
         return [(s, c) for s, c in rows.tuples()]

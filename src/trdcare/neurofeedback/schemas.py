@@ -82,6 +82,7 @@ class NfBlockOut(ResponseModel):
 class NfSessionOut(ResponseModel):
     course: str
     session_number: int
+    version: int
     started_at: str
     source: str
     protocol: str
@@ -116,6 +117,19 @@ class NfOutcomeOut(ResponseModel):
     remission: bool
 
 
+class NfRetiredSessionOut(ResponseModel):
+    """A session marked entered in error: kept (its recording too), no longer counted."""
+
+    course: str
+    session_number: int
+    version: int
+    started_at: str
+    recording: str
+    retired_at: str | None
+    retired_by: str
+    retired_reason: str
+
+
 class NfCourseOut(ResponseModel):
     course: str
     status: str
@@ -123,6 +137,7 @@ class NfCourseOut(ResponseModel):
     end_date: str | None
     primary_scale: str
     sessions: list[NfSessionOut]
+    entered_in_error: list[NfRetiredSessionOut]
     scores: list[NfScoreOut]
     outcome: NfOutcomeOut | None
 
@@ -191,3 +206,23 @@ class LiveStartIn(InputModel):
     )
     highpass_hz: Annotated[float | None, _number("High-pass (Hz)", ge=0, le=10), Blank] = None
     notch_hz: Annotated[Literal["50", "60"] | None, Field(title="Notch (Hz)"), Blank] = None
+
+
+# --- marking a stored session entered in error (API body, page form, CLI options) ----------
+from trdcare.adapters.web.corrections import RetireIn  # noqa: E402
+
+
+class NfSessionRetireIn(RetireIn):
+    """Mark a stored session entered in error: the reason, the version shown and, when the
+    session number is on more than one of the patient's courses, which course."""
+
+    course: Annotated[
+        str | None,
+        Field(
+            title="Course",
+            max_length=20,
+            description="The course's ref (C-...); needed only when the session number is "
+            "on more than one of the patient's neurofeedback courses",
+        ),
+        Blank,
+    ] = None

@@ -5,6 +5,11 @@ Flushes, never commits; every read and write of patient data is audited. A cours
 after a serious adverse event (the courses room) refuses new sessions until a physician's
 review: :func:`check_deliverable` is called before a session starts and again when it is
 stored.
+
+A stored session is never deleted: one recorded in error (run on the wrong patient, say) is
+marked entered in error with the reason (:func:`retire_session`); it is kept, with its EDF+
+recording, and no longer counts in the learning curve, the session count, the session days
+or the course report.
 """
 
 from __future__ import annotations
@@ -14,17 +19,24 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from trdcare.accounts.domain.permissions import may_change_record
 from trdcare.adapters.db.locking import lock_patient
 from trdcare.adapters.db.models import Patient, TreatmentCourse
 from trdcare.adapters.db.models.neurofeedback import NfSession
-from trdcare.adapters.db.stamping import stamp_new
+from trdcare.adapters.db.stamping import retire_row, stamp_new
 from trdcare.assessments.domain.outcomes import CourseVerdict
 from trdcare.audit import service as audit
 from trdcare.core.actor import Actor
 from trdcare.core.clock import utc_today
+from trdcare.core.corrections import correction_reason
+from trdcare.core.errors import InvalidInput, NotFound, PermissionDenied
 from trdcare.courses import service as courses_service
 from trdcare.history import service as history_service
 from trdcare.neurofeedback.repository import NeurofeedbackRepository
+
+#: A session number past the stored INTEGER range names no session (and PostgreSQL would
+#: refuse the query).
+MAX_NUMBER = 2**31 - 1
 
 
 def check_deliverable(session: Session, patient: Patient) -> TreatmentCourse | None:
@@ -130,6 +142,7 @@ def session_to_dict(row: NfSession, course: TreatmentCourse) -> dict[str, Any]:
     return {
         "course": course.ref,
         "session_number": row.session_number,
+        "version": row.version,
         "started_at": row.started_at.isoformat(),
         "source": row.source,
         "protocol": row.protocol_kind,
@@ -151,9 +164,11 @@ def course_view(session: Session, actor: Actor, patient: Patient) -> dict[str, A
     while it ran, with the outcome rule's verdict on its primary scale."""
     from trdcare.assessments.repository import AssessmentRepository
 
-    pairs = NeurofeedbackRepository(session).sessions(patient.id)
+    repo = NeurofeedbackRepository(session)
+    pairs = repo.sessions(patient.id)
+    retired = repo.retired(patient.id)
     out = []
-    for course in nf_courses(session, actor, patient, pairs):
+    for course in nf_courses(session, actor, patient, pairs + retired):
         end: date | None = course.end_date
         scores = [
             {"on": a.administered_on.isoformat(), "scale": a.scale_id, "total": a.total}
@@ -169,6 +184,9 @@ def course_view(session: Session, actor: Actor, patient: Patient) -> dict[str, A
                 "end_date": end.isoformat() if end else None,
                 "primary_scale": course.primary_scale,
                 "sessions": [session_to_dict(s, c) for s, c in pairs if c.id == course.id],
+                "entered_in_error": [
+                    retired_to_dict(s, c) for s, c in retired if c.id == course.id
+                ],
                 "scores": scores,
                 "outcome": None if verdict is None else _verdict(verdict),
             }
@@ -179,7 +197,7 @@ def course_view(session: Session, actor: Actor, patient: Patient) -> dict[str, A
         "read",
         "nf_course_view",
         patient_ref=patient.ref,
-        detail={"courses": len(out), "sessions": len(pairs)},
+        detail={"courses": len(out), "sessions": len(pairs), "entered_in_error": len(retired)},
     )
     return {"patient": patient.ref, "courses": out}
 
@@ -214,16 +232,121 @@ def course_record(
     }
 
 
+def retired_to_dict(row: NfSession, course: TreatmentCourse) -> dict[str, Any]:
+    """A session marked entered in error: which, when it ran, who marked it, when and why,
+    and its recording (kept)."""
+    return {
+        "course": course.ref,
+        "session_number": row.session_number,
+        "version": row.version,
+        "started_at": row.started_at.isoformat(),
+        "recording": row.recording,
+        "retired_at": row.retired_at.isoformat() if row.retired_at else None,
+        "retired_by": row.retired_by or "",
+        "retired_reason": row.retired_reason or "",
+    }
+
+
+def _session_numbered(
+    session: Session, patient: Patient, number: int, course_ref: str | None
+) -> tuple[NfSession, TreatmentCourse]:
+    """The session ``number`` of the patient (on course ``course_ref`` when given): a current
+    one before one entered in error (so that a second retirement is refused naming who made
+    the first)."""
+    found = (
+        NeurofeedbackRepository(session).numbered(patient.id, number)
+        if 1 <= number <= MAX_NUMBER
+        else []
+    )
+    if course_ref is not None:
+        found = [(s, c) for s, c in found if c.ref == course_ref]
+    if not found:
+        where = f"on course {course_ref}" if course_ref is not None else "for this patient"
+        raise NotFound(f"session: no neurofeedback session {number} {where}")
+    current = [(s, c) for s, c in found if s.retired_at is None]
+    courses = sorted({c.ref for _, c in current})
+    if len(courses) > 1:
+        raise InvalidInput.single(
+            "course",
+            f"session {number} is on more than one neurofeedback course: name the course",
+            allowed=", ".join(courses),
+        )
+    return current[0] if current else found[0]
+
+
+def retire_session(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    number: int,
+    *,
+    reason: str,
+    expected_version: int | None = None,
+    course_ref: str | None = None,
+    as_role: str | None = None,
+) -> tuple[NfSession, TreatmentCourse]:
+    """Mark session ``number`` entered in error (e.g. run on the wrong patient): kept with
+    who, when and why (its last version in ``record_versions``), never deleted; its EDF+
+    recording is kept. It no longer counts in the learning curve, the session count, the
+    session days or the course report.
+
+    ``course_ref`` names the course when the number is on more than one of the patient's
+    courses; ``as_role`` (web and API) limits a clinician to the sessions they recorded.
+
+    Raises
+    ------
+    InvalidInput
+        The reason is missing or too short or long; the number is on several courses and
+        no course was named.
+    NotFound
+        No session with this number (on this course) for the patient.
+    PermissionDenied
+        A role limited to its own records, and someone else recorded the session.
+    Conflict
+        Already entered in error (naming who and when), or the version shown is not the
+        session's (naming who changed it), or a concurrent retirement won.
+    """
+    why = correction_reason(reason)
+    lock_patient(session, patient.id)
+    row, course = _session_numbered(session, patient, number, course_ref)
+    if as_role is not None and not may_change_record(
+        as_role, "nf.correct", entered_by_self=row.created_by == actor.username
+    ):
+        raise PermissionDenied(
+            f"session {number} was recorded by someone else: a {as_role.replace('_', ' ')} "
+            "marks only their own sessions entered in error (a physician anyone's)"
+        )
+    retire_row(
+        session,
+        row,
+        actor,
+        why,
+        what=f"session {number} of course {course.ref}",
+        expected_version=expected_version,
+    )
+    audit.record(
+        session,
+        actor,
+        "retire",
+        "nf_session",
+        entity_id=row.id,
+        patient_ref=patient.ref,
+        detail={"course": course.ref, "session_number": number},
+    )
+    return row, course
+
+
 def nf_courses(
     session: Session,
     actor: Actor,
     patient: Patient,
     pairs: list[tuple[NfSession, TreatmentCourse]] | None = None,
 ) -> list[TreatmentCourse]:
-    """The patient's neurofeedback courses, oldest first (those with sessions, and those the
-    history lists)."""
+    """The patient's neurofeedback courses, oldest first (those with sessions, entered in
+    error ones included, and those the history lists)."""
     if pairs is None:
-        pairs = NeurofeedbackRepository(session).sessions(patient.id)
+        repo = NeurofeedbackRepository(session)
+        pairs = repo.sessions(patient.id) + repo.retired(patient.id)
     courses: dict[int, TreatmentCourse] = {c.id: c for _, c in pairs}
     for c in history_service.list_courses(session, actor, patient):
         if c.modality == "neurofeedback":
@@ -232,7 +355,8 @@ def nf_courses(
 
 
 def session_dates(session: Session, patient: Patient) -> list[date]:
-    """The days of the patient's neurofeedback sessions (ticks on the score chart)."""
+    """The days of the patient's neurofeedback sessions (ticks on the score chart); a session
+    entered in error is left out."""
     return [s.started_at.date() for s, _ in NeurofeedbackRepository(session).sessions(patient.id)]
 
 

@@ -200,6 +200,13 @@ _TABLE: tuple[Permission, ...] = (
         *sorted(_CLINICAL),
     ),
     _p(
+        "nf.correct",
+        "Mark a stored neurofeedback session entered in error, with a reason (kept, no longer "
+        "counted; its recording is kept; a clinician only what they recorded)",
+        "physician",
+        "clinician",
+    ),
+    _p(
         "vns.implant",
         "Record a VNS implant (opens the VNS course) and end the course",
         "physician",
@@ -444,6 +451,7 @@ OWN_RECORDS_ONLY: Mapping[str, frozenset[str]] = {
     "ketamine.correct": frozenset({"clinician", "technician"}),
     "vns.correct": frozenset({"clinician"}),
     "dbs.correct": frozenset({"clinician"}),
+    "nf.correct": frozenset({"clinician"}),
     "psilocybin.correct": frozenset({"clinician", "technician"}),
     "courses.correct": frozenset({"clinician", "technician"}),
 }
