@@ -92,7 +92,7 @@ def test_a_retired_session_is_kept_listed_and_no_longer_counts(engine: Engine) -
     ref = three_sessions(engine, "NF-RET-1")
     with unit_of_work(engine) as session:
         patient = patient_of(session, ref)
-        row, course = nf_service.retire_session(
+        row, _ = nf_service.retire_session(
             session,
             PHYSICIAN,
             patient,
