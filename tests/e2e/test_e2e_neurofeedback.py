@@ -3,7 +3,8 @@ Debian's Chromium), issue 11's "done when": a technician starts a session from t
 neurofeedback page, the patient's display and the clinician's page update live over the
 event stream, the technician stops it, the session is recorded to EDF+ and shown on the
 patient's course, and ``nf analyze`` of the recording gives the feature values the browser
-showed (within EDF's 16-bit quantisation, 1e-3). A few seconds of signal only.
+showed (within EDF's 16-bit quantisation, 1e-3). A few seconds of signal only. A physician
+then marks a stored session entered in error from the course page.
 
 The server runs in a background thread on a free loopback port on its own SQLite file;
 stopping it stops any session still running (the app's lifespan). Without Chromium the
@@ -43,7 +44,8 @@ SYSTEM = Actor("system:e2e", "system", "test")
 
 @pytest.fixture(scope="module")
 def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
-    """A served app with a technician and one patient: (base URL, patient ref, db URL)."""
+    """A served app with a technician, a physician and one patient: (base URL, patient ref,
+    db URL)."""
     import uvicorn
 
     account_service.configure_password_hashing(time_cost=1, memory_cost_kib=8, parallelism=1)
@@ -57,6 +59,13 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str,
             SYSTEM,
             UserCreate(
                 username="tech.e2e", display_name="tech.e2e", role="technician", password=PASSWORD
+            ),
+        )
+        account_service.create_user(
+            session,
+            SYSTEM,
+            UserCreate(
+                username="doc.e2e", display_name="doc.e2e", role="physician", password=PASSWORD
             ),
         )
         patient = patient_service.add_patient(
@@ -185,4 +194,56 @@ def test_a_synthetic_session_in_the_browser_is_recorded_and_reanalysed(
     for key, value in shown.items():
         assert per_window[key] == pytest.approx(value, abs=1e-3), key / 10
     # the refused first try answers 422 (the browser logs it); nothing else went wrong
+    assert [e for e in errors if "status of 422" not in e] == []
+
+
+def test_a_physician_marks_a_stored_session_entered_in_error(
+    clinic: tuple[str, str, str], browser: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    from trdcare.adapters.db.models import Patient
+    from trdcare.neurofeedback import service as nf_service
+
+    base, ref, db_url = clinic
+    engine = make_engine(db_url)
+    with unit_of_work(engine) as db:
+        patient = db.scalars(select(Patient).where(Patient.ref == ref)).one()
+        row, _ = nf_service.record_session(
+            db,
+            SYSTEM,
+            patient,
+            started_at=datetime.now(UTC),
+            header={"source": "synthetic:e2e", "protocol": {"kind": "faa"}},
+            summary={"duration_s": 600.0, "mean_feature": 0.3, "pct_time_rewarded": 60.0},
+            ended="duration",
+            recording="/data/neurofeedback/session-wrong-patient.edf",
+        )
+        number = row.session_number
+    engine.dispose()
+    errors: list[str] = []
+    context = browser.new_context(viewport={"width": 1180, "height": 900})
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in(page, base, "doc.e2e")
+    page.goto(f"{base}/patients/{ref}/neurofeedback")
+    form = page.locator(f"form[action$='/sessions/{number}/entered-in-error']")
+    page.get_by_text("Mark a session entered in error").click()
+    # no reason (the browser's own check taken away): refused beside the field
+    form.locator("input[name=reason]").evaluate("e => e.removeAttribute('required')")
+    form.get_by_role("button", name=f"Mark session {number} entered in error").click()
+    page.wait_for_load_state()
+    assert "Reason" in page.locator("#err-reason").inner_text()
+    assert page.locator("#f-reason").is_visible()
+    _shot(page, "retire-refused")
+    page.locator("#f-reason").fill("run on the wrong patient")
+    page.locator("#f-reason").locator("xpath=ancestor::form").get_by_role(
+        "button", name=f"Mark session {number} entered in error"
+    ).click()
+    page.wait_for_url(f"**/patients/{ref}/neurofeedback?msg=retired")
+    listed = page.locator("ul[id^=nf-entered-in-error]").inner_text()
+    assert f"Session {number} of" in listed and "run on the wrong patient (doc.e2e" in listed
+    assert "session-wrong-patient.edf is kept" in listed
+    assert page.locator(f"form[action$='/sessions/{number}/entered-in-error']").count() == 0
+    _shot(page, "retired")
     assert [e for e in errors if "status of 422" not in e] == []

@@ -115,7 +115,7 @@ def test_course_page_form_per_session(client: WebClient) -> None:
     ref = three_sessions(client.engine, "NF-RW-4")
     client.as_role("technician", via="session")
     page = client.get(f"/patients/{ref}/neurofeedback")
-    assert page.status_code == 200 and "Mark entered in error" not in page.text
+    assert page.status_code == 200 and "Mark a session entered in error" not in page.text
     assert client.form(page_url(ref, 1), {"reason": "wrong", "version": "1"}).status_code == 403
 
     client.as_role("physician", via="session")
@@ -130,11 +130,11 @@ def test_course_page_form_per_session(client: WebClient) -> None:
     r = client.form(page_url(ref, 2), {"reason": "", "version": "1", "course": course_ref})
     assert r.status_code == 422
     assert "reason" in field_errors(r.text) and "Reason" in field_errors(r.text)["reason"]
-    assert re.search(
-        r"<details open><summary>Mark entered in error</summary>\s*<form[^>]+nf-retire-"
-        + re.escape(f"{course_ref}-2"),
-        r.text,
+    assert f'id="nf-retire-{course_ref}" open>' in r.text
+    refused = re.search(
+        r'<form[^>]+id="nf-retire-' + re.escape(f"{course_ref}-2") + r'">(.*?)</form>', r.text, re.S
     )
+    assert refused and 'id="f-reason"' in refused.group(1) and 'id="err-reason"' in refused.group(1)
     assert_plain(r.text)
     assert snapshot(client.engine) == before
 
@@ -182,5 +182,5 @@ def test_a_clinician_sees_the_form_and_a_course_without_sessions_left(client: We
     assert r.status_code == 303
     page = client.get(f"/patients/{ref}/neurofeedback")
     assert page.status_code == 200 and "0 sessions" in page.text
-    assert "Session 1 of" in page.text and "Mark entered in error</summary>" not in page.text
+    assert "Session 1 of" in page.text and "Mark a session entered in error" not in page.text
     assert "None" not in re.sub(r"<[^>]+>", " ", page.text)
