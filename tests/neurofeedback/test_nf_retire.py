@@ -308,3 +308,17 @@ def test_cli_retire(database_url: str, engine: Engine) -> None:
     (c,) = json.loads(shown.stdout)["courses"]
     assert [s["session_number"] for s in c["sessions"]] == [1]
     assert [r["session_number"] for r in c["entered_in_error"]] == [2, 3]
+
+
+def test_the_course_report_leaves_a_retired_session_out(engine: Engine) -> None:
+    from trdcare.reports import service as report_service
+
+    ref = three_sessions(engine, "NF-RET-7")
+    with unit_of_work(engine) as session:
+        course_ref = session.scalars(select(TreatmentCourse.ref)).one()
+        nf_service.retire_session(session, PHYSICIAN, patient_of(session, ref), 3, reason="wrong")
+    with unit_of_work(engine) as session:
+        report = report_service.course_report(session, PHYSICIAN, course_ref).report
+        assert report.sessions_given == 2
+        assert report.session_days == (START.date(), START.date() + timedelta(days=1))
+        assert dict(report.protocol_details)["Last session"].startswith("session 2")
