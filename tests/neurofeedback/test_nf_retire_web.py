@@ -1,5 +1,5 @@
 """Marking a stored neurofeedback session entered in error on the web, on SQLite and
-PostgreSQL: the API (nf.correct; a technician and the front desk refused; every refusal a
+PostgreSQL: the API (nf.correct; a technician only for the sessions they ran, the front desk refused; every refusal a
 problem naming the field, nothing written) and the course page's form per session (only
 with nf.correct; a reason required, its problem shown beside the field; the session then
 listed as entered in error, its recording kept)."""
@@ -96,26 +96,32 @@ def test_who_may_mark_a_session_entered_in_error(client: WebClient) -> None:
         store(session, patient_of(session, ref), 0.3, START + timedelta(days=5), actor=other)
     before = snapshot(client.engine)
     body = {"reason": "run on the wrong patient", "version": 1}
-    for role in ("technician", "front_desk", "admin"):
+    for role in ("front_desk", "admin"):
         client.as_role(role)
         assert client.post(url(ref, 1), json=body).status_code == 403, role
     client.as_role(None)
     assert client.post(url(ref, 1), json=body).status_code == 401
-    # a clinician: only the sessions they ran (session 4 was run by the technician)
+    # a clinician or a technician: only the sessions they ran (session 4: the technician's)
     client.as_role("clinician")
     r = client.post(url(ref, 4), json=body)
     assert r.status_code == 403 and "recorded by someone else" in r.text
+    client.as_role("technician")
+    r = client.post(url(ref, 1), json=body)
+    assert r.status_code == 403 and "recorded by someone else" in r.text
     assert snapshot(client.engine) == before
+    assert client.post(url(ref, 4), json=body).status_code == 200
+    client.as_role("clinician")
     assert client.post(url(ref, 1), json=body).status_code == 200
     client.as_role("physician")
-    assert client.post(url(ref, 4), json=body).status_code == 200
+    assert client.post(url(ref, 2), json=body).status_code == 200
 
 
 def test_course_page_form_per_session(client: WebClient) -> None:
     ref = three_sessions(client.engine, "NF-RW-4")
+    client.as_role("front_desk", via="session")
+    assert client.form(page_url(ref, 1), {"reason": "wrong", "version": "1"}).status_code == 403
+    # a technician holds nf.correct for the sessions they ran; these were the clinician's
     client.as_role("technician", via="session")
-    page = client.get(f"/patients/{ref}/neurofeedback")
-    assert page.status_code == 200 and "Mark a session entered in error" not in page.text
     assert client.form(page_url(ref, 1), {"reason": "wrong", "version": "1"}).status_code == 403
 
     client.as_role("physician", via="session")

@@ -202,9 +202,8 @@ _TABLE: tuple[Permission, ...] = (
     _p(
         "nf.correct",
         "Mark a stored neurofeedback session entered in error, with a reason (kept, no longer "
-        "counted; its recording is kept; a clinician only what they recorded)",
-        "physician",
-        "clinician",
+        "counted; its recording is kept; a clinician or technician only the sessions they ran)",
+        *sorted(_CLINICAL),
     ),
     _p(
         "vns.implant",
@@ -451,7 +450,7 @@ OWN_RECORDS_ONLY: Mapping[str, frozenset[str]] = {
     "ketamine.correct": frozenset({"clinician", "technician"}),
     "vns.correct": frozenset({"clinician"}),
     "dbs.correct": frozenset({"clinician"}),
-    "nf.correct": frozenset({"clinician"}),
+    "nf.correct": frozenset({"clinician", "technician"}),
     "psilocybin.correct": frozenset({"clinician", "technician"}),
     "courses.correct": frozenset({"clinician", "technician"}),
 }
