@@ -11,10 +11,12 @@ import json
 import os
 import re
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, NoReturn, ParamSpec, TypeVar, overload
 
 import typer
@@ -131,6 +133,32 @@ def get_context(ctx: typer.Context) -> CliContext:
 def fail(path: str, message: str) -> NoReturn:
     typer.echo(f"error: {path}: {message}" if path else f"error: {message}", err=True)
     raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def output_file(out: str, suffix: str, option: str = "--out") -> Path:
+    """The file a command writes (``suffix``, e.g. ``".pdf"``), checked before any work:
+    the right kind of file, not a folder, in a folder that exists (exit 2 naming ``option``)."""
+    path = Path(out)
+    if path.suffix.lower() != suffix:
+        fail(option, f"must be a {suffix} file, given {out!r}")
+    if path.is_dir():
+        fail(option, f"is a folder, not a file: {out!r}")
+    if not path.parent.exists():
+        fail(option, f"its folder does not exist: {str(path.parent)!r}")
+    return path
+
+
+def write_whole(path: Path, data: bytes) -> None:
+    """Write ``data`` whole or not at all: a private (0600, it may hold patient data)
+    temporary file beside ``path``, renamed over it once written."""
+    fd, tmp = tempfile.mkstemp(prefix=".trdcare-", suffix=path.suffix, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 # Values typed on the command line: a wrong one gets one plain line naming the option (exit 2),

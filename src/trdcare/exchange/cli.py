@@ -10,28 +10,15 @@ line naming the field, nothing written. Every export is audited.
 from __future__ import annotations
 
 import os
-import tempfile
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from trdcare.cli_support import fail, get_context, handle_errors
+from trdcare.cli_support import fail, get_context, handle_errors, output_file, write_whole
 from trdcare.exchange import service as exchange_service
 from trdcare.exchange.domain import PARTS, parse_include
 
 app = typer.Typer(help="HL7 FHIR exchange: a patient's PGx and lab results.", no_args_is_help=True)
-
-
-def _target(out: str) -> Path:
-    path = Path(out)
-    if path.suffix.lower() != ".json":
-        fail("--out", f"must be a .json file, given {out!r}")
-    if path.is_dir():
-        fail("--out", f"is a folder, not a file: {out!r}")
-    if not path.parent.exists():
-        fail("--out", f"its folder does not exist: {str(path.parent)!r}")
-    return path
 
 
 def _public_url() -> str | None:
@@ -39,17 +26,6 @@ def _public_url() -> str | None:
     if value and not value.startswith(("http://", "https://")):
         fail("TRDCARE_PUBLIC_URL", f"not an http(s) URL (given: {value!r})")
     return value.rstrip("/") if value else None
-
-
-def _write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".trdcare-", suffix=path.suffix, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @app.command("export")
@@ -64,7 +40,7 @@ def export_cmd(
 ) -> None:
     """Write the patient's PGx and lab results as an HL7 FHIR R4 Bundle (JSON)."""
     parts = parse_include(include)
-    target = _target(out)
+    target = output_file(out, ".json")
     public_url = _public_url()
     cli = get_context(ctx)
     with cli.session() as session:
@@ -73,5 +49,5 @@ def export_cmd(
         )
         data = export.json.encode("utf-8")
         entries = len(export.bundle.entry or [])
-    _write(target, data)
+    write_whole(target, data)
     typer.echo(f"Wrote {target} ({entries} resources: Patient, {', '.join(parts)}).")

@@ -11,14 +11,11 @@ then renamed, only when everything succeeded. Every document made is audited as 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from trdcare.cli_support import fail, get_context, handle_errors
+from trdcare.cli_support import get_context, handle_errors, output_file, write_whole
 from trdcare.reports import render
 from trdcare.reports import service as report_service
 from trdcare.reports.domain import check_therapy
@@ -33,29 +30,6 @@ OutOpt = Annotated[
 ]
 
 
-def _target(out: str, suffix: str) -> Path:
-    path = Path(out)
-    if path.suffix.lower() != suffix:
-        fail("--out", f"must be a {suffix} file, given {out!r}")
-    if path.is_dir():
-        fail("--out", f"is a folder, not a file: {out!r}")
-    if not path.parent.exists():
-        fail("--out", f"its folder does not exist: {str(path.parent)!r}")
-    return path
-
-
-def _write(path: Path, data: bytes) -> None:
-    """Write ``data`` whole or not at all (a temporary file renamed over the target)."""
-    fd, tmp = tempfile.mkstemp(prefix=".trdcare-", suffix=path.suffix, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 @app.command("course")
 @handle_errors
 def course(
@@ -64,12 +38,12 @@ def course(
     out: OutOpt,
 ) -> None:
     """Write the report of one treatment course as a PDF."""
-    path = _target(out, ".pdf")
+    path = output_file(out, ".pdf")
     cli = get_context(ctx)
     with cli.session() as session:
         doc = report_service.course_report(session, cli.actor, course_ref, output="pdf")
         data = render.pdf_bytes(render.course_html(doc.report))
-        _write(path, data)
+        write_whole(path, data)
     typer.echo(f"course report of {doc.report.course_ref} written to {path}")
 
 
@@ -84,7 +58,7 @@ def prior_auth(
 ) -> None:
     """Write the prior-authorization packet of a therapy for a patient (PDF, or --json)."""
     check_therapy(therapy)
-    path = _target(out, ".json" if json_out else ".pdf")
+    path = output_file(out, ".json" if json_out else ".pdf")
     cli = get_context(ctx)
     with cli.session() as session:
         _, packet = report_service.prior_auth_packet(
@@ -94,7 +68,7 @@ def prior_auth(
             data = (json.dumps(packet.to_dict(), indent=2) + "\n").encode("utf-8")
         else:
             data = render.pdf_bytes(render.packet_html(packet))
-        _write(path, data)
+        write_whole(path, data)
     typer.echo(
         f"prior-authorization packet ({therapy}) written to {path}: "
         f"{len(packet.missing)} item(s) missing from the record"
