@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Path
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.models import Patient, TreatmentCourse
-from trdcare.adapters.web.auth import Principal, Require
+from trdcare.adapters.web.auth import Principal, Require, who
 from trdcare.adapters.web.corrections import RetireIn, VersionOut, versions_out
 from trdcare.adapters.web.db import Db
 from trdcare.courses import schemas
@@ -33,11 +33,6 @@ router = APIRouter(tags=["courses"])
 
 CourseRef = Annotated[str, Path(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9-]+$")]
 EventId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-
-
-def who(principal: Principal) -> str:
-    """How the acting user is named in clinical records: display name and login."""
-    return f"{principal.display_name} ({principal.username})"
 
 
 def _patient(db: Session, principal: Principal, ref: str, purpose: str) -> Patient:

@@ -13,7 +13,7 @@ from fastapi.routing import iter_route_contexts
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.models import Patient, TreatmentCourse
-from trdcare.adapters.web.auth import Principal, Require
+from trdcare.adapters.web.auth import Principal, Require, who
 from trdcare.adapters.web.corrections import RetireIn, versions_out
 from trdcare.adapters.web.db import Db
 from trdcare.adapters.web.forms import (
@@ -30,7 +30,10 @@ from trdcare.core.clock import utc_today
 from trdcare.core.errors import DomainError, PermissionDenied
 from trdcare.courses import service as course_service
 from trdcare.courses.domain import catalogued_modalities, kinds_for, serious_criteria, severities
-from trdcare.courses.endpoints import CourseRef, EventId, who
+from trdcare.courses.endpoints import (
+    CourseRef,
+    EventId,
+)
 from trdcare.courses.schemas import (
     AcknowledgeIn,
     AdverseEventCorrectionIn,

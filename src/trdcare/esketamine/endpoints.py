@@ -18,7 +18,7 @@ from pydantic import Field, model_validator
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.models import Patient
-from trdcare.adapters.web.auth import Principal, Require
+from trdcare.adapters.web.auth import Principal, Require, who
 from trdcare.adapters.web.corrections import Blank, RetireIn, VersionOut, versions_out
 from trdcare.adapters.web.db import Db
 from trdcare.core.inputs import ClinicalNote, Code, InputModel, Label, RequiredNote
@@ -242,11 +242,6 @@ class SessionCorrectionIn(RetireIn):
     lot: Code | None = None
     note: ClinicalNote | None = None
     discharge_note: ClinicalNote | None = None
-
-
-def who(principal: Principal) -> str:
-    """How the acting user is named in clinical records: display name and login."""
-    return f"{principal.display_name} ({principal.username})"
 
 
 def _patient(db: Session, principal: Principal, ref: str, purpose: str) -> Patient:

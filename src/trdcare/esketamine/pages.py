@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from trdcare.adapters.db.models import Patient
-from trdcare.adapters.web.auth import Principal, Require, form_data
+from trdcare.adapters.web.auth import Principal, Require, form_data, who
 from trdcare.adapters.web.corrections import RetireIn
 from trdcare.adapters.web.db import Db
 from trdcare.adapters.web.forms import (
@@ -61,7 +61,6 @@ from trdcare.esketamine.endpoints import (
     dose_from,
     observe_from,
     plan_from,
-    who,
 )
 from trdcare.patients import service as patient_service
 from trdcare.patients.pages import patient_ref

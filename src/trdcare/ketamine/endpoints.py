@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.models import Patient
-from trdcare.adapters.web.auth import Principal, Require
+from trdcare.adapters.web.auth import Principal, Require, who
 from trdcare.adapters.web.corrections import (
     RecordStateOut,
     RetireIn,
@@ -35,11 +35,6 @@ from trdcare.patients.endpoints import PatientRef
 router = APIRouter(tags=["ketamine (off-label)"])
 
 InfusionNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="The infusion's number")]
-
-
-def who(principal: Principal) -> str:
-    """How the acting user is named in clinical records: display name and login."""
-    return f"{principal.display_name} ({principal.username})"
 
 
 def _patient(db: Session, principal: Principal, ref: str, purpose: str) -> Patient:

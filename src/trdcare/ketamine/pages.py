@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from trdcare.adapters.db.models import Patient
-from trdcare.adapters.web.auth import Principal, Require, form_data
+from trdcare.adapters.web.auth import Principal, Require, form_data, who
 from trdcare.adapters.web.corrections import RetireIn, versions_out
 from trdcare.adapters.web.db import Db
 from trdcare.adapters.web.forms import (
@@ -56,7 +56,9 @@ from trdcare.ketamine.domain import (
     series_limits,
     weight_based_dose,
 )
-from trdcare.ketamine.endpoints import InfusionNumber, who
+from trdcare.ketamine.endpoints import (
+    InfusionNumber,
+)
 from trdcare.ketamine.repository import KetamineRepository
 from trdcare.patients import service as patient_service
 from trdcare.patients.pages import patient_ref

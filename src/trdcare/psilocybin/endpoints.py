@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Path
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.models import Patient
-from trdcare.adapters.web.auth import Principal, Require
+from trdcare.adapters.web.auth import Principal, Require, who
 from trdcare.adapters.web.corrections import RecordStateOut, RetireIn, state_out
 from trdcare.adapters.web.db import Db
 from trdcare.patients import service as patient_service
@@ -28,10 +28,6 @@ router = APIRouter(tags=["psilocybin (research protocol or regulated programme o
 
 DosingNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="The dosing day's number")]
 SessionId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The session's id")]
-
-
-def who(principal: Principal) -> str:
-    return f"{principal.display_name} ({principal.username})"
 
 
 def _patient(db: Session, principal: Principal, ref: str, purpose: str) -> Patient:

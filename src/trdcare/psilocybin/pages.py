@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from trdcare.adapters.db.models import Patient
-from trdcare.adapters.web.auth import Principal, Require, form_data
+from trdcare.adapters.web.auth import Principal, Require, form_data, who
 from trdcare.adapters.web.corrections import RetireIn
 from trdcare.adapters.web.db import Db
 from trdcare.adapters.web.forms import (
@@ -49,7 +49,10 @@ from trdcare.patients.pages import patient_ref
 from trdcare.psilocybin import schemas
 from trdcare.psilocybin import service as psi_service
 from trdcare.psilocybin.domain import exclusion_questions, load, restriction
-from trdcare.psilocybin.endpoints import DosingNumber, SessionId, who
+from trdcare.psilocybin.endpoints import (
+    DosingNumber,
+    SessionId,
+)
 from trdcare.psilocybin.repository import PsilocybinRepository
 
 router = APIRouter(include_in_schema=False)

@@ -26,7 +26,7 @@ from pydantic import (
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.models import Patient
-from trdcare.adapters.web.auth import Principal, Require
+from trdcare.adapters.web.auth import Principal, Require, who
 from trdcare.adapters.web.corrections import (
     RecordStateOut,
     RetireIn,
@@ -414,11 +414,6 @@ def plan_course_from(db: Session, principal: Principal, patient: Patient, body: 
         override=override,
         primary_scale=body.primary_scale,
     )
-
-
-def who(principal: Principal) -> str:
-    """How the acting user is named in clinical records: display name and login."""
-    return f"{principal.display_name} ({principal.username})"
 
 
 def target_spec(target: TargetIn | None) -> tms_service.TargetSpec | None:

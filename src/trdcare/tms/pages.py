@@ -20,7 +20,7 @@ from trdcare.adapters.db.models import Patient
 from trdcare.adapters.db.models.tms import (
     TmsSessionLog,
 )
-from trdcare.adapters.web.auth import Principal, Require, form_data
+from trdcare.adapters.web.auth import Principal, Require, form_data, who
 from trdcare.adapters.web.corrections import Blank, RetireIn, versions_out
 from trdcare.adapters.web.db import Db
 from trdcare.adapters.web.forms import (
@@ -74,7 +74,6 @@ from trdcare.tms.endpoints import (
     overview,
     plan_course_from,
     session_entry,
-    who,
 )
 from trdcare.tms.repository import TmsRepository
 

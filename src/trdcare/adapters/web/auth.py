@@ -67,6 +67,11 @@ class Principal:
         return is_allowed(self.role, permission)
 
 
+def who(principal: Principal) -> str:
+    """How the acting user is named in clinical records: display name and login."""
+    return f"{principal.display_name} ({principal.username})"
+
+
 def client_source(request: Request) -> str:
     """The client address (after trusted proxy headers were applied by the server)."""
     return request.client.host if request.client else "unknown"
