@@ -142,3 +142,17 @@ def test_roles_on_the_page(client: WebClient) -> None:
     assert count(client) == 0
     client.as_role("front_desk", via="session")
     assert client.get(f"/patients/{ref}/pgx").status_code == 403
+
+
+def test_the_fhir_download_link(client: WebClient) -> None:
+    """The PGx and labs pages link their part of the FHIR export (fhir.export)."""
+    ref = add_patient(client.engine, "PGX-PAGE-FHIR")
+    client.as_role("physician", via="session")
+    for part in ("pgx", "labs"):
+        page = plain_page(client, f"/patients/{ref}/{part}")
+        href = f"/api/v1/patients/{ref}/fhir?include={part}"
+        assert f'href="{href}" download="{ref}-{part}-fhir.json"' in page
+        r = client.get(href)
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("application/fhir+json")
+        assert r.json()["resourceType"] == "Bundle"
