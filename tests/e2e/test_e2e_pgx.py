@@ -10,6 +10,7 @@ Screenshots go to ``test-artifacts/e2e/``.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -128,4 +129,15 @@ def test_an_outside_pgx_call_explains_a_trial_on_the_patient_s_page(
     row = page.locator("#labs-results").inner_text()
     assert "6.1 mIU/L" in row and "above the reference range" in row, row
     page.screenshot(path=str(ARTIFACTS / "labs-recorded.png"), full_page=True)
+
+    # The lab results leave as FHIR: the page's download link gives the Bundle.
+    with page.expect_download() as info:
+        page.get_by_text("Download the lab results as HL7 FHIR R4 (JSON)").click()
+    bundle_file = tmp_path / "labs-fhir.json"
+    info.value.save_as(bundle_file)
+    assert info.value.suggested_filename == f"{ref}-labs-fhir.json"
+    bundle = json.loads(bundle_file.read_text("utf-8"))
+    assert bundle["resourceType"] == "Bundle"
+    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert kinds.count("Patient") == 1 and "Observation" in kinds, kinds
     assert not errors, errors
