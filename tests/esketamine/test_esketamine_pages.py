@@ -304,3 +304,27 @@ def test_session_times_show_in_the_clinic_time_zone(auckland_client: WebClient) 
     assert " UTC" not in re.sub(r"<[^>]+>", " ", page)
     listing = client.get(f"/patients/{ref}/esketamine").text
     assert shown in listing and "Checked in (Pacific/Auckland)" in listing
+
+
+def test_refusals_name_moments_in_the_clinic_time_zone(auckland_client: WebClient) -> None:
+    """A refusal's moment (the services write UTC) is shown in the clinic's time, as its form
+    takes it: before, a future observation time in Auckland was refused 'on or before ...
+    UTC' beside a field labelled Pacific/Auckland."""
+    client = auckland_client
+    ref = add_patient(client.engine, "ESK-TZ2")
+    plan(client, ref)
+    future = now(client) + timedelta(days=1)
+    client.as_role("clinician", via="session")
+    r = client.form(
+        f"/patients/{ref}/esketamine/check-in",
+        {
+            "predose_systolic_mmhg": "126",
+            "predose_diastolic_mmhg": "80",
+            "checked_in_at": local(client, future),
+            "extra_medications": "",
+        },
+    )
+    assert r.status_code == 422
+    error = field_errors(r.text)["checked_in_at"]
+    assert "in the future" in error and "(Pacific/Auckland)" in error and "UTC" not in error
+    assert local(client, future).replace("T", " ") in error  # the given moment, as typed

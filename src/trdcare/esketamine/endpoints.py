@@ -34,6 +34,10 @@ from trdcare.esketamine.domain import (
 from trdcare.patients import service as patient_service
 from trdcare.patients.endpoints import PatientRef
 
+# A page takes the clinic's local time (adapters.web.forms.in_clinic_time); the API reads a
+# moment without an offset as UTC.
+_MOMENT = "ISO 8601 date and time; without an offset, UTC"
+
 router = APIRouter(tags=["esketamine"])
 
 SessionRef = Annotated[
@@ -106,7 +110,7 @@ class CheckInIn(_In):
     predose_pulse_bpm: Annotated[float | None, Blank] = _vital("pulse_bpm", "Pre-dose pulse (/min)")
     predose_spo2_pct: Annotated[float | None, Blank] = _vital("spo2_pct", "Pre-dose SpO2 (%)")
     checked_in_at: Annotated[datetime | None, Blank] = Field(
-        default=None, title="Checked in at (UTC)"
+        default=None, title="Checked in at", description=_MOMENT
     )
     extra_medications: list[Label] = Field(
         default_factory=list, max_length=30, title="Other current medications"
@@ -140,13 +144,13 @@ class DoseIn(_In):
     devices: float = Field(title="Devices (28 mg each)")
     lot: Code = Field(title="Lot number")
     device_times: list[datetime] = Field(
-        default_factory=list, max_length=3, title="Each device given at (UTC)"
+        default_factory=list, max_length=3, title="Each device given at", description=_MOMENT
     )
     administered_at: Annotated[datetime | None, Blank] = Field(
-        default=None, title="First device given at (UTC)"
+        default=None, title="First device given at", description=_MOMENT
     )
     monitoring_start: Annotated[datetime | None, Blank] = Field(
-        default=None, title="Monitoring began at (UTC)"
+        default=None, title="Monitoring began at", description=_MOMENT
     )
 
     @model_validator(mode="before")
@@ -161,7 +165,9 @@ class DoseIn(_In):
 
 
 class ObservationIn(_In):
-    observed_at: Annotated[datetime | None, Blank] = Field(default=None, title="Observed at (UTC)")
+    observed_at: Annotated[datetime | None, Blank] = Field(
+        default=None, title="Observed at", description=_MOMENT
+    )
     purpose: Literal["post_dose_40_min", "routine"] = Field(default="routine", title="Purpose")
     sedation: bool = Field(default=False, title="Sedation")
     dissociation: bool = Field(default=False, title="Dissociation")
@@ -178,7 +184,7 @@ class ObservationIn(_In):
 
 class DischargeIn(_In):
     discharged_at: Annotated[datetime | None, Blank] = Field(
-        default=None, title="Discharged at (UTC)"
+        default=None, title="Discharged at", description=_MOMENT
     )
     discharge_systolic_mmhg: float = _vital(
         "systolic_mmhg", "Systolic at discharge (mmHg)", required=True
@@ -204,7 +210,7 @@ class DischargeIn(_In):
 
 class RemsSubmittedIn(_In):
     submitted_at: Annotated[datetime | None, Blank] = Field(
-        default=None, title="Submitted at (UTC)"
+        default=None, title="Submitted at", description=_MOMENT
     )
 
 

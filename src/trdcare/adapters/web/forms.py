@@ -29,10 +29,11 @@ show the patient's name above the form again.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar, get_args
 from zoneinfo import ZoneInfo
 
@@ -151,6 +152,33 @@ def domain_issues(error: DomainError) -> list[Issue]:
     exists"``) still names its field first, so it is shown beside that field.
     """
     return list(error.issues) or [message_issue(error.message)]
+
+
+# How the services write a moment in a message (core.clock, the rooms' domains): in UTC, as the
+# API reads it. A page's form takes the clinic's local time, so a page shows the same moment so.
+_UTC_MOMENT = re.compile(r"\b(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})(?::(\d{2}))? UTC\b")
+
+
+def in_clinic_time_words(issues: list[Issue], tz: ZoneInfo) -> list[Issue]:
+    """The moments in a service's issues (``2026-03-02 11:00 UTC``) in the clinic's time zone
+    (``2026-03-02 13:00 (Europe/Berlin)``), as the page's date-and-time fields take them; a
+    clinic on UTC reads them unchanged."""
+    if tz.key == "UTC":
+        return issues
+
+    def local(match: re.Match[str]) -> str:
+        y, mo, d, h, mi, sec = (int(g or 0) for g in match.groups())
+        moment = datetime(y, mo, d, h, mi, sec, tzinfo=UTC).astimezone(tz)
+        shown = f"{moment:%Y-%m-%d %H:%M:%S}" if match.group(6) else f"{moment:%Y-%m-%d %H:%M}"
+        return f"{shown} ({tz.key})"
+
+    def words(text: str | None) -> str | None:
+        return None if text is None else _UTC_MOMENT.sub(local, text)
+
+    return [
+        replace(i, message=words(i.message) or "", allowed=words(i.allowed), given=words(i.given))
+        for i in issues
+    ]
 
 
 def labelled(issues: list[Issue], labels: Mapping[str, str]) -> list[Issue]:

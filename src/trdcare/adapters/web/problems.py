@@ -270,7 +270,9 @@ async def handle_form_rejected(request: Request, exc: Exception) -> Response:
     from trdcare.adapters.web.forms import (
         FormProblem,
         FormRejected,
+        clinic_time_zone,
         domain_issues,
+        in_clinic_time_words,
         labelled,
         labels_of,
         redisplay_hook,
@@ -284,7 +286,9 @@ async def handle_form_rejected(request: Request, exc: Exception) -> Response:
     # A refusal without issues (a Conflict) becomes one issue: every hook shows issues, so its
     # message is never dropped (before, the form came back unchanged with no word of why).
     labels, _ = labels_of(*route_models(request))
-    issues = labelled(domain_issues(exc.error), labels)
+    issues = in_clinic_time_words(
+        labelled(domain_issues(exc.error), labels), clinic_time_zone(request)
+    )
     problem = FormProblem(values=exc.values, issues=issues, lists=exc.lists)
     return await _redisplayed(request, hook, problem, status=exc.error.status)
 
