@@ -21,6 +21,7 @@ from trdcare.adapters.db.engine import unit_of_work
 from trdcare.adapters.db.models import Patient
 from trdcare.adapters.db.models.audit import AuditEvent
 from trdcare.adapters.db.models.neurofeedback import NfSession
+from trdcare.neurofeedback import pages as nf_pages
 from trdcare.neurofeedback.domain import config
 from trdcare.neurofeedback.domain.synthetic import SyntheticEEG, spec_with
 from trdcare.neurofeedback.live import LiveSessions
@@ -39,6 +40,14 @@ from web_support import (
 )
 
 FIXTURES = (client, web_app)
+
+
+@pytest.fixture(autouse=True)
+def _short_streams(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stream request here lasts 1.5 s, not the 15 s a browser holds it before it
+    reconnects (the reconnection itself is tested): each held the test for 15 s."""
+    monkeypatch.setattr(nf_pages, "STREAM_S", 1.5)
+
 
 QUICK = {
     "source": "synthetic",
