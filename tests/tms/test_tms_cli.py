@@ -4,9 +4,10 @@ paused by a serious adverse event, reviewed and resumed; bad input exits 2 writi
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -448,8 +449,11 @@ class TestCourseOnBothDatabases:
         bad(url, "completed", "tms", "session", ref, "--pulses", "3000", "--operator", "t")
         # A seizure reported after the course: recorded against it, the course stays completed.
         events_before = count(engine, TmsAdverseEvent)
-        today = date.today().isoformat()
-        tomorrow = (date.today() + timedelta(days=1)).isoformat()
+        # "today" by the plan's calendar (Europe/Paris): from 23:00 UTC, UTC's tomorrow is
+        # already today there, and this check failed an hour a day
+        paris_today = datetime.now(ZoneInfo("Europe/Paris")).date()
+        today = paris_today.isoformat()
+        tomorrow = (paris_today + timedelta(days=1)).isoformat()
         bad(
             url,
             "occurred_on",
