@@ -7,12 +7,14 @@ missing PostgreSQL server skips its half; with ``CI`` set it fails instead.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from trdcare.adapters.db.engine import make_engine, session_factory
@@ -114,16 +116,23 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 def _empty_all_tables(eng: Engine) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with eng.begin() as conn:
-        if eng.dialect.name == "postgresql":
-            conn.execute(
-                text(
-                    "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
-                )
-            )
-        else:
+    if eng.dialect.name != "postgresql":
+        with eng.begin() as conn:
             for table in tables:
                 conn.execute(text(f'DELETE FROM "{table}"'))
+        return
+    truncate = text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+    # PostgreSQL's autovacuum can take a table's lock while TRUNCATE waits for the others, and
+    # the deadlock detector may pick the TRUNCATE (seen once in CI): the cleanup is tried again.
+    for attempt in range(5):
+        try:
+            with eng.begin() as conn:
+                conn.execute(truncate)
+            return
+        except OperationalError as exc:
+            if "deadlock detected" not in str(exc) or attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
 
 
 @pytest.fixture
