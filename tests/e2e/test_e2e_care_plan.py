@@ -10,9 +10,6 @@ Screenshots go to ``test-artifacts/e2e-care-plan/``.
 
 from __future__ import annotations
 
-import shutil
-import threading
-import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -33,7 +30,10 @@ from trdcare.pathway import service as plan_service
 from trdcare.patients import service as patient_service
 from trdcare.patients.schemas import PatientCreate
 
-from test_e2e_esketamine import CHROMIUM, LAUNCH_ARGS, _free_port, _missing  # isort: skip
+from test_e2e_browser import serve  # isort: skip
+from test_e2e_esketamine import browser  # isort: skip
+
+FIXTURES = (browser,)  # the Chromium fixture this module's test uses
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e-care-plan"
 PASSWORD = "a long e2e passphrase"
@@ -43,7 +43,6 @@ SETUP = Actor("system:e2e", "system", "test")
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """(base URL, patient ref) of a served app with a physician account."""
-    import uvicorn
 
     account_service.configure_password_hashing(time_cost=1, memory_cost_kib=8, parallelism=1)
     data = tmp_path_factory.mktemp("e2e-care-plan")
@@ -74,35 +73,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
         secret_key="e2e-secret-" + "k" * 40,
         crisis=CrisisResources(clinic_phone="555-0100"),
     )
-    port = _free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the e2e server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", ref
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
-        _missing(f"Chromium is not installed at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("playwright is not installed")
-    shutil.rmtree(ARTIFACTS, ignore_errors=True)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield instance
-        instance.close()
+    with serve(create_app(settings)) as base:
+        yield base, ref
 
 
 def test_a_care_plan_edited_in_the_browser_drives_the_dashboard(

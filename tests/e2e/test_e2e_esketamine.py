@@ -16,8 +16,6 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -26,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from test_e2e_browser import serve  # isort: skip
 from trdcare.accounts import service as account_service
 from trdcare.accounts.schemas import UserCreate
 from trdcare.adapters.db.engine import make_engine, unit_of_work
@@ -61,7 +60,6 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
     """(base URL, patient ref, clinic time zone) of a served app with three staff accounts."""
-    import uvicorn
 
     account_service.configure_password_hashing(time_cost=1, memory_cost_kib=8, parallelism=1)
     data = tmp_path_factory.mktemp("e2e-esk")
@@ -93,19 +91,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str,
         secret_key="e2e-secret-" + "k" * 40,
         crisis=CrisisResources(clinic_phone="555-0100"),
     )
-    port = _free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the e2e server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", ref, settings.timezone
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(create_app(settings)) as base:
+        yield base, ref, settings.timezone
 
 
 @pytest.fixture(scope="module")

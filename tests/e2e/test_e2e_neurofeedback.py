@@ -14,15 +14,13 @@ suite skips locally and fails under CI.
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
-from test_e2e_browser import ARTIFACTS, PASSWORD, _free_port, browser, sign_in
+from test_e2e_browser import ARTIFACTS, PASSWORD, browser, serve, sign_in
 from typer.testing import CliRunner
 
 from trdcare.accounts import service as account_service
@@ -46,7 +44,6 @@ SYSTEM = Actor("system:e2e", "system", "test")
 def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
     """A served app with a technician, a physician and one patient: (base URL, patient ref,
     db URL)."""
-    import uvicorn
 
     account_service.configure_password_hashing(time_cost=1, memory_cost_kib=8, parallelism=1)
     data = tmp_path_factory.mktemp("e2e-nf")
@@ -87,19 +84,8 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str,
         secret_key="e2e-secret-" + "k" * 40,
         crisis=CrisisResources(clinic_phone="555-0100"),
     )
-    port = _free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the e2e server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", ref, url
-    uv.should_exit = True
-    thread.join(timeout=30)
+    with serve(create_app(settings), stop_timeout_s=30) as base:
+        yield base, ref, url
 
 
 def _shot(page: Any, name: str) -> None:

@@ -10,15 +10,13 @@ Without Chromium the suite skips locally and fails under CI.
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pypdf import PdfReader
-from test_e2e_browser import ARTIFACTS, PASSWORD, _free_port, browser, sign_in
+from test_e2e_browser import ARTIFACTS, PASSWORD, browser, serve, sign_in
 
 from reports_support import Built, dbs_course, tms_record
 from trdcare.accounts import service as account_service
@@ -40,7 +38,6 @@ def clinic(
 ) -> Iterator[tuple[str, str, str, Built]]:
     """A served app with a physician, one patient with a TMS course and one with a DBS
     course: (URL, patient, TMS course, the DBS course)."""
-    import uvicorn
 
     account_service.configure_password_hashing(time_cost=1, memory_cost_kib=8, parallelism=1)
     data = tmp_path_factory.mktemp("e2e-reports")
@@ -64,19 +61,8 @@ def clinic(
         secret_key="e2e-secret-" + "k" * 40,
         crisis=CrisisResources(clinic_phone="555-0100"),
     )
-    port = _free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the e2e server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", ref, course_ref, dbs
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with serve(create_app(settings)) as base:
+        yield base, ref, course_ref, dbs
 
 
 def _shot(page: Any, name: str) -> None:
