@@ -84,21 +84,19 @@ def source_citer(
     history page's address when the list is on another page, as from the chart panel). A
     tag that is not in the list (a status mark used as its own source) is shown as written.
     """
-    numbers = {tag: n for n, (tag, _) in enumerate(sources, 1)}
+    listed = {tag: (n, citation) for n, (tag, citation) in enumerate(sources, 1)}
 
     def cite(tags: str | None, status: str | None = None) -> Markup:
         linked: list[Markup] = []
         other: list[str] = []
         for tag in (t.strip() for t in (tags or "").split(",") if t.strip()):
-            n = numbers.get(tag)
-            if n is None:
+            if tag not in listed:
                 other.append(tag)
-            else:
-                linked.append(
-                    Markup('<a href="{}#src-{}" title="{}">{}</a>').format(
-                        page, tag, dict(sources)[tag], n
-                    )
-                )
+                continue
+            n, citation = listed[tag]
+            linked.append(
+                Markup('<a href="{}#src-{}" title="{}">{}</a>').format(page, tag, citation, n)
+            )
         label = provenance_label(", ".join(other), status) if other or status else ""
         if not linked:
             return escape(label or "source not stated")
