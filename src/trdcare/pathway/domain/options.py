@@ -456,7 +456,7 @@ def _option(facts: PatientFacts, t: Therapy) -> Option:
         therapy=t,
         status=status,
         decisive=decisive,
-        context=tuple(_cited(r) for r in (*c.rest(status), *c.context)),
+        context=(*c.rest(status), *(_cited(r) for r in c.context)),  # decide() cited the rest
         preference_conflicts=tuple(_cited(r) for r in c.conflicts),
     )
 
