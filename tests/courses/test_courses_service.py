@@ -310,7 +310,9 @@ def test_the_outcome_is_the_course_s_scores_by_the_one_rule(session: Session, ac
     _phq9(session, actor, p, 20, start - timedelta(days=2))  # baseline: before the start
     _phq9(session, actor, p, 9, start + timedelta(days=20))
     _phq9(session, actor, p, 8, end)  # the last while the course ran
-    _phq9(session, actor, p, 22, today)  # after it ended: not this course's
+    # After it ended: not this course's. Yesterday, not today: at noon a score from today would be
+    # in the future for the first twelve hours of a UTC day.
+    _phq9(session, actor, p, 22, today - timedelta(days=1))
     c = _course(session, actor, p, "vns", start=start)
     history_service.set_course_status(session, actor, c, "completed", on=end, reason="done")
     verdict = service.course_outcome(session, actor, p, c)
