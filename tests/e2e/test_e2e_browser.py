@@ -82,7 +82,6 @@ def serve(app: Any, *, stop_timeout_s: float = 10) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-
     account_service.configure_password_hashing(time_cost=1, memory_cost_kib=8, parallelism=1)
     data = tmp_path_factory.mktemp("e2e")
     url = f"sqlite:///{data / 'trdcare.sqlite3'}"

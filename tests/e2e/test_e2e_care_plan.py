@@ -10,6 +10,7 @@ Screenshots go to ``test-artifacts/e2e-care-plan/``.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -31,9 +32,7 @@ from trdcare.patients import service as patient_service
 from trdcare.patients.schemas import PatientCreate
 
 from test_e2e_browser import serve  # isort: skip
-from test_e2e_esketamine import browser  # isort: skip
-
-FIXTURES = (browser,)  # the Chromium fixture this module's test uses
+from test_e2e_esketamine import CHROMIUM, LAUNCH_ARGS, _missing  # isort: skip
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e-care-plan"
 PASSWORD = "a long e2e passphrase"
@@ -43,7 +42,6 @@ SETUP = Actor("system:e2e", "system", "test")
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """(base URL, patient ref) of a served app with a physician account."""
-
     account_service.configure_password_hashing(time_cost=1, memory_cost_kib=8, parallelism=1)
     data = tmp_path_factory.mktemp("e2e-care-plan")
     url = f"sqlite:///{data / 'trdcare.sqlite3'}"
@@ -75,6 +73,23 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     )
     with serve(create_app(settings)) as base:
         yield base, ref
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    # Its own, not the esketamine module's: that fixture empties the esketamine screenshots.
+    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
+        _missing(f"Chromium is not installed at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("playwright is not installed")
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield instance
+        instance.close()
 
 
 def test_a_care_plan_edited_in_the_browser_drives_the_dashboard(

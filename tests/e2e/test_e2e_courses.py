@@ -38,7 +38,6 @@ SYSTEM = Actor("system:e2e", "system", "test")
 def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
     """A served app with a physician, a technician and one patient on an esketamine course:
     (base URL, patient ref, course ref)."""
-
     account_service.configure_password_hashing(time_cost=1, memory_cost_kib=8, parallelism=1)
     data = tmp_path_factory.mktemp("e2e-courses")
     url = f"sqlite:///{data / 'trdcare.sqlite3'}"

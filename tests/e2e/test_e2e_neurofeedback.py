@@ -44,7 +44,6 @@ SYSTEM = Actor("system:e2e", "system", "test")
 def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
     """A served app with a technician, a physician and one patient: (base URL, patient ref,
     db URL)."""
-
     account_service.configure_password_hashing(time_cost=1, memory_cost_kib=8, parallelism=1)
     data = tmp_path_factory.mktemp("e2e-nf")
     url = f"sqlite:///{data / 'trdcare.sqlite3'}"

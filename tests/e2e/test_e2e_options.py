@@ -40,7 +40,6 @@ SYSTEM = Actor("system:e2e", "system", "test")
 @pytest.fixture(scope="module")
 def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """A served app with a physician and one patient with a TMS-resistant history: (URL, ref)."""
-
     account_service.configure_password_hashing(time_cost=1, memory_cost_kib=8, parallelism=1)
     data = tmp_path_factory.mktemp("e2e-options")
     url = f"sqlite:///{data / 'trdcare.sqlite3'}"

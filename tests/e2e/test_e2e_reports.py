@@ -38,7 +38,6 @@ def clinic(
 ) -> Iterator[tuple[str, str, str, Built]]:
     """A served app with a physician, one patient with a TMS course and one with a DBS
     course: (URL, patient, TMS course, the DBS course)."""
-
     account_service.configure_password_hashing(time_cost=1, memory_cost_kib=8, parallelism=1)
     data = tmp_path_factory.mktemp("e2e-reports")
     url = f"sqlite:///{data / 'trdcare.sqlite3'}"
